@@ -1,0 +1,111 @@
+// `simulacra bench phold`: the PHOLD benchmark with ROSS's parameter meaning.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "simulacra/engine/phold.hpp"
+
+namespace simulacra::cli {
+
+namespace {
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+int phold_command(const Args& args) {
+  Options opts("simulacra bench phold",
+               "PHOLD: N LPs with S start events each; every event schedules one new event at\n"
+               "now + lookahead + Exp(mean - lookahead), on a uniformly random LP with probability\n"
+               "--remote, else on itself. Prints committed events, wall and CPU seconds, events\n"
+               "per second and the trace hash.",
+               {
+                   {"lps", "N", "number of logical processes", "1024"},
+                   {"start-events", "S", "initial events per LP", "1"},
+                   {"remote", "P", "probability that an event goes to a random LP", "0.25"},
+                   {"lookahead", "T", "least delay of every event", "0.1"},
+                   {"mean", "T", "mean event delay, lookahead included", "1.0"},
+                   {"end", "T", "simulated end time", "1000"},
+                   {"threads", "N", "worker threads", "1"},
+                   {"partitions", "N", "LP partitions (0: four per thread)", "0"},
+                   {"scheduler", "KIND", "sequential or parallel", "parallel"},
+                   {"seed", "S", "random seed", "1"},
+               });
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  PholdParams p;
+  p.lps = opts.get_u32("lps");
+  p.start_events = opts.get_u32("start-events");
+  p.remote = opts.get_double("remote");
+  p.lookahead = opts.get_double("lookahead");
+  p.mean = opts.get_double("mean");
+  p.end = opts.get_double("end");
+  p.threads = opts.get_u32("threads");
+  p.partitions = opts.get_u32("partitions");
+  p.seed = opts.get_u64("seed");
+  const std::string sched = opts.get("scheduler");
+  if (sched == "sequential") {
+    p.scheduler = SchedulerKind::sequential;
+  } else if (sched == "parallel") {
+    p.scheduler = SchedulerKind::parallel;
+  } else {
+    throw UsageError("simulacra bench phold: --scheduler '" + sched +
+                     "': expected 'sequential' or 'parallel'");
+  }
+
+  Simulation sim = make_phold(p);
+  const double cpu0 = cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  sim.run_until(SimTime{p.end});
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = cpu_seconds() - cpu0;
+
+  const std::uint64_t events = sim.committed_events();
+  std::printf("phold lps=%u start_events=%u remote=%g lookahead=%g mean=%g end=%g seed=%llu\n",
+              p.lps, p.start_events, p.remote, p.lookahead, p.mean, p.end,
+              static_cast<unsigned long long>(p.seed));
+  std::printf("scheduler          %s (threads=%u partitions=%u)\n", sched.c_str(), p.threads,
+              sim.partition_count());
+  std::printf("committed_events   %llu\n", static_cast<unsigned long long>(events));
+  std::printf("wall_seconds       %.3f\n", wall);
+  std::printf("cpu_seconds        %.3f\n", cpu);
+  std::printf("events_per_second  %.0f\n", wall > 0 ? static_cast<double>(events) / wall : 0.0);
+  std::printf("events_per_cpu_s   %.0f\n", cpu > 0 ? static_cast<double>(events) / cpu : 0.0);
+  std::printf("peak_rss_mb        %.1f\n", peak_rss_mb());
+  std::printf("trace_hash         %016llx\n", static_cast<unsigned long long>(sim.trace_hash()));
+  return 0;
+}
+
+}  // namespace
+
+int bench_command(const Args& args) {
+  const std::string usage =
+      "usage: simulacra bench <benchmark> [options]\n\n"
+      "benchmarks:\n"
+      "  phold     the standard parallel discrete-event benchmark (engine speed)\n\n"
+      "Run 'simulacra bench <benchmark> --help' for its options.\n";
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return args.empty() ? 2 : 0;
+  }
+  const Args rest(args.begin() + 1, args.end());
+  if (args[0] == "phold") return phold_command(rest);
+  throw UsageError("simulacra bench: unknown benchmark '" + args[0] + "' (known: phold)");
+}
+
+}  // namespace simulacra::cli

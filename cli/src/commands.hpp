@@ -1,0 +1,14 @@
+// The `simulacra` subcommands. Each takes the arguments after its own name and
+// returns the exit status; user mistakes are thrown as UserError.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace simulacra::cli {
+
+using Args = std::vector<std::string>;
+
+int bench_command(const Args& args);
+
+}  // namespace simulacra::cli

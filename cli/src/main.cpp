@@ -1,0 +1,77 @@
+// The `simulacra` command: dispatches to subcommands and turns user errors
+// into one line on stderr and exit status 2.
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "simulacra/engine/errors.hpp"
+#include "version.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const simulacra::cli::Args&);
+};
+
+const Command kCommands[] = {
+    {"bench", "run a benchmark and print its figures (phold)", simulacra::cli::bench_command},
+};
+
+void print_help() {
+  std::cout << "usage: simulacra <command> [options]\n\n"
+               "Simulacra produces synthetic event datasets by agent-based simulation.\n\n"
+               "commands:\n";
+  for (const auto& c : kCommands) {
+    std::string name = c.name;
+    std::cout << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ')
+              << c.summary << '\n';
+  }
+  std::cout << "\noptions:\n  --help      show this help\n  --version   show version and commit\n"
+               "\nRun 'simulacra <command> --help' for a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const simulacra::cli::Args args(argv + 1, argv + argc);
+  try {
+    if (args.empty()) {
+      print_help();
+      return 2;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      print_help();
+      return 0;
+    }
+    if (args[0] == "--version") {
+      std::cout << "simulacra " << simulacra::kVersion << " (" << simulacra::kGitCommit << ")\n";
+      return 0;
+    }
+    for (const auto& c : kCommands) {
+      if (args[0] == c.name) return c.run(simulacra::cli::Args(args.begin() + 1, args.end()));
+    }
+    std::string msg = "simulacra: unknown command '" + args[0] + "'";
+    std::size_t best = 3;
+    const char* guess = nullptr;
+    for (const auto& c : kCommands) {
+      const std::size_t d = simulacra::cli::edit_distance(args[0], c.name);
+      if (d < best) {
+        best = d;
+        guess = c.name;
+      }
+    }
+    if (guess != nullptr) msg += std::string(" (did you mean '") + guess + "'?)";
+    std::cerr << msg << "; see 'simulacra --help'\n";
+    return 2;
+  } catch (const simulacra::UserError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,111 @@
+// A running simulation: populations of LPs, their pending events, random
+// streams and trace hash, advanced by a sequential or a conservative parallel
+// scheduler. Copying a Simulation clones the whole run; both copies continue
+// independently and each ends exactly as an uncopied run would.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "simulacra/engine/context.hpp"
+#include "simulacra/engine/event_queue.hpp"
+#include "simulacra/engine/ids.hpp"
+#include "simulacra/engine/population.hpp"
+#include "simulacra/engine/random.hpp"
+
+namespace simulacra {
+
+enum class SchedulerKind {
+  sequential,  ///< one event queue, global event order
+  parallel,    ///< partitions run concurrently in windows [T, T + lookahead)
+};
+
+struct EngineConfig {
+  SchedulerKind scheduler = SchedulerKind::parallel;
+  unsigned threads = 1;
+  /// Partitions of the LPs (0: four per thread). Output never depends on it:
+  /// every event between two LPs respects the lookahead, so each LP sees the
+  /// same events in the same order however the LPs are grouped.
+  unsigned partitions = 0;
+  /// Least delay of an event between two different LPs.
+  SimTime lookahead{0.0};
+};
+
+class Simulation {
+ public:
+  /// Throws ConfigError for zero threads, a negative lookahead, or the
+  /// parallel scheduler without a positive lookahead.
+  Simulation(EngineConfig config, std::uint64_t seed);
+
+  Simulation(const Simulation& other);
+  Simulation& operator=(const Simulation& other);
+  Simulation(Simulation&&) noexcept = default;
+  Simulation& operator=(Simulation&&) noexcept = default;
+  ~Simulation() = default;
+
+  /// Adds a population and returns its first LP id. Throws std::logic_error
+  /// once the run has started.
+  LpId add_population(std::unique_ptr<Population> population);
+
+  /// Commits every event with time < end, in the engine's total order per LP.
+  /// May be called repeatedly with growing ends; the result is the same as one
+  /// call. Throws LookaheadError (from a model) and leaves the simulation
+  /// unusable (std::logic_error on further runs).
+  void run_until(SimTime end);
+
+  /// Threads for the next run_until; the output does not depend on it.
+  /// Throws ConfigError for 0.
+  void set_threads(unsigned threads);
+
+  std::uint64_t seed() const { return seed_; }
+  const EngineConfig& config() const { return config_; }
+  SimTime now() const { return now_; }
+  std::uint64_t committed_events() const;
+  std::size_t pending_events() const;
+  std::uint32_t lp_count() const { return lp_count_; }
+  std::uint32_t partition_count() const { return static_cast<std::uint32_t>(parts_.size()); }
+
+  /// Fingerprint of every committed event (time, source, destination, kind,
+  /// data), in each LP's commit order, combined over LPs in id order.
+  std::uint64_t trace_hash() const;
+
+  const Population& population(std::size_t index) const { return *populations_.at(index); }
+  std::size_t population_count() const { return populations_.size(); }
+
+ private:
+  struct Partition {
+    EventQueue queue;
+    // outbox[b][q]: events for partition q sent during a window of parity b.
+    std::vector<std::vector<Event>> outbox[2];
+    std::uint64_t committed = 0;
+    double next_time = 0.0;  // earliest pending time of this partition's making
+  };
+
+  void start();
+  void process_partition(std::uint32_t q, unsigned parity, double window_end);
+  void dispatch(Context& ctx, const Event& e);
+  Context make_context(std::uint32_t q, unsigned parity);
+  double global_next_time() const;
+
+  EngineConfig config_;
+  std::uint64_t seed_;
+  std::vector<std::unique_ptr<Population>> populations_;
+  std::vector<std::uint16_t> owner_;  // LP -> population index
+  std::uint32_t lp_count_ = 0;
+
+  // Per-LP engine state, indexed by LP id.
+  std::vector<RandomStream> rng_;
+  std::vector<std::uint64_t> send_seq_;
+  std::vector<std::uint64_t> lp_hash_;
+
+  std::vector<Partition> parts_;
+  std::uint32_t block_ = 1;
+  unsigned parity_ = 0;
+  bool started_ = false;
+  bool failed_ = false;
+  SimTime now_{0.0};
+  std::uint64_t windows_ = 0;
+};
+
+}  // namespace simulacra

@@ -1,0 +1,64 @@
+#include "simulacra/engine/phold.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace simulacra {
+
+void validate(const PholdParams& p) {
+  if (p.lps == 0) throw ConfigError("--lps must be at least 1");
+  if (!(p.remote >= 0.0 && p.remote <= 1.0)) {
+    throw ConfigError("--remote " + std::to_string(p.remote) + ": expected a probability in [0, 1]");
+  }
+  if (!(p.lookahead >= 0.0) || !std::isfinite(p.lookahead)) {
+    throw ConfigError("--lookahead " + std::to_string(p.lookahead) + ": expected a time >= 0");
+  }
+  if (!(p.mean >= p.lookahead) || !std::isfinite(p.mean)) {
+    throw ConfigError("--mean " + std::to_string(p.mean) +
+                      ": expected a finite mean delay >= the lookahead");
+  }
+  if (!(p.end >= 0.0) || !std::isfinite(p.end)) {
+    throw ConfigError("--end " + std::to_string(p.end) + ": expected a finite time >= 0");
+  }
+  if (p.threads == 0) throw ConfigError("--threads must be at least 1");
+}
+
+PholdPopulation::PholdPopulation(const PholdParams& p) : params_(p), handled_(p.lps, 0) {}
+
+SimTime PholdPopulation::next_delay(Context& ctx) const {
+  const double extra = params_.mean - params_.lookahead;
+  return SimTime{params_.lookahead + (extra > 0.0 ? ctx.rng().exponential(extra) : 0.0)};
+}
+
+void PholdPopulation::init_lp(Context& ctx, std::uint32_t /*local*/) {
+  for (std::uint32_t i = 0; i < params_.start_events; ++i) {
+    ctx.send_self(next_delay(ctx), 0);
+  }
+}
+
+void PholdPopulation::handle(Context& ctx, std::uint32_t local, const Event& /*ev*/) {
+  ++handled_[local];
+  LpId dst = ctx.self();
+  if (ctx.rng().uniform() < params_.remote) {
+    dst = lp(static_cast<std::uint32_t>(ctx.rng().below(params_.lps)));
+  }
+  ctx.send(dst, next_delay(ctx), 0);
+}
+
+std::unique_ptr<Population> PholdPopulation::clone() const {
+  return std::make_unique<PholdPopulation>(*this);
+}
+
+Simulation make_phold(const PholdParams& p) {
+  validate(p);
+  EngineConfig cfg;
+  cfg.scheduler = p.scheduler;
+  cfg.threads = p.threads;
+  cfg.partitions = p.partitions;
+  cfg.lookahead = SimTime{p.lookahead};
+  Simulation sim(cfg, p.seed);
+  sim.add_population(std::make_unique<PholdPopulation>(p));
+  return sim;
+}
+
+}  // namespace simulacra

@@ -1,0 +1,269 @@
+#include "simulacra/engine/simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+namespace simulacra {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::uint64_t fingerprint(std::uint64_t h, const Event& e) {
+  h = mix64(h ^ to_bits(e.time.value));
+  h = mix64(h ^ ((static_cast<std::uint64_t>(e.src.value) << 32) | e.kind));
+  h = mix64(h ^ e.data[0]);
+  return mix64(h ^ e.data[1]);
+}
+
+}  // namespace
+
+void Context::reject(LpId dst, SimTime delay) const {
+  std::ostringstream msg;
+  msg.precision(17);
+  if (dst.value >= lp_count_) {
+    msg << "LP " << self_.value << " at t=" << now_.value << " sent an event to LP " << dst.value
+        << ", which does not exist (" << lp_count_ << " LPs)";
+    throw std::out_of_range(msg.str());
+  }
+  msg << "lookahead violation: LP " << self_.value << " at t=" << now_.value
+      << " sent an event to LP " << dst.value << " for t=" << now_.value + delay.value
+      << " (delay " << delay.value;
+  if (!std::isfinite(delay.value) || delay.value < 0.0) {
+    msg << ", which is not a finite non-negative delay)";
+  } else {
+    msg << " < lookahead " << lookahead_ << ")";
+  }
+  throw LookaheadError(msg.str());
+}
+
+Simulation::Simulation(EngineConfig config, std::uint64_t seed) : config_(config), seed_(seed) {
+  if (config_.threads == 0) throw ConfigError("engine.threads must be at least 1");
+  if (!(config_.lookahead.value >= 0.0) || !std::isfinite(config_.lookahead.value)) {
+    throw ConfigError("engine.lookahead must be a finite non-negative time");
+  }
+  if (config_.scheduler == SchedulerKind::parallel && config_.lookahead.value <= 0.0) {
+    throw ConfigError(
+        "the parallel scheduler needs a positive lookahead (the least delay of an event "
+        "between two LPs); use the sequential scheduler for zero lookahead");
+  }
+}
+
+Simulation::Simulation(const Simulation& other)
+    : config_(other.config_),
+      seed_(other.seed_),
+      owner_(other.owner_),
+      lp_count_(other.lp_count_),
+      rng_(other.rng_),
+      send_seq_(other.send_seq_),
+      lp_hash_(other.lp_hash_),
+      parts_(other.parts_),
+      block_(other.block_),
+      parity_(other.parity_),
+      started_(other.started_),
+      failed_(other.failed_),
+      now_(other.now_),
+      windows_(other.windows_) {
+  populations_.reserve(other.populations_.size());
+  for (const auto& p : other.populations_) {
+    populations_.push_back(p->clone());
+    populations_.back()->first_ = p->first_;
+  }
+}
+
+Simulation& Simulation::operator=(const Simulation& other) {
+  if (this != &other) {
+    Simulation copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+LpId Simulation::add_population(std::unique_ptr<Population> population) {
+  if (started_) throw std::logic_error("add_population after the run started");
+  if (!population) throw std::logic_error("add_population(nullptr)");
+  const std::uint64_t count = population->lp_count();
+  if (lp_count_ + count > std::numeric_limits<std::uint32_t>::max()) {
+    throw ConfigError("too many LPs: at most 2^32 - 1 in one simulation");
+  }
+  if (populations_.size() >= std::numeric_limits<std::uint16_t>::max()) {
+    throw ConfigError("too many populations in one simulation");
+  }
+  const LpId first{lp_count_};
+  population->first_ = first;
+  owner_.insert(owner_.end(), count, static_cast<std::uint16_t>(populations_.size()));
+  populations_.push_back(std::move(population));
+  lp_count_ += static_cast<std::uint32_t>(count);
+  return first;
+}
+
+void Simulation::set_threads(unsigned threads) {
+  if (threads == 0) throw ConfigError("engine.threads must be at least 1");
+  config_.threads = threads;
+}
+
+std::uint64_t Simulation::committed_events() const {
+  std::uint64_t n = 0;
+  for (const auto& p : parts_) n += p.committed;
+  return n;
+}
+
+std::size_t Simulation::pending_events() const {
+  std::size_t n = 0;
+  for (const auto& p : parts_) {
+    n += p.queue.size();
+    for (const auto& box : p.outbox) {
+      for (const auto& v : box) n += v.size();
+    }
+  }
+  return n;
+}
+
+std::uint64_t Simulation::trace_hash() const {
+  std::uint64_t h = mix64(lp_count_);
+  for (std::uint64_t lp : lp_hash_) h = mix64(h ^ lp);
+  return h;
+}
+
+Context Simulation::make_context(std::uint32_t q, unsigned parity) {
+  Context ctx;
+  ctx.outbox_ = &parts_[q].outbox[parity];
+  ctx.queue_ = &parts_[q].queue;
+  ctx.lookahead_ = config_.lookahead.value;
+  ctx.min_sent_ = kInf;
+  ctx.lp_count_ = lp_count_;
+  ctx.block_ = block_;
+  ctx.partition_ = q;
+  return ctx;
+}
+
+void Simulation::start() {
+  std::uint32_t parts = 1;
+  if (config_.scheduler == SchedulerKind::parallel) {
+    parts = config_.partitions != 0 ? config_.partitions : 4 * config_.threads;
+  }
+  parts = std::max<std::uint32_t>(1, std::min<std::uint32_t>(parts, std::max<std::uint32_t>(lp_count_, 1)));
+  block_ = std::max<std::uint32_t>(1, (lp_count_ + parts - 1) / parts);
+  parts = std::max<std::uint32_t>(1, (lp_count_ + block_ - 1) / block_);
+  parts_.assign(parts, Partition{});
+  for (auto& p : parts_) {
+    p.outbox[0].resize(parts);
+    p.outbox[1].resize(parts);
+  }
+
+  rng_.resize(lp_count_);
+  send_seq_.assign(lp_count_, 0);
+  lp_hash_.assign(lp_count_, 0);
+  for (std::uint32_t lp = 0; lp < lp_count_; ++lp) rng_[lp] = RandomStream(seed_, lp);
+
+  // Initial events: every LP, in id order, as if sent at time 0 by itself.
+  parity_ = 0;
+  for (std::uint32_t q = 0; q < parts; ++q) {
+    Context ctx = make_context(q, parity_);
+    const std::uint32_t lo = q * block_;
+    const std::uint32_t hi = std::min(lp_count_, lo + block_);
+    for (std::uint32_t lp = lo; lp < hi; ++lp) {
+      Population& pop = *populations_[owner_[lp]];
+      ctx.now_ = SimTime{0.0};
+      ctx.self_ = LpId{lp};
+      ctx.rng_ = &rng_[lp];
+      ctx.seq_ = &send_seq_[lp];
+      pop.init_lp(ctx, lp - pop.first_.value);
+    }
+    Partition& part = parts_[q];
+    part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
+  }
+  started_ = true;
+}
+
+double Simulation::global_next_time() const {
+  double t = kInf;
+  for (const auto& p : parts_) t = std::min(t, p.next_time);
+  return t;
+}
+
+void Simulation::dispatch(Context& ctx, const Event& e) {
+  const std::uint32_t lp = e.dst.value;
+  lp_hash_[lp] = fingerprint(lp_hash_[lp], e);
+  Population& pop = *populations_[owner_[lp]];
+  ctx.now_ = e.time;
+  ctx.self_ = e.dst;
+  ctx.rng_ = &rng_[lp];
+  ctx.seq_ = &send_seq_[lp];
+  pop.handle(ctx, lp - pop.first_.value, e);
+}
+
+void Simulation::process_partition(std::uint32_t q, unsigned parity, double window_end) {
+  Partition& part = parts_[q];
+  // Merge what other partitions sent during the previous window. The heap
+  // orders them by event key, so the order of arrival does not matter.
+  for (auto& src : parts_) {
+    auto& box = src.outbox[parity ^ 1u][q];
+    for (const Event& e : box) part.queue.push(e);
+    box.clear();
+  }
+  Context ctx = make_context(q, parity);
+  std::uint64_t committed = 0;
+  while (!part.queue.empty() && part.queue.top().time.value < window_end) {
+    const Event e = part.queue.pop();
+    dispatch(ctx, e);
+    ++committed;
+  }
+  part.committed += committed;
+  part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
+}
+
+void Simulation::run_until(SimTime end) {
+  if (failed_) throw std::logic_error("run_until on a simulation that stopped on an error");
+  if (!started_) {
+    failed_ = true;
+    start();
+    failed_ = false;
+  }
+  if (end < now_) throw std::logic_error("run_until: end is before the current time");
+
+  const auto n = static_cast<std::uint32_t>(parts_.size());
+  failed_ = true;  // cleared only if the loop finishes without an exception
+  if (config_.scheduler == SchedulerKind::sequential || n == 1) {
+    // One partition: its queue already holds every event in global order.
+    parity_ ^= 1u;
+    process_partition(0, parity_, end.value);
+    ++windows_;
+  } else {
+    // Allow more threads than cores when asked (tests use 4 on 2 cores);
+    // output does not depend on it, only speed does.
+    const auto threads = static_cast<std::size_t>(config_.threads);
+    tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                              std::max(threads, tbb::global_control::active_value(
+                                                    tbb::global_control::max_allowed_parallelism)));
+    tbb::task_arena arena(static_cast<int>(config_.threads));
+    arena.execute([&] {
+      for (;;) {
+        const double t = global_next_time();
+        if (!(t < end.value)) break;
+        const double window_end = std::min(t + config_.lookahead.value, end.value);
+        const unsigned parity = parity_ ^ 1u;
+        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, 1),
+                          [&](const tbb::blocked_range<std::uint32_t>& r) {
+                            for (std::uint32_t q = r.begin(); q != r.end(); ++q) {
+                              process_partition(q, parity, window_end);
+                            }
+                          });
+        parity_ = parity;
+        ++windows_;
+      }
+    });
+  }
+  failed_ = false;
+  now_ = end;
+}
+
+}  // namespace simulacra
