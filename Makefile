@@ -15,7 +15,7 @@ configure: deps
 	@echo "configure: CMake Release build in $(BUILD_DIR)/"
 
 build: configure
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) -- --no-print-directory
 
 run: build
 	@bash scripts/default-job.sh $(BUILD_DIR)

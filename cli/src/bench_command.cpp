@@ -40,7 +40,7 @@ int phold_command(const Args& args) {
                    {"mean", "T", "mean event delay, lookahead included", "1.0"},
                    {"end", "T", "simulated end time", "1000"},
                    {"threads", "N", "worker threads", "1"},
-                   {"partitions", "N", "LP partitions (0: four per thread)", "0"},
+                   {"partitions", "N", "LP partitions (0: 4 per thread, >= 1 per 1,024 LPs)", "0"},
                    {"scheduler", "KIND", "sequential or parallel", "parallel"},
                    {"seed", "S", "random seed", "1"},
                });

@@ -148,7 +148,11 @@ Context Simulation::make_context(std::uint32_t q, unsigned parity) {
 void Simulation::start() {
   std::uint32_t parts = 1;
   if (config_.scheduler == SchedulerKind::parallel) {
-    parts = config_.partitions != 0 ? config_.partitions : 4 * config_.threads;
+    // Default: four per thread for balance, and at least one per 1,024 LPs so
+    // each heap stays cache-sized (up to 128, where the window merge's
+    // partitions-squared outbox scan starts to show).
+    parts = config_.partitions;
+    if (parts == 0) parts = std::max<std::uint32_t>(4 * config_.threads, std::min<std::uint32_t>(lp_count_ / 1024, 128));
   }
   parts = std::max<std::uint32_t>(1, std::min<std::uint32_t>(parts, std::max<std::uint32_t>(lp_count_, 1)));
   block_ = std::max<std::uint32_t>(1, (lp_count_ + parts - 1) / parts);

@@ -24,8 +24,8 @@ enum class SchedulerKind {
 struct EngineConfig {
   SchedulerKind scheduler = SchedulerKind::parallel;
   unsigned threads = 1;
-  /// Partitions of the LPs (0: four per thread). Output never depends on it:
-  /// every event between two LPs respects the lookahead, so each LP sees the
+  /// Partitions of the LPs (0: four per thread, at least one per 1,024 LPs).
+  /// Output never depends on it: every event between two LPs respects the lookahead, so each LP sees the
   /// same events in the same order however the LPs are grouped.
   unsigned partitions = 0;
   /// Least delay of an event between two different LPs.
