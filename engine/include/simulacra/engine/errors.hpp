@@ -27,4 +27,10 @@ class ConfigError : public UserError {
   using UserError::UserError;
 };
 
+/// Bad data: a malformed input table, or a dataset that cannot be written.
+class DataError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 }  // namespace simulacra

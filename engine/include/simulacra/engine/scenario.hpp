@@ -1,0 +1,84 @@
+// Reading a scenario file: one YAML file describing a whole run. Loading gives
+// an immutable, validated Scenario; every problem in the file is collected and
+// reported together with file:line:column and key path.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simulacra/engine/errors.hpp"
+#include "simulacra/engine/registry.hpp"
+#include "simulacra/engine/simulation.hpp"
+
+namespace simulacra {
+
+/// Every problem found in a scenario; what() is all of them, one per line.
+class ScenarioError : public UserError {
+ public:
+  explicit ScenarioError(std::vector<Issue> issues);
+  const std::vector<Issue>& issues() const { return issues_; }
+
+ private:
+  std::vector<Issue> issues_;
+};
+
+/// `--set path=value`: path as in messages ("populations[0].params.beta",
+/// "engine.threads") or with a population's name ("populations.town.params.beta").
+struct Override {
+  std::string path;
+  std::string value;  ///< YAML text
+};
+
+/// Parses "path=value". Throws ScenarioError if there is no '=' or no path.
+Override parse_override(const std::string& text);
+
+struct EngineSettings {
+  SchedulerKind scheduler = SchedulerKind::parallel;
+  unsigned threads = 1;      ///< engine.threads; 0 in the file means "all cores"
+  unsigned partitions = 0;   ///< 0: engine default; output never depends on it
+  double lookahead = 0.0;    ///< seconds; 0: the populations' declared minimum
+};
+
+struct OutputSettings {
+  bool hdf5 = true;
+  bool csv = false;
+  std::vector<std::string> tables;  ///< empty: all tables
+  std::size_t chunk_rows = 65536;   ///< rows per HDF5 chunk / write batch
+};
+
+/// One axis of a sweep: an override path and the values it takes (YAML text).
+struct SweepAxis {
+  std::string path;
+  std::vector<std::string> values;
+  SourcePos at;
+};
+
+struct Scenario {
+  std::string path;            ///< as given on the command line
+  std::string effective_yaml;  ///< the file after overrides, as recorded in datasets
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  double duration = 0.0;         ///< seconds
+  std::string time_unit = "s";   ///< unit of time columns in the output
+  double time_unit_seconds = 1.0;
+  EngineSettings engine;
+  std::vector<PopulationSpec> populations;
+  OutputSettings outputs;
+  unsigned replicates = 1;
+  std::vector<SweepAxis> sweep;
+};
+
+/// Reads and validates a scenario file with overrides applied in order.
+/// Throws ScenarioError listing every problem (unreadable file, not YAML,
+/// unknown or duplicate keys with a "did you mean", wrong types, missing
+/// units, values out of range, unknown population types or actions).
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides,
+                       const Registry& registry);
+
+/// The same from text; `display_path` names the source in messages.
+Scenario parse_scenario(const std::string& text, const std::string& display_path,
+                        const std::vector<Override>& overrides, const Registry& registry);
+
+}  // namespace simulacra

@@ -1,0 +1,47 @@
+// The interface between a run and a dataset writer. A sink receives the tables'
+// schemas once, then chunks of rows in their final order, then the run's
+// provenance; only `commit` makes the dataset appear under its final name.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulacra/engine/errors.hpp"
+#include "simulacra/engine/table.hpp"
+
+namespace simulacra {
+
+/// Key–value record of how a dataset was made: effective scenario text, seed,
+/// replicate and sweep point, software version and commit, threads, trace
+/// hash, wall-clock start and end. Ordered so output never depends on hashing.
+using Provenance = std::map<std::string, std::string>;
+
+/// Provenance keys whose values change from run to run by nature (wall-clock
+/// times); tests comparing datasets byte for byte ignore exactly these.
+inline const char* const kWallTimeKeys[] = {"wall_start", "wall_end", "wall_seconds"};
+
+class TableSink {
+ public:
+  virtual ~TableSink() = default;
+
+  /// Called once, before any rows. Throws DataError if the target cannot be
+  /// created (the message names the path and the system's reason).
+  virtual void open(const std::vector<TableSchema>& tables) = 0;
+
+  /// Appends rows to table `table` (an index into open()'s vector). Rows arrive
+  /// in their final order; a sink may write them at once or buffer a bounded
+  /// amount. Throws DataError on a write failure.
+  virtual void write(std::size_t table, const TableChunk& rows) = 0;
+
+  /// Writes the provenance, flushes and closes, and moves the dataset to its
+  /// final name. Throws DataError on failure (and leaves nothing behind).
+  virtual void commit(const Provenance& provenance) = 0;
+
+  /// Removes everything written so far; never throws. Called on any failure,
+  /// and by the destructor if neither commit nor abort ran.
+  virtual void abort() noexcept = 0;
+};
+
+}  // namespace simulacra
