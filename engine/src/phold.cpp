@@ -36,13 +36,40 @@ void PholdPopulation::init_lp(Context& ctx, std::uint32_t /*local*/) {
   }
 }
 
-void PholdPopulation::handle(Context& ctx, std::uint32_t local, const Event& /*ev*/) {
+void PholdPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev) {
   ++handled_[local];
   LpId dst = ctx.self();
-  if (ctx.rng().uniform() < params_.remote) {
-    dst = lp(static_cast<std::uint32_t>(ctx.rng().below(params_.lps)));
+  const bool remote = ctx.rng().uniform() < params_.remote;
+  if (remote) dst = lp(static_cast<std::uint32_t>(ctx.rng().below(params_.lps)));
+  const SimTime delay = next_delay(ctx);
+  if (params_.record) {
+    ctx.emit(kEventsTable, ctx.now(), std::int64_t{local}, std::int64_t{ev.src.value - first_lp().value},
+             std::int64_t{dst.value - first_lp().value}, delay.value, remote);
   }
-  ctx.send(dst, next_delay(ctx), 0);
+  ctx.send(dst, delay, 0);
+}
+
+std::vector<TableSchema> PholdPopulation::tables() const {
+  if (!params_.record) return {};
+  return {TableSchema{"events",
+                      "one committed PHOLD event",
+                      {{"time", ColumnType::float64, "s", "commit time"},
+                       {"lp", ColumnType::int64, "", "LP that handled the event"},
+                       {"sender", ColumnType::int64, "", "LP that sent it"},
+                       {"next_lp", ColumnType::int64, "", "destination of the event it schedules"},
+                       {"next_delay", ColumnType::float64, "s", "delay of the event it schedules"},
+                       {"remote", ColumnType::boolean, "", "whether the next LP was drawn at random"}}},
+          TableSchema{"lps",
+                      "one LP at the end of the run",
+                      {{"lp", ColumnType::int64, "", "LP id within the population"},
+                       {"handled", ColumnType::int64, "", "events it handled"}}}};
+}
+
+void PholdPopulation::finish(Context& ctx) {
+  if (!params_.record) return;
+  for (std::uint32_t i = 0; i < params_.lps; ++i) {
+    ctx.emit(kLpsTable, std::int64_t{i}, static_cast<std::int64_t>(handled_[i]));
+  }
 }
 
 std::unique_ptr<Population> PholdPopulation::clone() const {

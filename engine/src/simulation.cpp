@@ -16,6 +16,8 @@ namespace simulacra {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::size_t kStreamRows = 65536;
+constexpr std::uint64_t kSlice = 256;
 
 std::uint64_t fingerprint(std::uint64_t h, const Event& e) {
   h = mix64(h ^ to_bits(e.time.value));
@@ -25,6 +27,11 @@ std::uint64_t fingerprint(std::uint64_t h, const Event& e) {
 }
 
 }  // namespace
+
+void Context::bad_row(std::uint32_t table, const char* why) const {
+  throw std::logic_error("emit to table " + std::to_string(table) + " of LP " +
+                         std::to_string(self_.value) + ": " + why);
+}
 
 void Context::reject(LpId dst, SimTime delay) const {
   std::ostringstream msg;
@@ -62,6 +69,9 @@ Simulation::Simulation(const Simulation& other)
       seed_(other.seed_),
       owner_(other.owner_),
       lp_count_(other.lp_count_),
+      tables_(other.tables_),
+      table_owner_(other.table_owner_),
+      table_base_(other.table_base_),
       rng_(other.rng_),
       send_seq_(other.send_seq_),
       lp_hash_(other.lp_hash_),
@@ -77,6 +87,9 @@ Simulation::Simulation(const Simulation& other)
     populations_.push_back(p->clone());
     populations_.back()->first_ = p->first_;
   }
+  // Slots point at populations: re-point them at the copies.
+  slots_ = other.slots_;
+  for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].population = populations_[i].get();
 }
 
 Simulation& Simulation::operator=(const Simulation& other) {
@@ -99,6 +112,11 @@ LpId Simulation::add_population(std::unique_ptr<Population> population) {
   }
   const LpId first{lp_count_};
   population->first_ = first;
+  table_base_.push_back(static_cast<std::uint32_t>(tables_.size()));
+  for (auto& t : population->tables()) {
+    tables_.push_back(std::move(t));
+    table_owner_.push_back(populations_.size());
+  }
   owner_.insert(owner_.end(), count, static_cast<std::uint16_t>(populations_.size()));
   populations_.push_back(std::move(population));
   lp_count_ += static_cast<std::uint32_t>(count);
@@ -142,6 +160,7 @@ Context Simulation::make_context(std::uint32_t q, unsigned parity) {
   ctx.lp_count_ = lp_count_;
   ctx.block_ = block_;
   ctx.partition_ = q;
+  ctx.rows_ = &parts_[q].rows;
   return ctx;
 }
 
@@ -161,8 +180,14 @@ void Simulation::start() {
   for (auto& p : parts_) {
     p.outbox[0].resize(parts);
     p.outbox[1].resize(parts);
+    p.rows.reset(tables_);
   }
 
+  slots_.clear();
+  for (std::size_t i = 0; i < populations_.size(); ++i) {
+    slots_.push_back(PopSlot{populations_[i].get(), populations_[i]->first_.value, table_base_[i],
+                             static_cast<std::uint32_t>(pop_table_count(i))});
+  }
   rng_.resize(lp_count_);
   send_seq_.assign(lp_count_, 0);
   lp_hash_.assign(lp_count_, 0);
@@ -180,12 +205,57 @@ void Simulation::start() {
       ctx.self_ = LpId{lp};
       ctx.rng_ = &rng_[lp];
       ctx.seq_ = &send_seq_[lp];
+      ctx.key_ = RowKey{0.0, lp, 0};
+      ctx.table_base_ = table_base_[owner_[lp]];
+      ctx.table_count_ = static_cast<std::uint32_t>(pop_table_count(owner_[lp]));
       pop.init_lp(ctx, lp - pop.first_.value);
     }
     Partition& part = parts_[q];
     part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
   }
   started_ = true;
+  flush_rows();
+}
+
+std::size_t Simulation::pop_table_count(std::size_t pop) const {
+  const std::size_t end = pop + 1 < table_base_.size() ? table_base_[pop + 1] : tables_.size();
+  return end - table_base_[pop];
+}
+
+// Kept out of line: inlined into the event loop it costs the loop registers.
+__attribute__((noinline, cold)) void Simulation::flush_rows() {
+  std::vector<RowBuffer*> buffers;
+  for (auto& p : parts_) {
+    if (p.rows.rows != 0) buffers.push_back(&p.rows);
+  }
+  if (buffers.empty()) return;
+  if (consumer_ == nullptr) {
+    for (RowBuffer* b : buffers) b->clear();
+    return;
+  }
+  merge_rows(buffers, tables_, *consumer_);
+}
+
+void Simulation::finish() {
+  if (failed_) throw std::logic_error("finish on a simulation that stopped on an error");
+  if (!started_) start();
+  Context ctx = make_context(0, parity_);
+  for (std::size_t i = 0; i < populations_.size(); ++i) {
+    Population& pop = *populations_[i];
+    if (pop.lp_count() == 0) continue;
+    const std::uint32_t lp = pop.first_.value;
+    ctx.now_ = now_;
+    ctx.self_ = pop.first_;
+    ctx.rng_ = &rng_[lp];
+    ctx.seq_ = &send_seq_[lp];
+    ctx.key_ = RowKey{now_.value, lp, ~std::uint64_t{0}};
+    ctx.table_base_ = table_base_[i];
+    ctx.table_count_ = static_cast<std::uint32_t>(pop_table_count(i));
+    // Rows only: an event sent now would never be committed.
+    ctx.lookahead_ = kInf;
+    pop.finish(ctx);
+  }
+  flush_rows();
 }
 
 double Simulation::global_next_time() const {
@@ -197,12 +267,15 @@ double Simulation::global_next_time() const {
 void Simulation::dispatch(Context& ctx, const Event& e) {
   const std::uint32_t lp = e.dst.value;
   lp_hash_[lp] = fingerprint(lp_hash_[lp], e);
-  Population& pop = *populations_[owner_[lp]];
+  const PopSlot& slot = slots_[owner_[lp]];
   ctx.now_ = e.time;
   ctx.self_ = e.dst;
   ctx.rng_ = &rng_[lp];
   ctx.seq_ = &send_seq_[lp];
-  pop.handle(ctx, lp - pop.first_.value, e);
+  ctx.key_ = RowKey{e.time.value, e.src.value, e.seq};
+  ctx.table_base_ = slot.table_base;
+  ctx.table_count_ = slot.table_count;
+  slot.population->handle(ctx, lp - slot.first, e);
 }
 
 void Simulation::process_partition(std::uint32_t q, unsigned parity, double window_end) {
@@ -216,10 +289,20 @@ void Simulation::process_partition(std::uint32_t q, unsigned parity, double wind
   }
   Context ctx = make_context(q, parity);
   std::uint64_t committed = 0;
-  while (!part.queue.empty() && part.queue.top().time.value < window_end) {
-    const Event e = part.queue.pop();
-    dispatch(ctx, e);
-    ++committed;
+  // A single partition holds rows in final order already, so it hands them
+  // on in bounded batches instead of keeping a whole run in memory.
+  const bool stream_rows = parts_.size() == 1 && consumer_ != nullptr;
+  for (;;) {
+    // Events in slices, so the row check sits outside the hot loop.
+    std::uint64_t slice = 0;
+    while (slice < kSlice && !part.queue.empty() && part.queue.top().time.value < window_end) {
+      const Event e = part.queue.pop();
+      dispatch(ctx, e);
+      ++slice;
+    }
+    committed += slice;
+    if (stream_rows && part.rows.rows >= kStreamRows) flush_rows();
+    if (slice < kSlice) break;
   }
   part.committed += committed;
   part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
@@ -241,6 +324,7 @@ void Simulation::run_until(SimTime end) {
     parity_ ^= 1u;
     process_partition(0, parity_, end.value);
     ++windows_;
+    flush_rows();
   } else {
     // Allow more threads than cores when asked (tests use 4 on 2 cores);
     // output does not depend on it, only speed does.
@@ -263,6 +347,7 @@ void Simulation::run_until(SimTime end) {
                           });
         parity_ = parity;
         ++windows_;
+        flush_rows();
       }
     });
   }

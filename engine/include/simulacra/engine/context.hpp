@@ -5,13 +5,17 @@
 
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/event.hpp"
 #include "simulacra/engine/event_queue.hpp"
 #include "simulacra/engine/random.hpp"
+#include "simulacra/engine/row_buffer.hpp"
 
 namespace simulacra {
 
@@ -63,9 +67,50 @@ class Context {
     queue_->push(e);
   }
 
+  /// Emits one row of the population's table `table` (an index into its
+  /// tables()), values in column order. Throws std::logic_error if the count
+  /// or a type does not match the declared columns (a programmer error).
+  template <class... Values>
+  void emit(std::uint32_t table, const Values&... values) {
+    const std::uint32_t t = table_base_ + table;
+    if (rows_ == nullptr || t >= rows_->chunks.size() || table >= table_count_) {
+      bad_row(table, "no such table");
+    }
+    TableChunk& chunk = rows_->chunks[t];
+    if (sizeof...(Values) != chunk.column_count()) bad_row(table, "wrong number of values");
+    std::size_t col = 0;
+    (put(chunk, table, col++, values), ...);
+    chunk.end_row();
+    rows_->keys[t].push_back(key_);
+    ++rows_->rows;
+  }
+
  private:
   friend class Simulation;
   [[noreturn]] void reject(LpId dst, SimTime delay) const;
+  [[noreturn]] void bad_row(std::uint32_t table, const char* why) const;
+
+  template <class V>
+  void put(TableChunk& chunk, std::uint32_t table, std::size_t col, const V& v) {
+    const std::size_t kind = chunk.column(col).index();
+    if constexpr (std::is_same_v<V, bool>) {
+      if (kind != 3) bad_row(table, "a bool for a non-bool column");
+      chunk.append(col, v);
+    } else if constexpr (std::is_integral_v<V> || std::is_enum_v<V>) {
+      if (kind != 0) bad_row(table, "an integer for a non-int64 column");
+      chunk.append(col, static_cast<std::int64_t>(v));
+    } else if constexpr (std::is_floating_point_v<V>) {
+      if (kind != 1) bad_row(table, "a number for a non-float64 column");
+      chunk.append(col, static_cast<double>(v));
+    } else if constexpr (std::is_same_v<V, SimTime>) {
+      if (kind != 1) bad_row(table, "a time for a non-float64 column");
+      chunk.append(col, v.value);
+    } else {
+      static_assert(std::is_convertible_v<const V&, std::string_view>, "unsupported column value");
+      if (kind != 2) bad_row(table, "text for a non-string column");
+      chunk.append(col, std::string_view(v));
+    }
+  }
 
   SimTime now_;
   LpId self_;
@@ -78,6 +123,10 @@ class Context {
   std::uint32_t lp_count_ = 0;
   std::uint32_t block_ = 1;
   std::uint32_t partition_ = 0;
+  RowBuffer* rows_ = nullptr;
+  RowKey key_;
+  std::uint32_t table_base_ = 0;
+  std::uint32_t table_count_ = 0;
 };
 
 }  // namespace simulacra

@@ -25,6 +25,7 @@ struct PholdParams {
   unsigned threads = 1;
   unsigned partitions = 0;
   SchedulerKind scheduler = SchedulerKind::parallel;
+  bool record = false;      ///< emit one row per committed event (table "events")
 };
 
 /// Throws ConfigError naming the first invalid parameter.
@@ -39,12 +40,17 @@ class PholdPopulation final : public Population {
   void init_lp(Context& ctx, std::uint32_t local) override;
   void handle(Context& ctx, std::uint32_t local, const Event& ev) override;
   std::unique_ptr<Population> clone() const override;
+  std::vector<TableSchema> tables() const override;
+  void finish(Context& ctx) override;
+  SimTime lookahead_hint() const override { return SimTime{params_.lookahead}; }
 
   /// Events handled per LP: PHOLD's only state, kept so that clones and
   /// checkpoints have something real to carry.
   std::uint64_t handled(std::uint32_t local) const { return handled_[local]; }
 
  private:
+  static constexpr std::uint32_t kEventsTable = 0;
+  static constexpr std::uint32_t kLpsTable = 1;
   SimTime next_delay(Context& ctx) const;
 
   PholdParams params_;

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "simulacra/engine/context.hpp"
 #include "simulacra/engine/event.hpp"
+#include "simulacra/engine/table.hpp"
 
 namespace simulacra {
 
@@ -30,6 +32,18 @@ class Population {
   /// concurrently for LPs in different partitions, so it may touch only the
   /// state of `local` and read-only shared parameters.
   virtual void handle(Context& ctx, std::uint32_t local, const Event& ev) = 0;
+
+  /// The tables this population emits rows of, indexed as in Context::emit.
+  /// Names are unqualified ("infections"); a run prefixes the population name.
+  virtual std::vector<TableSchema> tables() const { return {}; }
+
+  /// Called once, on one thread, when the run ends (see
+  /// Simulation::finish): emit end-of-run rows such as final agent states.
+  virtual void finish(Context& /*ctx*/) {}
+
+  /// The least delay this population's LPs use between two different LPs; a
+  /// run without an explicit lookahead uses the minimum over populations.
+  virtual SimTime lookahead_hint() const { return SimTime::infinity(); }
 
   /// A deep copy of the population's whole state (for Simulation cloning).
   virtual std::unique_ptr<Population> clone() const = 0;

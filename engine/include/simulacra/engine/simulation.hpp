@@ -13,6 +13,8 @@
 #include "simulacra/engine/ids.hpp"
 #include "simulacra/engine/population.hpp"
 #include "simulacra/engine/random.hpp"
+#include "simulacra/engine/row_buffer.hpp"
+#include "simulacra/engine/table.hpp"
 
 namespace simulacra {
 
@@ -54,6 +56,21 @@ class Simulation {
   /// unusable (std::logic_error on further runs).
   void run_until(SimTime end);
 
+  /// Where emitted rows go, in final order, after each window (and at most
+  /// every 64 Ki rows under a single partition). Not owned; a copy of the
+  /// simulation starts with none attached. Rows emitted with none attached
+  /// are dropped.
+  void set_row_consumer(RowConsumer* consumer) { consumer_ = consumer; }
+
+  /// Every population's tables, in population order (see table_owner).
+  const std::vector<TableSchema>& tables() const { return tables_; }
+  /// Index of the population that declared table `t`.
+  std::size_t table_owner(std::size_t t) const { return table_owner_.at(t); }
+
+  /// Ends the run: each population emits its end-of-run rows (in population
+  /// order) and every buffered row goes to the consumer.
+  void finish();
+
   /// Threads for the next run_until; the output does not depend on it.
   /// Throws ConfigError for 0.
   void set_threads(unsigned threads);
@@ -78,6 +95,7 @@ class Simulation {
     EventQueue queue;
     // outbox[b][q]: events for partition q sent during a window of parity b.
     std::vector<std::vector<Event>> outbox[2];
+    RowBuffer rows;
     std::uint64_t committed = 0;
     double next_time = 0.0;  // earliest pending time of this partition's making
   };
@@ -87,12 +105,28 @@ class Simulation {
   void dispatch(Context& ctx, const Event& e);
   Context make_context(std::uint32_t q, unsigned parity);
   double global_next_time() const;
+  void flush_rows();
+  std::size_t pop_table_count(std::size_t pop) const;
 
   EngineConfig config_;
   std::uint64_t seed_;
   std::vector<std::unique_ptr<Population>> populations_;
   std::vector<std::uint16_t> owner_;  // LP -> population index
   std::uint32_t lp_count_ = 0;
+  std::vector<TableSchema> tables_;
+  std::vector<std::size_t> table_owner_;       // table -> population index
+  std::vector<std::uint32_t> table_base_;      // population -> first table index
+  RowConsumer* consumer_ = nullptr;
+
+  // Per-population dispatch facts, gathered at start so the hot loop reads one
+  // small struct per event.
+  struct PopSlot {
+    Population* population;
+    std::uint32_t first;
+    std::uint32_t table_base;
+    std::uint32_t table_count;
+  };
+  std::vector<PopSlot> slots_;
 
   // Per-LP engine state, indexed by LP id.
   std::vector<RandomStream> rng_;

@@ -1,0 +1,61 @@
+#include "simulacra/engine/row_buffer.hpp"
+
+#include <queue>
+#include <utility>
+
+namespace simulacra {
+
+void RowBuffer::reset(const std::vector<TableSchema>& tables) {
+  chunks.clear();
+  for (const auto& t : tables) chunks.emplace_back(t);
+  keys.assign(tables.size(), {});
+  rows = 0;
+}
+
+void RowBuffer::clear() {
+  for (auto& c : chunks) c.clear();
+  for (auto& k : keys) k.clear();
+  rows = 0;
+}
+
+void merge_rows(std::vector<RowBuffer*>& buffers, const std::vector<TableSchema>& tables,
+                RowConsumer& out) {
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    std::vector<RowBuffer*> live;
+    for (RowBuffer* b : buffers) {
+      if (b->chunks[t].rows() != 0) live.push_back(b);
+    }
+    if (live.empty()) continue;
+    if (live.size() == 1) {
+      out.consume(t, live[0]->chunks[t]);
+      continue;
+    }
+    // k-way merge; keys never tie across partitions (an event is committed by
+    // exactly one partition), and within a buffer rows keep their order.
+    using Head = std::pair<RowKey, std::size_t>;  // key, index into live
+    auto later = [](const Head& a, const Head& b) {
+      if (b.first < a.first) return true;
+      if (a.first < b.first) return false;
+      return a.second > b.second;
+    };
+    std::priority_queue<Head, std::vector<Head>, decltype(later)> heap(later);
+    std::vector<std::size_t> pos(live.size(), 0);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      heap.emplace(live[i]->keys[t][0], i);
+      total += live[i]->chunks[t].rows();
+    }
+    TableChunk merged(tables[t]);
+    merged.reserve(total);
+    while (!heap.empty()) {
+      const std::size_t i = heap.top().second;
+      heap.pop();
+      merged.append_row_from(live[i]->chunks[t], pos[i]);
+      if (++pos[i] < live[i]->chunks[t].rows()) heap.emplace(live[i]->keys[t][pos[i]], i);
+    }
+    out.consume(t, merged);
+  }
+  for (RowBuffer* b : buffers) b->clear();
+}
+
+}  // namespace simulacra
