@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make run`: the default job. Until scenario files exist it is a small PHOLD run.
+# `make run`: the default job — the default scenario, written to out/.
 set -euo pipefail
 BUILD="${1:-build}"
-echo "run: simulacra bench phold --lps 1024 --start-events 1 --end 2000 --threads 2"
-"$BUILD/bin/simulacra" bench phold --lps 1024 --start-events 1 --end 2000 --threads 2
-echo "run: done (PHOLD writes no dataset; figures above)"
+SCENARIO="${SIMULACRA_SCENARIO:-scenarios/engine/phold.yaml}"
+OUT="out/$(basename "$SCENARIO" .yaml)"
+echo "run: simulacra run $SCENARIO -o $OUT"
+"$BUILD/bin/simulacra" run "$SCENARIO" -o "$OUT"
+echo "run: inspect it with: $BUILD/bin/simulacra inspect $OUT/<run>.h5"

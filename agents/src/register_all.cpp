@@ -1,11 +1,15 @@
 #include "simulacra/agents/register_all.hpp"
 
+#include "simulacra/agents/epidemic/register.hpp"
+#include "simulacra/agents/market/market.hpp"
 #include "simulacra/engine/phold_type.hpp"
 
 namespace simulacra {
 
 void register_all(Registry& registry) {
   register_phold(registry);
+  register_epidemic(registry);
+  register_market(registry);
 }
 
 }  // namespace simulacra

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "simulacra/engine/phold.hpp"
+#include "simulacra/exporters/export_bench.hpp"
 
 namespace simulacra::cli {
 
@@ -91,13 +92,47 @@ int phold_command(const Args& args) {
   return 0;
 }
 
+int export_command(const Args& args) {
+  Options opts("simulacra bench export",
+               "Streams rows of a six-column event table (time, agent, other, kind, value, flag)\n"
+               "through the HDF5 and/or CSV writer; prints rows per second and peak memory.",
+               {
+                   {"rows", "N", "rows to write", "10000000"},
+                   {"format", "F", "hdf5, csv or both", "both"},
+                   {"chunk-rows", "N", "rows per chunk", "65536"},
+                   {"output", "DIR", "where the temporary files go", "."},
+               });
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  const std::uint64_t rows = opts.get_u64("rows");
+  const std::string format = opts.get("format");
+  if (format != "hdf5" && format != "csv" && format != "both") {
+    throw UsageError("simulacra bench export: --format '" + format + "': expected hdf5, csv or both");
+  }
+  const std::uint32_t chunk = opts.get_u32("chunk-rows");
+  if (chunk == 0) throw UsageError("simulacra bench export: --chunk-rows must be at least 1");
+  const std::string dir = opts.get("output");
+  for (const std::string f : {"hdf5", "csv"}) {
+    if (format != "both" && format != f) continue;
+    const std::string path = dir + "/simulacra-export-bench" + (f == "hdf5" ? ".h5" : "");
+    const ExportBenchResult r = run_export_bench(f, rows, path, chunk);
+    std::printf("export %-4s rows=%llu seconds=%.3f rows_per_second=%.0f mb_per_second=%.1f file_mb=%.1f peak_rss_mb=%.1f\n",
+                r.format.c_str(), static_cast<unsigned long long>(r.rows), r.seconds, r.rows_per_second,
+                r.mb_per_second, static_cast<double>(r.file_bytes) / 1e6, r.peak_rss_mb);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int bench_command(const Args& args) {
   const std::string usage =
       "usage: simulacra bench <benchmark> [options]\n\n"
       "benchmarks:\n"
-      "  phold     the standard parallel discrete-event benchmark (engine speed)\n\n"
+      "  phold     the standard parallel discrete-event benchmark (engine speed)\n"
+      "  export    dataset writing speed and memory (HDF5, CSV)\n\n"
       "Run 'simulacra bench <benchmark> --help' for its options.\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage;
@@ -105,7 +140,8 @@ int bench_command(const Args& args) {
   }
   const Args rest(args.begin() + 1, args.end());
   if (args[0] == "phold") return phold_command(rest);
-  throw UsageError("simulacra bench: unknown benchmark '" + args[0] + "' (known: phold)");
+  if (args[0] == "export") return export_command(rest);
+  throw UsageError("simulacra bench: unknown benchmark '" + args[0] + "' (known: phold, export)");
 }
 
 }  // namespace simulacra::cli

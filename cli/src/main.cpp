@@ -18,7 +18,11 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"bench", "run a benchmark and print its figures (phold)", simulacra::cli::bench_command},
+    {"run", "run a scenario file and write its dataset", simulacra::cli::run_command},
+    {"validate", "check a scenario file without running it", simulacra::cli::validate_command},
+    {"types", "list population types and their parameters", simulacra::cli::types_command},
+    {"inspect", "print a dataset's tables, columns and provenance", simulacra::cli::inspect_command},
+    {"bench", "run a benchmark and print its figures (phold, export)", simulacra::cli::bench_command},
 };
 
 void print_help() {

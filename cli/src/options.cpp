@@ -40,11 +40,18 @@ bool Options::parse(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") return false;
-    if (a.rfind("--", 0) != 0 || a.size() == 2) {
+    std::string name;
+    if (a.size() == 2 && a[0] == '-' && a[1] != '-') {
+      for (const auto& s : specs_) {
+        if (s.short_name == a[1]) name = s.name;
+      }
+      if (name.empty()) throw UsageError(command_ + ": unknown option " + a + "; see '" + command_ + " --help'");
+    } else if (a.rfind("--", 0) != 0 || a.size() == 2) {
       positional_values_.push_back(a);
       continue;
+    } else {
+      name = a.substr(2);
     }
-    std::string name = a.substr(2);
     std::optional<std::string> value;
     if (const auto eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
@@ -100,7 +107,8 @@ std::string Options::help() const {
   for (const auto& n : positional_names_) out << ' ' << n;
   out << " [options]\n\n" << summary_ << "\n\noptions:\n";
   for (const auto& s : specs_) {
-    std::string lhs = "  --" + s.name + (s.value_name.empty() ? "" : " " + s.value_name);
+    std::string lhs = std::string("  ") + (s.short_name != 0 ? std::string("-") + s.short_name + ", " : "") + "--" +
+                      s.name + (s.value_name.empty() ? "" : " " + s.value_name);
     out << lhs;
     out << std::string(lhs.size() < 28 ? 28 - lhs.size() : 1, ' ') << s.doc;
     if (!s.default_value.empty()) out << " (default " << s.default_value << ")";

@@ -25,6 +25,7 @@ struct OptionSpec {
   std::string doc;
   std::string default_value;
   bool repeatable = false;
+  char short_name = 0;     ///< e.g. 'o' for -o; 0 for none
 };
 
 class Options {

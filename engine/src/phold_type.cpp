@@ -13,7 +13,7 @@ void register_phold(Registry& registry) {
   t.params = {
       {"lps", ParamType::integer, Dimension::none, "1024", 1.0, 4.0e9, {}, "number of logical processes"},
       {"start_events", ParamType::integer, Dimension::none, "1", 1.0, 1.0e6, {}, "initial events per LP"},
-      {"remote", ParamType::real, Dimension::none, "0.25", 0.0, 1.0, {},
+      {"remote", ParamType::quantity, Dimension::fraction, "0.25", 0.0, 1.0, {},
        "probability that an event's successor goes to a uniformly drawn LP"},
       {"lookahead", ParamType::quantity, Dimension::time, "0.1s", 1e-9, {}, {},
        "least delay of every event"},

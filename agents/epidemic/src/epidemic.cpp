@@ -1,0 +1,321 @@
+// Blocks' daily step (importations, vaccination, transmission), infection
+// messages, tables and end-of-run rows. The disease course is in course.cpp,
+// interventions and the authority LP in interventions.cpp.
+#include "simulacra/agents/epidemic/epidemic.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "internal.hpp"
+
+namespace simulacra::epidemic {
+
+using namespace detail;
+
+EpidemicPopulation::EpidemicPopulation(const EpidemicParams& p) : params_(p), town_(build_town(p)) {
+  const Town& t = *town_;
+  const std::uint32_t n = t.persons;
+  state_.assign(n, static_cast<std::uint8_t>(State::susceptible));
+  infected_at_.assign(n, -1.0);
+  slot_.assign(n, 0);
+  isolated_.assign(n, 0);
+  quarantine_until_.assign(n, -1.0);
+  vaccinated_.assign(n, 0);
+  Interventions iv;
+  iv.testing = p.test_probability;
+  iv.tracing = p.tracing_completion;
+  iv.household_quarantine = p.household_quarantine;
+  iv.importation_rate = p.importation_rate;
+  blocks_.resize(p.blocks);
+  for (std::uint32_t b = 0; b < p.blocks; ++b) {
+    blocks_[b].iv = iv;
+    for (std::uint32_t i = t.block_start[b]; i < t.block_start[b + 1]; ++i) {
+      ++blocks_[b].counts[0][static_cast<std::size_t>(age_band(t.age[i]))];
+    }
+  }
+  authority_.iv = iv;
+}
+
+std::unique_ptr<Population> EpidemicPopulation::clone() const { return std::make_unique<EpidemicPopulation>(*this); }
+
+std::uint64_t EpidemicPopulation::ever_infected() const {
+  std::uint64_t total = 0;
+  for (const auto& b : blocks_) total += b.ever_infected;
+  return total;
+}
+
+void EpidemicPopulation::init_lp(Context& ctx, std::uint32_t local) {
+  // Timeline actions first: at equal times they precede the step (smaller
+  // send counter), so an action "at 30d" governs day 30's contacts.
+  for (std::size_t k = 0; k < params_.timeline.size(); ++k) {
+    ctx.send_self(SimTime{params_.timeline[k].at}, kAction, {k, 0});
+  }
+  if (local == params_.blocks) {
+    ctx.send_self(SimTime{kDay - 30.0}, kReport);
+    return;
+  }
+  ctx.send_self(SimTime{0.0}, kSeed);
+  ctx.send_self(SimTime{0.0}, kStep);
+}
+
+void EpidemicPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev) {
+  const auto person = static_cast<std::uint32_t>(ev.data[0]);
+  if (local == params_.blocks) {  // the health authority
+    switch (ev.kind) {
+      case kCount: {
+        const std::uint64_t slot = ev.data[0];
+        authority_.acc[slot / kBands][slot % kBands] += static_cast<std::int64_t>(ev.data[1]);
+        break;
+      }
+      case kReport:
+        report(ctx);
+        break;
+      case kAction:
+        apply(authority_.iv, params_.timeline[ev.data[0]]);
+        break;
+      case kTrigger:
+        authority_.iv.lockdown = ev.data[0] != 0;
+        break;
+      default:
+        break;
+    }
+    return;
+  }
+  Block& blk = blocks_[local];
+  switch (ev.kind) {
+    case kStep:
+      step(ctx, local);
+      break;
+    case kSeed: {
+      const Town& t = *town_;
+      auto it = std::lower_bound(t.initial_infected.begin(), t.initial_infected.end(), t.block_start[local]);
+      for (; it != t.initial_infected.end() && *it < t.block_start[local + 1]; ++it) {
+        infect(ctx, local, *it, ctx.now().value, -1, Layer::seed, State::susceptible, -1.0);
+      }
+      break;
+    }
+    case kInfect:
+      on_infect(ctx, local, ev);
+      break;
+    case kTransition:
+      on_transition(ctx, local, ev);
+      break;
+    case kTestResult:
+      on_test_result(ctx, local, person);
+      break;
+    case kQuarantine:
+      quarantine_until_[person] = std::max(quarantine_until_[person], ctx.now().value + params_.quarantine_duration);
+      break;
+    case kProtect:
+      if (state(person) == State::susceptible) {
+        set_state(ctx, local, person, State::vaccinated, ctx.now().value);
+      }
+      break;
+    case kAction:
+      apply(blk.iv, params_.timeline[ev.data[0]]);
+      break;
+    case kTrigger:
+      blk.iv.lockdown = ev.data[0] != 0;
+      break;
+    default:
+      break;
+  }
+}
+
+void EpidemicPopulation::step(Context& ctx, std::uint32_t b) {
+  const Town& t = *town_;
+  Block& blk = blocks_[b];
+  const double now = ctx.now().value;
+  const std::uint32_t first = t.block_start[b];
+  const std::uint32_t size = t.block_start[b + 1] - first;
+  const double share = static_cast<double>(size) / static_cast<double>(t.persons);
+
+  if (blk.iv.importation_rate > 0.0 && size > 0) {
+    const std::uint64_t k = poisson(ctx.rng(), blk.iv.importation_rate * share);
+    for (std::uint64_t i = 0; i < k; ++i) {
+      const auto p = static_cast<std::uint32_t>(first + ctx.rng().below(size));
+      if (state(p) == State::susceptible) infect(ctx, b, p, now, -1, Layer::importation, State::susceptible, -1.0);
+    }
+  }
+  if (blk.iv.vaccinating) vaccinate(ctx, b);
+  // spread() never changes the infectious list: infections it causes arrive
+  // as events just before the next step.
+  for (std::uint32_t i : blk.infectious) spread(ctx, b, i);
+
+  const LpId authority = lp(params_.blocks);
+  const SimTime delay{kLookahead};
+  for (std::size_t s = 0; s < kStates; ++s) {
+    for (std::size_t a = 0; a < kBands; ++a) {
+      const std::int64_t c = blk.counts[s][a];
+      if (c != 0) ctx.send(authority, delay, kCount, {s * kBands + a, static_cast<std::uint64_t>(c)});
+    }
+  }
+  for (std::size_t a = 0; a < kBands; ++a) {
+    const std::int64_t c = blk.new_infections[a];
+    if (c != 0) ctx.send(authority, delay, kCount, {kStates * kBands + a, static_cast<std::uint64_t>(c)});
+  }
+  blk.new_infections.fill(0);
+  ctx.send_self(SimTime{kDay}, kStep);
+}
+
+void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i) {
+  const Town& t = *town_;
+  const EpidemicParams& p = params_;
+  const Interventions& iv = blocks_[b].iv;
+  const State s = state(i);
+  const double rel = s == State::presymptomatic ? p.inf_presymptomatic
+                     : s == State::symptomatic  ? p.inf_symptomatic
+                                                : p.inf_asymptomatic;
+  const double force = p.beta * rel * p.infectiousness_by_age[static_cast<std::size_t>(age_band(t.age[i]))];
+  if (force <= 0.0) return;
+  RandomStream& rng = ctx.rng();
+  const std::uint64_t tag = (static_cast<std::uint64_t>(infected_at_[i]) << 32) | static_cast<std::uint64_t>(s);
+  const SimTime delay{kLookahead};
+
+  const auto attempt = [&](std::uint32_t j, Layer layer, double weight, double kept) {
+    const double sus = p.susceptibility_by_age[static_cast<std::size_t>(age_band(t.age[j]))];
+    const double prob = kept * -std::expm1(-force * weight * sus);
+    if (rng.bernoulli(prob)) {
+      ctx.send(lp(t.block_of[j]), delay, kInfect,
+               {std::uint64_t{j} | (std::uint64_t{i} << 32), tag | (static_cast<std::uint64_t>(layer) << 8)});
+    }
+  };
+
+  const std::uint32_t hh = t.household[i];
+  const double hh_kept = contact_fraction(iv, 0);
+  for (std::uint32_t j = t.household_start[hh]; j < t.household_start[hh + 1]; ++j) {
+    if (j != i) attempt(j, Layer::household, p.household.weight, hh_kept);
+  }
+  if (quarantined(i, ctx.now().value)) return;  // isolation and quarantine keep only household contacts
+  const LayerParams* layers[kContactLayers] = {&p.household, &p.school, &p.work, &p.community};
+  for (std::size_t l = 1; l < kContactLayers; ++l) {
+    const double kept = contact_fraction(iv, l);
+    if (kept <= 0.0 || layers[l]->degree <= 0.0) continue;
+    const auto layer = static_cast<Layer>(l);
+    if (layers[l]->network == Network::mass_action) {
+      const std::uint64_t k = poisson(rng, layers[l]->degree * kept);
+      for (std::uint64_t c = 0; c < k; ++c) {
+        attempt(static_cast<std::uint32_t>(rng.below(t.persons)), layer, layers[l]->weight, 1.0);
+      }
+      continue;
+    }
+    auto [it, end] = boost::adjacent_vertices(i, t.layer[l]);
+    for (; it != end; ++it) attempt(static_cast<std::uint32_t>(*it), layer, layers[l]->weight, kept);
+  }
+}
+
+void EpidemicPopulation::on_infect(Context& ctx, std::uint32_t b, const Event& ev) {
+  const auto person = static_cast<std::uint32_t>(ev.data[0] & 0xffffffffu);
+  const auto infector = static_cast<std::int64_t>(ev.data[0] >> 32);
+  const auto layer = static_cast<Layer>((ev.data[1] >> 8) & 0xffu);
+  const auto infector_state = static_cast<State>(ev.data[1] & 0xffu);
+  const auto infector_time = static_cast<double>(ev.data[1] >> 32);
+  if (state(person) != State::susceptible) return;
+  // The contact happened during the day just ending; a person in isolation or
+  // quarantine then had household contacts only.
+  if (layer != Layer::household && quarantined(person, ctx.now().value)) return;
+  infect(ctx, b, person, ctx.now().value + (kDay - kLookahead), infector, layer, infector_state, infector_time);
+}
+
+void EpidemicPopulation::infect(Context& ctx, std::uint32_t b, std::uint32_t person, double when,
+                                std::int64_t infector, Layer layer, State infector_state, double infector_time) {
+  Block& blk = blocks_[b];
+  set_state(ctx, b, person, State::exposed, when);
+  infected_at_[person] = when;
+  ++blk.ever_infected;
+  ++blk.new_infections[static_cast<std::size_t>(age_band(town_->age[person]))];
+  const bool has_infector = infector >= 0;
+  ctx.emit(kInfections, when, static_cast<std::int64_t>(person), infector, layer_name(layer),
+           has_infector ? state_name(infector_state) : std::string_view{}, has_infector ? when - infector_time : std::numeric_limits<double>::quiet_NaN());
+  enter(ctx, b, person, State::exposed, when);
+}
+
+void EpidemicPopulation::vaccinate(Context& ctx, std::uint32_t b) {
+  const Town& t = *town_;
+  Block& blk = blocks_[b];
+  const Interventions& iv = blk.iv;
+  const std::uint32_t first = t.block_start[b];
+  const std::uint32_t size = t.block_start[b + 1] - first;
+  // The daily capacity is shared by block size; the fractional remainder
+  // carries over so the total over blocks and days matches the capacity.
+  blk.vacc_carry += iv.doses_per_day * static_cast<double>(size) / static_cast<double>(t.persons);
+  auto doses = static_cast<std::int64_t>(std::floor(blk.vacc_carry));
+  blk.vacc_carry -= static_cast<double>(doses);
+  while (doses > 0 && blk.vacc_next < size) {
+    const std::uint32_t k = t.by_age_desc[first + blk.vacc_next];
+    if (t.age[k] < iv.min_age) break;  // priority order: everyone after is younger
+    ++blk.vacc_next;
+    const State s = state(k);
+    if (vaccinated_[k] != 0 || s == State::dead || s == State::hospitalised || s == State::icu) continue;
+    vaccinated_[k] = 1;
+    --doses;
+    if (ctx.rng().bernoulli(iv.efficacy)) ctx.send_self(SimTime{iv.protection_delay}, kProtect, {k, 0});
+  }
+}
+
+std::vector<TableSchema> EpidemicPopulation::tables() const {
+  using T = ColumnType;
+  std::vector<TableSchema> out;
+  out.push_back({"infections",
+                 "one infection: a transmission, an importation or an initial case",
+                 {{"time", T::float64, "s", "when the infection takes effect (start of the day after the contact)"},
+                  {"infectee", T::int64, "", "person id"},
+                  {"infector", T::int64, "", "person id, -1 for an importation or initial case"},
+                  {"layer", T::string, "", "household, school, work, community, importation or seed"},
+                  {"infector_state", T::string, "", "infector's state at the contact (empty without infector)"},
+                  {"generation_interval", T::float64, "s", "time since the infector's infection, NaN without infector"}}});
+  out.push_back({"transitions",
+                 "one change of a person's disease state",
+                 {{"time", T::float64, "s", "when the state changed"},
+                  {"person", T::int64, "", "person id"},
+                  {"from", T::string, "", "state before"},
+                  {"to", T::string, "", "state after"}}});
+  out.push_back({"persons",
+                 "one person, at the end of the run",
+                 {{"id", T::int64, "", "person id"},
+                  {"age", T::int64, "years", "age"},
+                  {"household", T::int64, "", "household id"},
+                  {"school", T::int64, "", "school id, -1 if none"},
+                  {"workplace", T::int64, "", "workplace id, -1 if none"},
+                  {"final_state", T::string, "", "disease state at the end of the run"}}});
+  TableSchema daily{"daily", "one age band on one day: counts by state at the day's step", {}};
+  daily.columns = {{"day", T::int64, "d", "day number, from 0"},
+                   {"time", T::float64, "s", "start of the day"},
+                   {"age_band", T::string, "", "ten-year age band, 0-9 ... 80+"}};
+  for (int s = 0; s < kStates; ++s) {
+    daily.columns.push_back({std::string(state_name(static_cast<State>(s))), T::int64, "", "persons in this state"});
+  }
+  daily.columns.push_back({"new_infections", T::int64, "", "infections taking effect since the previous day's step"});
+  daily.columns.push_back({"school_contacts", T::float64, "", "fraction of school contacts kept"});
+  daily.columns.push_back({"work_contacts", T::float64, "", "fraction of work contacts kept"});
+  daily.columns.push_back({"community_contacts", T::float64, "", "fraction of community contacts kept"});
+  daily.columns.push_back({"testing", T::float64, "", "probability a symptomatic case is tested"});
+  daily.columns.push_back({"tracing", T::float64, "", "contact-tracing completion"});
+  daily.columns.push_back({"household_quarantine", T::boolean, "", "households of positive cases quarantine"});
+  daily.columns.push_back({"vaccination", T::boolean, "", "a vaccination campaign is running"});
+  daily.columns.push_back({"lockdown", T::boolean, "", "the hospital-occupancy trigger is active"});
+  out.push_back(std::move(daily));
+  return out;
+}
+
+void EpidemicPopulation::finish(Context& ctx) {
+  const Town& t = *town_;
+  for (std::uint32_t i = 0; i < t.persons; ++i) {
+    ctx.emit(kPersons, static_cast<std::int64_t>(i), static_cast<std::int64_t>(t.age[i]),
+             static_cast<std::int64_t>(t.household[i]), static_cast<std::int64_t>(t.school[i]),
+             static_cast<std::int64_t>(t.workplace[i]), state_name(state(i)));
+  }
+}
+
+Simulation make_epidemic(const EpidemicParams& p, unsigned threads, SchedulerKind scheduler) {
+  EngineConfig cfg;
+  cfg.scheduler = scheduler;
+  cfg.threads = threads;
+  cfg.lookahead = SimTime{EpidemicPopulation::kLookahead};
+  Simulation sim(cfg, p.seed);
+  sim.add_population(std::make_unique<EpidemicPopulation>(p));
+  return sim;
+}
+
+}  // namespace simulacra::epidemic

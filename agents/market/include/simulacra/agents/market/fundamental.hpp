@@ -1,0 +1,56 @@
+// The fundamental value of each symbol: a mean-reverting (Ornstein-Uhlenbeck)
+// log-price whose volatility and the traders' activity switch between a calm
+// and an active regime (a two-state Markov chain), with Poisson jumps and the
+// timeline's news jumps. Precomputed on a one-second grid when the population
+// is built, then shared read-only by every LP: it is exogenous, so no LP
+// needs to own it, and a clone can share it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace simulacra::market {
+
+struct FundamentalParams {
+  double initial_price = 100.0;
+  double kappa = 1.0e-5;         ///< mean-reversion rate of the log-price, 1/s
+  double sigma = 8.0e-5;         ///< calm-regime volatility of the log-price, 1/sqrt(s)
+  double active_vol_ratio = 4.0; ///< volatility multiplier in the active regime
+  double calm_duration = 3600.0;   ///< mean sojourn in the calm regime, s
+  double active_duration = 1800.0;  ///< mean sojourn in the active regime, s
+  double jump_interval = 0.0;    ///< mean time between random jumps, s (0: none)
+  double jump_sd = 0.003;        ///< s.d. of a random jump in the log-price
+};
+
+/// A news shock: at `at` the log-fundamental and its long-run mean move by `jump`.
+struct NewsJump {
+  double at = 0.0;
+  std::uint32_t symbol = 0;
+  double jump = 0.0;
+};
+
+class FundamentalPath {
+ public:
+  FundamentalPath() = default;
+  /// Draws the path of one symbol over [0, duration] from its own stream.
+  FundamentalPath(const FundamentalParams& p, double duration, std::uint64_t seed, std::uint32_t symbol,
+                  const std::vector<NewsJump>& news);
+
+  /// The fundamental price at time t (held constant within each second).
+  double value(double t) const { return value_[index(t)]; }
+  /// The long-run mean price the fundamental reverts to at time t.
+  double mean(double t) const { return mean_[index(t)]; }
+  bool active(double t) const { return active_[index(t)] != 0; }
+
+ private:
+  std::size_t index(double t) const {
+    if (!(t > 0.0)) return 0;
+    const auto k = static_cast<std::size_t>(t);
+    return k < value_.size() ? k : value_.size() - 1;
+  }
+  std::vector<double> value_;
+  std::vector<double> mean_;
+  std::vector<std::uint8_t> active_;
+};
+
+}  // namespace simulacra::market

@@ -1,0 +1,192 @@
+// The market population (registered type "market"): one exchange LP per
+// symbol, each running a LimitOrderBook, and trader agents grouped into a
+// model-chosen number of trader LPs. Agents reach the exchange with latency
+// = fixed + exponential jitter (the fixed part is the lookahead), receive a
+// market-data feed and their fills back, and act by kind: zero-intelligence,
+// noise, value, momentum, market maker, spoofer, layerer, wash trader.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulacra/agents/market/fundamental.hpp"
+#include "simulacra/agents/market/order_book.hpp"
+#include "simulacra/engine/population.hpp"
+#include "simulacra/engine/registry.hpp"
+
+namespace simulacra::market {
+
+enum class AgentKind : std::uint8_t { zi, noise, value, momentum, maker, spoofer, layerer, wash, shock };
+enum class Label : std::uint8_t { normal, spoof, layering, wash };
+const char* to_string(AgentKind k);
+const char* to_string(Label l);
+
+/// A timeline shock other than news (news is baked into the fundamental).
+struct MarketShock {
+  enum class Kind : std::uint8_t { market_sell, maker_withdrawal };
+  Kind kind = Kind::market_sell;
+  double at = 0.0;
+  std::uint32_t symbol = 0;
+  std::uint32_t quantity = 0;  ///< market_sell: shares
+  double duration = 0.0;       ///< maker_withdrawal: seconds without quotes
+};
+
+struct MarketParams {
+  // Exchange
+  std::uint32_t symbols = 1;
+  double tick_size = 0.01;
+  std::uint32_t lot_size = 1;
+  double session_open = 0.0;       ///< s from the run's start
+  double session_close = 23400.0;  ///< s (6.5 h)
+  double feed_interval = 1.0;      ///< s between market-data updates to trader LPs
+  double bar_interval = 60.0;
+  double snapshot_interval = 60.0;
+  std::uint32_t snapshot_levels = 5;
+  // Latency agent -> exchange: latency + Exp(latency_jitter); exchange -> agent: latency.
+  double latency = 0.01;
+  double latency_jitter = 0.01;
+  std::uint32_t trader_lps = 8;  ///< agents are dealt to LPs round-robin
+  double active_rate_ratio = 3.0;  ///< agents' activity multiplier in the active regime
+  FundamentalParams fundamental;
+
+  // Agent counts
+  std::uint32_t zi_traders = 0, noise_traders = 1000, value_traders = 102, momentum_traders = 12;
+  std::uint32_t market_makers = 2, spoofers = 0, layerers = 0, wash_traders = 0;
+
+  // Zero-intelligence: random passive limit orders within a band, random cancels.
+  double zi_interval = 60.0;
+  std::uint32_t zi_max_lots = 5;
+  std::uint32_t zi_range_ticks = 20;
+  double zi_cancel_prob = 0.5;
+  // Noise: market orders of random side and size.
+  double noise_interval = 1800.0;
+  std::uint32_t noise_max_lots = 10;
+  // Value: noisy view of the fundamental, expected over a personal horizon.
+  double value_interval_min = 30.0, value_interval_max = 600.0;
+  double value_horizon_min = 60.0, value_horizon_max = 7200.0;
+  double value_obs_noise = 0.001;  ///< s.d. of the log observation error
+  double value_aggression = 1.0;   ///< probability of a marketable order
+  std::uint32_t value_max_lots = 100;
+  std::uint32_t value_edge_ticks = 5;
+  // Momentum: EMA crossover of the mid seen on the feed.
+  double momentum_interval = 20.0;
+  double momentum_fast = 60.0, momentum_slow = 600.0;
+  double momentum_threshold = 5.0e-4;
+  std::uint32_t momentum_max_lots = 10;
+  // Market makers: ladders around the mid, skewed by inventory.
+  double maker_interval = 2.0;
+  std::uint32_t maker_levels = 5;
+  std::uint32_t maker_half_spread_ticks = 1;
+  std::uint32_t maker_level_lots = 20;
+  std::int64_t maker_inventory_limit = 2000;  ///< shares
+  // Manipulators
+  double spoof_interval = 300.0, spoof_hold = 2.0;
+  std::uint32_t spoof_lots = 500, spoof_trade_lots = 20;
+  double layer_interval = 300.0, layer_hold = 2.0;
+  std::uint32_t layer_levels = 5, layer_lots = 100, layer_trade_lots = 20;
+  double wash_interval = 120.0;
+  std::uint32_t wash_lots = 50;
+
+  std::vector<NewsJump> news;
+  std::vector<MarketShock> shocks;
+};
+
+/// Throws ConfigError naming the first invalid parameter.
+void validate(const MarketParams& p);
+
+class MarketPopulation final : public Population {
+ public:
+  /// Throws ConfigError for invalid parameters.
+  MarketPopulation(const MarketParams& p, std::uint64_t seed, double duration);
+
+  std::string type_name() const override { return "market"; }
+  std::uint32_t lp_count() const override { return params_.symbols + params_.trader_lps; }
+  void init_lp(Context& ctx, std::uint32_t local) override;
+  void handle(Context& ctx, std::uint32_t local, const Event& ev) override;
+  std::vector<TableSchema> tables() const override;
+  void finish(Context& ctx) override;
+  SimTime lookahead_hint() const override { return SimTime{params_.latency}; }
+  std::unique_ptr<Population> clone() const override;
+
+  std::uint32_t agent_count() const { return static_cast<std::uint32_t>(kind_.size()); }
+  AgentKind kind(std::uint32_t agent) const { return kind_[agent]; }
+  const FundamentalPath& fundamental(std::uint32_t symbol) const { return (*paths_)[symbol]; }
+
+  enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions };
+
+ private:
+  // One symbol's exchange LP.
+  struct Exchange {
+    LimitOrderBook book{2, 1};
+    std::vector<Fill> fills;  // scratch, reused
+    Ticks last_trade = kNoPrice;
+    Ticks quoted_bid = kNoPrice, quoted_ask = kNoPrice;
+    std::uint64_t quoted_bid_size = 0, quoted_ask_size = 0;
+    bool feed_dirty = true;
+    // Current bar.
+    Ticks bar_open = kNoPrice, bar_high = kNoPrice, bar_low = kNoPrice, bar_close = kNoPrice;
+    std::int64_t bar_volume = 0, bar_trades = 0;
+    // The shock agent (timeline market sells) trades through the exchange.
+    std::int64_t shock_position = 0;
+    double shock_cash = 0.0;
+    std::uint32_t shock_seq = 0;
+  };
+  // What a trader LP knows of one symbol from the feed.
+  struct View {
+    Ticks bid = kNoPrice, ask = kNoPrice, last = kNoPrice;
+    double fast = 0.0, slow = 0.0, ema_time = -1.0;
+  };
+  void exchange_init(Context& ctx, std::uint32_t sym);
+  void exchange_handle(Context& ctx, std::uint32_t sym, const Event& ev);
+  void exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Event& ev);
+  void settle(Context& ctx, Exchange& x, std::uint32_t sym);
+  void trader_init(Context& ctx, std::uint32_t g);
+  void trader_handle(Context& ctx, std::uint32_t g, const Event& ev);
+  void wake(Context& ctx, std::uint32_t g, std::uint32_t a, std::uint64_t step);
+  void schedule_wake(Context& ctx, std::uint32_t a, double mean_interval);
+  // Order flow from agent a (sent with latency, FIFO per agent).
+  std::uint64_t send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty, Label l);
+  void send_market(Context& ctx, std::uint32_t a, Side s, std::uint32_t qty, Label l);
+  void send_cancel(Context& ctx, std::uint32_t a, std::uint64_t first, std::uint32_t count, Label l);
+  void send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data);
+  void cancel_open(Context& ctx, std::uint32_t a, Label l);
+  Ticks to_ticks(double price) const;
+  double to_price(Ticks t) const { return static_cast<double>(t) * params_.tick_size; }
+
+  MarketParams params_;
+  std::uint64_t seed_ = 0;
+  double duration_ = 0.0;
+  Ticks price_levels_ = 0;
+  // Shared, read-only after construction.
+  std::shared_ptr<const std::vector<FundamentalPath>> paths_;
+  std::vector<AgentKind> kind_;
+  std::vector<std::uint32_t> symbol_;
+  std::vector<double> interval_;  ///< mean time between an agent's actions
+  std::vector<double> horizon_;   ///< value traders' horizon
+  // Per-agent state, written only by the agent's own trader LP.
+  std::vector<std::uint32_t> next_seq_;
+  std::vector<std::uint64_t> open_first_;
+  std::vector<std::uint32_t> open_count_;
+  std::vector<double> last_arrival_;
+  std::vector<std::int64_t> position_;
+  std::vector<double> cash_;
+  std::vector<std::uint64_t> orders_sent_;
+  // Per-LP state.
+  std::vector<Exchange> exchanges_;
+  std::vector<View> views_;              ///< [trader LP * symbols + symbol]
+  std::vector<double> withdrawn_until_;  ///< per trader LP
+};
+
+/// Declares population type "market" with every parameter and action.
+void register_market(Registry& registry);
+
+/// Parameters from validated scenario values (the registry's make()).
+MarketParams market_params_from(const PopulationSpec& spec);
+
+}  // namespace simulacra::market
+
+namespace simulacra {
+using market::register_market;
+}

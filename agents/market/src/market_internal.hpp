@@ -1,0 +1,44 @@
+// Event kinds and message packing shared by the exchange and trader halves of
+// the market population. Messages fit the engine's two data words.
+#pragma once
+
+#include <cstdint>
+
+#include "simulacra/agents/market/market.hpp"
+
+namespace simulacra::market::detail {
+
+enum Kind : std::uint32_t {
+  kLimit = 1,   // agent -> exchange: w0 order id, w1 packed order
+  kMarket,      // agent -> exchange
+  kCancel,      // agent -> exchange: w0 first order id, w1 count | label << 32
+  kPublish,     // exchange self: market-data publication
+  kBar,         // exchange self: close a bar
+  kSnapshot,    // exchange self: book snapshot
+  kShockSell,   // exchange self: timeline market sell, w1 quantity
+  kFeed,        // exchange -> trader LP: w0 bid | ask << 32, w1 symbol | last << 32
+  kFill,        // exchange -> trader LP: w0 order id, w1 packed fill
+  kWake,        // trader self: w0 agent, w1 step of a multi-step action
+  kWithdraw,    // trader self: makers withdraw, w1 duration (bits)
+};
+
+inline std::uint64_t order_id(std::uint32_t agent, std::uint32_t seq) {
+  return (static_cast<std::uint64_t>(agent) + 1) << 32 | seq;
+}
+inline std::uint32_t agent_of(std::uint64_t id) { return static_cast<std::uint32_t>(id >> 32) - 1; }
+
+// price (32 bits) | qty (24 bits) << 32 | side << 56 | label << 57
+inline std::uint64_t pack(Ticks price, std::uint32_t qty, Side s, Label l) {
+  return static_cast<std::uint64_t>(static_cast<std::uint32_t>(price)) |
+         (static_cast<std::uint64_t>(qty & 0xffffffu) << 32) |
+         (static_cast<std::uint64_t>(s == Side::sell ? 1 : 0) << 56) |
+         (static_cast<std::uint64_t>(static_cast<std::uint8_t>(l)) << 57);
+}
+inline Ticks price_of(std::uint64_t w) { return static_cast<Ticks>(static_cast<std::uint32_t>(w)); }
+inline std::uint32_t qty_of(std::uint64_t w) { return static_cast<std::uint32_t>((w >> 32) & 0xffffffu); }
+inline Side side_of(std::uint64_t w) { return ((w >> 56) & 1u) != 0 ? Side::sell : Side::buy; }
+inline Label label_of(std::uint64_t w) { return static_cast<Label>((w >> 57) & 7u); }
+
+inline constexpr std::uint32_t kMaxQty = 0xffffffu;
+
+}  // namespace simulacra::market::detail

@@ -1,0 +1,269 @@
+// The trader LPs: each holds a round-robin share of the agents, keeps a view
+// of each symbol from the exchange's feed, and wakes its agents to act by
+// kind. Every order reaches the exchange after latency + jitter, in the order
+// the agent sent it.
+#include <algorithm>
+#include <cmath>
+
+#include "market_internal.hpp"
+#include "simulacra/agents/market/market.hpp"
+
+namespace simulacra::market {
+
+using namespace detail;
+
+namespace {
+std::uint32_t lots(Context& ctx, std::uint32_t max_lots, std::uint32_t lot) {
+  return lot * (1 + static_cast<std::uint32_t>(ctx.rng().below(max_lots)));
+}
+Side coin(Context& ctx) { return ctx.rng().bernoulli(0.5) ? Side::buy : Side::sell; }
+}  // namespace
+
+void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
+  for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
+    if (kind_[a] == AgentKind::maker) {
+      ctx.send_self(SimTime{params_.session_open + interval_[a] * ctx.rng().uniform()}, kWake, {a, 0});
+    } else {
+      ctx.send_self(SimTime{params_.session_open}, kWake, {a, 0xff});  // 0xff: first draw, no action
+    }
+  }
+  for (const MarketShock& s : params_.shocks) {
+    if (s.kind == MarketShock::Kind::maker_withdrawal) ctx.send_self(SimTime{s.at}, kWithdraw, {0, to_bits(s.duration)});
+  }
+}
+
+// Arrivals at the busiest rate; wake() thins them to the regime's rate, which
+// samples the regime-modulated Poisson process exactly.
+void MarketPopulation::schedule_wake(Context& ctx, std::uint32_t a, double mean_interval) {
+  ctx.send_self(SimTime{ctx.rng().exponential(mean_interval / params_.active_rate_ratio)}, kWake, {a, 0});
+}
+
+void MarketPopulation::send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data) {
+  const double now = ctx.now().value;
+  double delay = params_.latency + (params_.latency_jitter > 0.0 ? ctx.rng().exponential(params_.latency_jitter) : 0.0);
+  // FIFO per agent: never overtake this agent's previous message; equal
+  // times are ordered by the send counter.
+  while (now + delay < last_arrival_[a]) delay = std::max(delay, last_arrival_[a] - now) * (1.0 + 1e-15) + 1e-300;
+  last_arrival_[a] = now + delay;
+  ++orders_sent_[a];
+  ctx.send(lp(symbol_[a]), SimTime{delay}, kind, data);
+}
+
+std::uint64_t MarketPopulation::send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty,
+                                           Label l) {
+  const std::uint64_t id = order_id(a, next_seq_[a]++);
+  price = std::clamp(price, Ticks{1}, static_cast<Ticks>(price_levels_ - 1));
+  send_to_exchange(ctx, a, kLimit, {id, pack(price, qty, s, l)});
+  return id;
+}
+
+void MarketPopulation::send_market(Context& ctx, std::uint32_t a, Side s, std::uint32_t qty, Label l) {
+  const std::uint64_t id = order_id(a, next_seq_[a]++);
+  send_to_exchange(ctx, a, kMarket, {id, pack(0, qty, s, l)});
+}
+
+void MarketPopulation::send_cancel(Context& ctx, std::uint32_t a, std::uint64_t first, std::uint32_t count, Label l) {
+  send_to_exchange(ctx, a, kCancel, {first, count | static_cast<std::uint64_t>(static_cast<std::uint8_t>(l)) << 32});
+}
+
+// Cancels the agent's last batch of orders (those already filled are skipped
+// by the exchange).
+void MarketPopulation::cancel_open(Context& ctx, std::uint32_t a, Label l) {
+  if (open_count_[a] == 0) return;
+  send_cancel(ctx, a, open_first_[a], open_count_[a], l);
+  open_count_[a] = 0;
+}
+
+void MarketPopulation::trader_handle(Context& ctx, std::uint32_t g, const Event& ev) {
+  switch (ev.kind) {
+    case kWake:
+      wake(ctx, g, static_cast<std::uint32_t>(ev.data[0]), ev.data[1]);
+      return;
+    case kFill: {
+      const std::uint32_t a = agent_of(ev.data[0]);
+      const std::uint64_t w = ev.data[1];
+      const auto q = static_cast<std::int64_t>(qty_of(w));
+      const double px = to_price(price_of(w));
+      const std::int64_t sign = side_of(w) == Side::buy ? 1 : -1;
+      position_[a] += sign * q;
+      cash_[a] -= static_cast<double>(sign * q) * px;
+      return;
+    }
+    case kFeed: {
+      View& v = views_[static_cast<std::size_t>(g) * params_.symbols + (ev.data[1] & 0xffffu)];
+      v.bid = static_cast<Ticks>(static_cast<std::uint32_t>(ev.data[0]));
+      v.ask = static_cast<Ticks>(static_cast<std::uint32_t>(ev.data[0] >> 32));
+      v.last = static_cast<Ticks>(static_cast<std::uint32_t>(ev.data[1] >> 32));
+      if (v.bid == kNoPrice || v.ask == kNoPrice) return;
+      const double mid = 0.5 * (v.bid + v.ask);
+      const double t = ctx.now().value;
+      if (v.ema_time < 0.0) {
+        v.fast = v.slow = mid;
+      } else {
+        const double dt = t - v.ema_time;
+        v.fast += (1.0 - std::exp(-dt / params_.momentum_fast)) * (mid - v.fast);
+        v.slow += (1.0 - std::exp(-dt / params_.momentum_slow)) * (mid - v.slow);
+      }
+      v.ema_time = t;
+      return;
+    }
+    case kWithdraw:
+      withdrawn_until_[g] = ctx.now().value + from_bits(ev.data[1]);
+      for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
+        if (kind_[a] == AgentKind::maker) cancel_open(ctx, a, Label::normal);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std::uint64_t step) {
+  const double t = ctx.now().value;
+  if (t >= params_.session_close) return;
+  const AgentKind k = kind_[a];
+  const std::uint32_t sym = symbol_[a];
+  RandomStream& rng = ctx.rng();
+  if (step == 0xff) {  // start of the session: first arrival
+    schedule_wake(ctx, a, interval_[a]);
+    return;
+  }
+  if (step == 0) {
+    if (k == AgentKind::maker) {
+      ctx.send_self(SimTime{interval_[a] * rng.uniform(0.9, 1.1)}, kWake, {a, 0});
+    } else {
+      schedule_wake(ctx, a, interval_[a]);
+      const double ratio = (*paths_)[sym].active(t) ? params_.active_rate_ratio : 1.0;
+      if (!rng.bernoulli(ratio / params_.active_rate_ratio)) return;  // thinned
+    }
+  }
+  const View& v = views_[static_cast<std::size_t>(g) * params_.symbols + sym];
+  const bool two_sided = v.bid != kNoPrice && v.ask != kNoPrice;
+  const double mid = two_sided ? 0.5 * (v.bid + v.ask)
+                     : v.last != kNoPrice ? static_cast<double>(v.last)
+                                          : params_.fundamental.initial_price / params_.tick_size;
+  const std::uint32_t lot = params_.lot_size;
+  switch (k) {
+    case AgentKind::zi: {
+      if (rng.bernoulli(params_.zi_cancel_prob)) cancel_open(ctx, a, Label::normal);
+      const Side s = coin(ctx);
+      const auto off = static_cast<Ticks>(1 + rng.below(params_.zi_range_ticks));
+      const auto base = static_cast<Ticks>(std::lround(mid));
+      open_first_[a] = send_limit(ctx, a, s, s == Side::buy ? base - off : base + off,
+                                  lots(ctx, params_.zi_max_lots, lot), Label::normal);
+      open_count_[a] = 1;
+      return;
+    }
+    case AgentKind::noise:
+      send_market(ctx, a, coin(ctx), lots(ctx, params_.noise_max_lots, lot), Label::normal);
+      return;
+    case AgentKind::value: {
+      cancel_open(ctx, a, Label::normal);
+      const FundamentalPath& f = (*paths_)[sym];
+      // Noisy observation, then the OU expectation over the agent's horizon.
+      const double lm = std::log(f.mean(t));
+      const double lobs = std::log(f.value(t)) + rng.normal(0.0, params_.value_obs_noise);
+      const double est = std::exp(lm + (lobs - lm) * std::exp(-params_.fundamental.kappa * horizon_[a])) /
+                         params_.tick_size;
+      const Side s = est > mid ? Side::buy : Side::sell;
+      const bool aggressive = rng.bernoulli(params_.value_aggression);
+      const auto edge = static_cast<Ticks>(rng.below(params_.value_edge_ticks + 1));
+      Ticks px;
+      if (s == Side::buy) {
+        px = static_cast<Ticks>(std::floor(est)) - (aggressive ? 0 : edge);
+        if (v.ask != kNoPrice) px = std::min(px, aggressive ? v.ask : v.ask - 1);
+      } else {
+        px = static_cast<Ticks>(std::ceil(est)) + (aggressive ? 0 : edge);
+        if (v.bid != kNoPrice) px = std::max(px, aggressive ? v.bid : v.bid + 1);
+      }
+      open_first_[a] = send_limit(ctx, a, s, px, lots(ctx, params_.value_max_lots, lot), Label::normal);
+      open_count_[a] = 1;
+      return;
+    }
+    case AgentKind::momentum: {
+      if (v.ema_time < 0.0) return;
+      const double signal = (v.fast - v.slow) / v.slow;
+      if (std::abs(signal) < params_.momentum_threshold) return;
+      send_market(ctx, a, signal > 0.0 ? Side::buy : Side::sell, lots(ctx, params_.momentum_max_lots, lot),
+                  Label::normal);
+      return;
+    }
+    case AgentKind::maker: {
+      cancel_open(ctx, a, Label::normal);
+      if (t < withdrawn_until_[g]) return;
+      const double limit = static_cast<double>(params_.maker_inventory_limit);
+      // Lean the ladder against inventory so it mean-reverts.
+      const double skew = limit > 0.0 ? static_cast<double>(position_[a]) / limit * params_.maker_levels : 0.0;
+      const auto h = static_cast<Ticks>(params_.maker_half_spread_ticks);
+      const auto bid_top = static_cast<Ticks>(std::floor(mid - skew - 0.5)) - (h - 1);
+      const Ticks ask_top = bid_top + 2 * h - 1;
+      const std::uint32_t q = params_.maker_level_lots * lot;
+      const std::uint64_t first = order_id(a, next_seq_[a]);
+      std::uint32_t n = 0;
+      for (std::uint32_t level = 0; level < params_.maker_levels; ++level) {
+        const auto k2 = static_cast<Ticks>(level);
+        if (position_[a] < params_.maker_inventory_limit) {
+          send_limit(ctx, a, Side::buy, bid_top - k2, q, Label::normal);
+          ++n;
+        }
+        if (position_[a] > -params_.maker_inventory_limit) {
+          send_limit(ctx, a, Side::sell, ask_top + k2, q, Label::normal);
+          ++n;
+        }
+      }
+      open_first_[a] = first;
+      open_count_[a] = n;
+      return;
+    }
+    case AgentKind::spoofer:
+    case AgentKind::layerer: {
+      const bool spoof = k == AgentKind::spoofer;
+      const Label l = spoof ? Label::spoof : Label::layering;
+      if ((step & 0xff) == 0) {
+        if (!two_sided) return;
+        cancel_open(ctx, a, l);
+        // Fake interest on one side, to trade on the other once the price moves.
+        const Side fake = coin(ctx);
+        const std::uint32_t layers = spoof ? 1 : params_.layer_levels;
+        const std::uint32_t q = (spoof ? params_.spoof_lots : params_.layer_lots) * lot;
+        const std::uint64_t first = order_id(a, next_seq_[a]);
+        for (std::uint32_t i = 0; i < layers; ++i) {
+          const auto d = static_cast<Ticks>(1 + i);
+          send_limit(ctx, a, fake, fake == Side::buy ? v.bid - d : v.ask + d, q, l);
+        }
+        open_first_[a] = first;
+        open_count_[a] = layers;
+        const std::uint64_t next = 1 | (fake == Side::buy ? 0u : 0x100u);
+        ctx.send_self(SimTime{spoof ? params_.spoof_hold : params_.layer_hold}, kWake, {a, next});
+      } else {
+        // Pull the fake orders, then trade at the touch on the other side.
+        // The cancel reaches the exchange first (messages of one agent stay
+        // in order), so the real order cannot execute against the agent's own
+        // fakes, which a stale view of the book could otherwise allow.
+        const Side fake = (step & 0x100) != 0 ? Side::sell : Side::buy;
+        const Side real = opposite(fake);
+        const Ticks touch = real == Side::sell ? v.bid : v.ask;
+        cancel_open(ctx, a, l);
+        if (touch == kNoPrice) return;
+        open_first_[a] =
+            send_limit(ctx, a, real, touch, (spoof ? params_.spoof_trade_lots : params_.layer_trade_lots) * lot, l);
+        open_count_[a] = 1;  // a remainder is cancelled at the next episode
+      }
+      return;
+    }
+    case AgentKind::wash: {
+      cancel_open(ctx, a, Label::wash);
+      if (!two_sided || v.ask - v.bid < 2) return;  // needs a price inside the spread
+      const Ticks p = v.bid + 1 + static_cast<Ticks>(rng.below(static_cast<std::uint64_t>(v.ask - v.bid - 1)));
+      const std::uint32_t q = lots(ctx, params_.wash_lots, lot);
+      open_first_[a] = send_limit(ctx, a, Side::sell, p, q, Label::wash);
+      send_limit(ctx, a, Side::buy, p, q, Label::wash);
+      open_count_[a] = 2;
+      return;
+    }
+    case AgentKind::shock:
+      return;
+  }
+}
+
+}  // namespace simulacra::market

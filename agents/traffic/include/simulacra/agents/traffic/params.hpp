@@ -1,0 +1,89 @@
+// Parameters of the traffic population as a plain value struct with defaults
+// (Treiber's IDM and MOBIL values); register_traffic converts scenario values
+// into it, and tests build populations from it directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simulacra/agents/traffic/network.hpp"
+
+namespace simulacra::traffic {
+
+/// One vehicle type's driver and vehicle parameters (means; see heterogeneity).
+struct VehicleType {
+  std::string name = "car";
+  double length = 5.0;        ///< m
+  double max_speed = 50.0;    ///< m/s: the desired speed is min(this, limit × factor)
+  double headway = 1.5;       ///< T, s
+  double min_gap = 2.0;       ///< s0, m
+  double accel = 1.0;         ///< a, m/s²
+  double decel = 1.5;         ///< b, m/s² (comfortable)
+  double politeness = 0.2;    ///< MOBIL p
+};
+
+struct TrafficParams {
+  // Network
+  std::string network = "grid";  ///< grid | ring | corridor | sumo
+  GridSpec grid;
+  RingSpec ring;
+  CorridorSpec corridor;
+  std::string sumo_file;         ///< for network = sumo
+
+  // Execution
+  double step = 0.5;             ///< s, 0.1 .. 1
+  std::uint32_t blocks = 1;      ///< LPs: the nodes are cut into this many blocks
+  double duration = 3600.0;      ///< s: demand is generated up to here
+  std::uint64_t seed = 1;
+
+  // Demand
+  double demand_rate = 0.0;          ///< vehicles/h over all origins
+  std::vector<double> demand_profile;  ///< multipliers per hour of day, cycled; empty: 1
+  /// (at s, factor) demand multipliers from the timeline, in time order.
+  std::vector<std::pair<double, double>> demand_factors;
+  std::uint32_t ring_vehicles = 0;   ///< ring: vehicles placed at t = 0, evenly spaced
+  double ring_jitter = 0.0;          ///< m: sd of the ring's initial position noise
+
+  // Vehicles
+  VehicleType car;
+  VehicleType truck{"truck", 12.0, 25.0, 1.8, 2.5, 0.6, 1.5, 0.2};
+  double truck_share = 0.1;
+  double speed_factor_sd = 0.1;  ///< sd of the desired-speed factor (mean 1)
+  double headway_sd = 0.1;       ///< relative sd of T
+  double accel_sd = 0.1;         ///< relative sd of a and b
+
+  // Lane changes (MOBIL)
+  bool lane_changes = true;
+  double lc_threshold = 0.1;     ///< Δa_th, m/s²
+  double lc_safe_decel = 4.0;    ///< b_safe, m/s²: the new follower's braking limit
+  double lc_cooldown = 3.0;      ///< s between two changes of one vehicle
+  double merge_bias = 1.0;       ///< m/s²: extra incentive to leave an acceleration lane
+
+  // Junctions
+  double green = 20.0;           ///< s of green per approach
+  double intergreen = 3.0;       ///< s all-red after each green
+
+  // Physics and driver error
+  double max_decel = 9.0;        ///< m/s²: what tyres can do; IDM is clipped here
+  double reaction_time = 0.0;    ///< s: a driver re-decides only this often (0: every step)
+  double distraction_rate = 0.0; ///< episodes per driving hour
+  double distraction_mean = 2.0; ///< s, mean episode length (exponential)
+
+  // Events and datasets
+  double hard_brake = 4.0;       ///< m/s²: decelerations above this are hard braking
+  double ttc_threshold = 1.5;    ///< s: time-to-collision below this is a near miss
+  double gridlock_time = 300.0;  ///< s stopped before a vehicle is reported in gridlock
+  double crash_clearance = 900.0;  ///< s crashed vehicles block their lane
+  double trajectory_interval = 0.0;  ///< s between trajectory samples (0: none)
+  double stats_interval = 300.0;     ///< s between link-statistics rows (0: none)
+};
+
+/// Throws std::invalid_argument naming the first invalid field.
+void validate(const TrafficParams& p);
+
+/// Builds the network a parameter set describes. Throws std::invalid_argument
+/// for bad generator settings and NetworkFileError for an unusable file.
+Network build_network(const TrafficParams& p);
+
+}  // namespace simulacra::traffic

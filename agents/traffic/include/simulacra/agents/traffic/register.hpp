@@ -1,0 +1,21 @@
+// Registration of the traffic population type ("traffic") with the engine's
+// registry: every parameter's key, type, unit, default, range and doc line.
+#pragma once
+
+#include "simulacra/agents/traffic/params.hpp"
+#include "simulacra/engine/registry.hpp"
+
+namespace simulacra {
+
+/// Adds the type "traffic". Throws std::logic_error if it is already there.
+void register_traffic(Registry& registry);
+
+namespace traffic {
+/// The parameter declarations of "traffic" (also used by the docs test).
+std::vector<ParamSpec> traffic_param_specs();
+/// Converts validated scenario values into the plain struct. Throws
+/// std::out_of_range if a declared key is missing (a programmer error).
+TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info);
+}  // namespace traffic
+
+}  // namespace simulacra

@@ -1,0 +1,162 @@
+// The traffic population: time-stepped IDM car-following and MOBIL lane
+// changes on a road network, one LP per block of junction nodes.
+//
+// Every period dt an LP runs four events: step (t = k·dt, move its vehicles),
+// handover (k·dt + dt/4, vehicles that crossed into its links arrive), publish
+// (k·dt + dt/2, send the rear and speed of the last vehicle of each lane to
+// the LP that owns the lane's upstream junction) and tail (k·dt + 3dt/4,
+// those arrive). So at each step every vehicle sees the state of the whole
+// road at the start of that step, whichever LP owns it: the dynamics (and the
+// rows, as a multiset) do not depend on the number of blocks, and the
+// engine's lookahead is dt/4.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulacra/agents/traffic/idm.hpp"
+#include "simulacra/agents/traffic/network.hpp"
+#include "simulacra/agents/traffic/params.hpp"
+#include "simulacra/engine/population.hpp"
+
+namespace simulacra::traffic {
+
+enum class Status : std::uint8_t { pending, active, arrived, crashed };
+
+/// Counters per kind of event, summed over LPs (for tests and summaries).
+enum Counter : std::uint32_t {
+  kDepartures, kArrivals, kLaneChanges, kHardBrakes, kNearMisses, kCollisions, kGridlocks,
+  kDistractions, kSignalChanges, kCounterCount
+};
+
+class TrafficPopulation final : public Population {
+ public:
+  /// Throws std::invalid_argument for invalid parameters or network settings,
+  /// NetworkFileError for an unusable network file.
+  explicit TrafficPopulation(const TrafficParams& p);
+  /// The same on a network built by the caller.
+  TrafficPopulation(const TrafficParams& p, Network net);
+
+  std::string type_name() const override { return "traffic"; }
+  std::uint32_t lp_count() const override { return blocks_; }
+  void init_lp(Context& ctx, std::uint32_t local) override;
+  void handle(Context& ctx, std::uint32_t local, const Event& ev) override;
+  std::vector<TableSchema> tables() const override;
+  void finish(Context& ctx) override;
+  SimTime lookahead_hint() const override { return SimTime{shared_->p.step / 4.0}; }
+  std::unique_ptr<Population> clone() const override { return std::make_unique<TrafficPopulation>(*this); }
+
+  enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats };
+
+  // Read access for tests and benchmarks.
+  const Network& network() const { return shared_->net; }
+  std::size_t vehicle_count() const { return pos_.size(); }
+  Status status(std::uint32_t v) const { return static_cast<Status>(status_[v]); }
+  double speed(std::uint32_t v) const { return speed_[v]; }
+  double position(std::uint32_t v) const { return pos_[v]; }
+  std::uint32_t link_of(std::uint32_t v) const { return link_[v]; }
+  std::uint32_t lane_of(std::uint32_t v) const { return lane_[v]; }
+  double vehicle_length(std::uint32_t v) const { return shared_->veh[v].length; }
+  const Driver& driver(std::uint32_t v) const { return shared_->veh[v].drv; }
+  /// Vehicles on a lane, rear first.
+  const std::vector<std::uint32_t>& lane_vehicles(std::uint32_t link, std::uint32_t lane) const {
+    return lanes_[shared_->net.links[link].first_lane + lane];
+  }
+  std::uint64_t count(Counter c) const;
+  std::uint64_t vehicle_steps() const;
+
+ private:
+  enum Kind : std::uint32_t { kStep = 0, kHandover = 1, kPublish = 2, kTail = 3 };
+
+  /// What does not change during a run, shared by clones.
+  struct VehicleSpec {
+    Driver drv;              ///< v0 here is the vehicle's own top speed
+    double speed_factor = 1.0;
+    double length = 5.0;
+    std::uint8_t type = 0;   ///< 0 car, 1 truck
+    std::uint32_t route = kNone;  ///< index into routes; kNone: circulate
+    double depart = 0.0;     ///< scheduled departure, s
+    double free_time = 0.0;  ///< route's free-flow travel time, s
+  };
+  struct Shared {
+    TrafficParams p;
+    Network net;
+    std::vector<VehicleSpec> veh;
+    std::vector<std::vector<std::uint32_t>> routes;
+    std::vector<std::uint32_t> node_owner;
+    std::vector<std::vector<std::uint32_t>> own_links;    ///< per LP: links ending at its nodes
+    std::vector<std::vector<std::uint32_t>> own_nodes;
+    std::vector<std::vector<std::uint32_t>> own_origins;  ///< per LP: origin links starting at its nodes
+    std::vector<std::vector<std::uint32_t>> departures;   ///< per LP: vehicles by departure time
+    std::uint32_t decide_every = 1;
+  };
+
+  /// The obstacle ahead of a vehicle: bumper gap, its speed, its id (or kNone).
+  struct Obstacle {
+    double gap;
+    double speed;
+    std::uint32_t other;
+  };
+
+  void setup();
+  void generate_demand();
+  void place_ring_vehicles();
+  std::uint32_t link_owner(std::uint32_t link) const { return shared_->node_owner[shared_->net.links[link].to]; }
+  std::uint32_t next_link(std::uint32_t v) const;
+  double desired_speed(std::uint32_t v, std::uint32_t link) const;
+  Driver driver_on(std::uint32_t v) const;
+  bool green(std::uint32_t node, std::uint32_t approach, double t) const;
+  int signal_state(std::uint32_t node, double t) const;
+
+  // step.cpp
+  void step(Context& ctx, std::uint32_t lp);
+  void control_junctions(Context& ctx, std::uint32_t lp, double t);
+  void depart(Context& ctx, std::uint32_t lp, double t);
+  void change_lanes(Context& ctx, std::uint32_t link, double t);
+  void move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t, std::uint64_t k);
+  void cross(Context& ctx, std::uint32_t link, std::uint32_t lane, double t);
+  Obstacle boundary(std::uint32_t v, std::uint32_t link, std::uint32_t lane, double pos, double t) const;
+  Obstacle leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::size_t index, double t) const;
+  double accel(std::uint32_t v, const Obstacle& o) const;
+  void insert(Context& ctx, std::uint32_t v, double t);
+  void crash(Context& ctx, std::uint32_t follower, std::uint32_t lead, double t);
+  void clear_crashed(Context& ctx, std::uint32_t link, double t);
+  void sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats);
+  void publish(Context& ctx, std::uint32_t lp);
+  void event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other, double value);
+  void trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status);
+  void bump(std::uint32_t lp, Counter c) { ++counters_[lp * kCounterCount + c]; }
+
+  std::shared_ptr<const Shared> shared_;
+  std::uint32_t blocks_ = 1;
+
+  // Per vehicle (struct of arrays), written only by the LP owning the vehicle's link.
+  std::vector<double> pos_, speed_, acc_, v0_, distance_, started_, stopped_since_, distracted_until_,
+      last_change_, crashed_at_;
+  std::vector<std::uint32_t> link_, lane_, route_idx_;
+  std::vector<std::uint8_t> status_, flags_;
+
+  // Per lane: vehicles rear first (owner of the link); the tail of the lane as
+  // last published (owner of the link's upstream node), and as last sent.
+  std::vector<std::vector<std::uint32_t>> lanes_;
+  std::vector<float> tail_rear_, tail_speed_, sent_rear_, sent_speed_;
+  std::vector<std::uint32_t> tail_vehicle_, sent_vehicle_;
+
+  // Per node (owner of the node): the vehicle holding a yield junction, and
+  // the signal state last reported.
+  std::vector<std::uint32_t> grant_;
+  std::vector<int> signal_state_;
+
+  // Per link (owner of its end node): statistics; per origin link (owner of
+  // its start node): vehicles waiting to enter.
+  std::vector<double> stat_count_, stat_speed_;
+  std::vector<std::uint32_t> stat_exits_;
+  std::vector<std::vector<std::uint32_t>> waiting_;
+
+  // Per LP.
+  std::vector<std::uint64_t> step_, next_departure_, counters_, moved_;
+};
+
+}  // namespace simulacra::traffic

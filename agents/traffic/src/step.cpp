@@ -1,0 +1,450 @@
+// One time step of one LP: junction control, departures, MOBIL lane changes,
+// IDM accelerations (parallel update per lane), integration, safety events,
+// and vehicles crossing to the next link (handed over, effective next step).
+#include <algorithm>
+#include <cmath>
+
+#include "simulacra/agents/traffic/traffic.hpp"
+#include "simulacra/engine/random.hpp"
+
+namespace simulacra::traffic {
+
+namespace {
+constexpr double kFar = 1.0e9;
+constexpr std::uint8_t kNearMissFlag = 1, kHardBrakeFlag = 2, kGridlockFlag = 4;
+
+// A portable uniform on [0, 1) from (seed, vehicle, step): driver-error draws
+// then depend on neither the LP nor the order vehicles are visited in.
+double unit_hash(std::uint64_t seed, std::uint64_t v, std::uint64_t k, std::uint64_t salt) {
+  const std::uint64_t h = mix64(seed ^ mix64(v * 0x9e3779b97f4a7c15ULL ^ mix64(k + salt)));
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+}  // namespace
+
+void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
+  const Shared& s = *shared_;
+  const double t = ctx.now().value;
+  const std::uint64_t k = ++step_[lp];
+  control_junctions(ctx, lp, t);
+  depart(ctx, lp, t);
+  for (std::uint32_t li : s.own_links[lp]) {
+    clear_crashed(ctx, li, t);
+    if (s.p.lane_changes && s.net.links[li].lanes > 1) change_lanes(ctx, li, t);
+  }
+  for (std::uint32_t li : s.own_links[lp]) {
+    for (std::uint32_t lane = 0; lane < s.net.links[li].lanes; ++lane) move_lane(ctx, li, lane, t, k);
+  }
+  for (std::uint32_t li : s.own_links[lp]) {
+    for (std::uint32_t lane = 0; lane < s.net.links[li].lanes; ++lane) cross(ctx, li, lane, t);
+  }
+  const double dt = s.p.step;
+  auto crossed = [&](double interval) {
+    return interval > 0.0 && std::floor((t + 1e-9) / interval) != std::floor((t - dt + 1e-9) / interval);
+  };
+  sample(ctx, lp, t, crossed(s.p.trajectory_interval), crossed(s.p.stats_interval));
+}
+
+void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double t) {
+  const Shared& s = *shared_;
+  for (std::uint32_t n : s.own_nodes[lp]) {
+    const Node& node = s.net.nodes[n];
+    if (node.control == Control::signal && s.net.approaches[n].size() > 1) {
+      const int st = signal_state(n, t);
+      if (st != signal_state_[n]) {
+        signal_state_[n] = st;
+        const auto approach = st % 2 == 0 ? std::int64_t{s.net.approaches[n][static_cast<std::size_t>(st / 2)]} : -1;
+        ctx.emit(kEvents, t, "signal", std::int64_t{-1}, std::int64_t{-1}, approach, std::int64_t{n}, 0.0, 0.0,
+                 static_cast<double>(st / 2));
+        bump(lp, kSignalChanges);
+      }
+    } else if (node.control == Control::yield && grant_[n] == kNone) {
+      // First come, first served among the front vehicles close to the line.
+      double best = kFar;
+      for (std::uint32_t a : s.net.approaches[n]) {
+        const Link& l = s.net.links[a];
+        for (std::uint32_t k = 0; k < l.lanes; ++k) {
+          const auto& lane = lanes_[l.first_lane + k];
+          if (lane.empty()) continue;
+          const std::uint32_t v = lane.back();
+          if (status_[v] != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
+          const double dist = l.length - pos_[v];
+          if (dist > std::max(30.0, 3.0 * speed_[v])) continue;
+          const double eta = dist / std::max(speed_[v], 1.0);
+          if (eta < best || (eta == best && v < grant_[n])) {
+            best = eta;
+            grant_[n] = v;
+          }
+        }
+      }
+    }
+  }
+}
+
+void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t) {
+  const Shared& s = *shared_;
+  const auto& list = s.departures[lp];
+  auto& next = next_departure_[lp];
+  while (next < list.size() && s.veh[list[next]].depart <= t) {
+    const std::uint32_t v = list[next++];
+    waiting_[s.routes[s.veh[v].route].front()].push_back(v);
+  }
+  for (std::uint32_t o : s.own_origins[lp]) {
+    auto& queue = waiting_[o];
+    if (queue.empty()) continue;
+    const Link& l = s.net.links[o];
+    std::size_t entered = 0;
+    for (std::uint32_t k = 0; k < s.net.through_lanes(o) && entered < queue.size(); ++k) {
+      // Choose the lane by its known tail; enter only if no vehicle upstream
+      // is about to cross into that lane, and one vehicle per lane per step.
+      const std::uint32_t lane = l.first_lane + k;
+      const std::uint32_t v = queue[entered];
+      const double len = s.veh[v].length;
+      const double gap = static_cast<double>(tail_rear_[lane]) - len;
+      Driver d = s.veh[v].drv;
+      d.v0 = desired_speed(v, o);
+      if (gap < d.s0 + 1.0) continue;
+      bool blocked = false;
+      for (std::uint32_t a : l.in) {
+        const Link& al = s.net.links[a];
+        for (std::uint32_t ak = 0; ak < al.lanes && !blocked; ++ak) {
+          const auto& vs = lanes_[al.first_lane + ak];
+          if (vs.empty()) continue;
+          const std::uint32_t u = vs.back();
+          if (next_link(u) == o && s.net.entry_lane(a, ak, o) == k &&
+              al.length - pos_[u] < 10.0 + 3.0 * speed_[u]) {
+            blocked = true;
+          }
+        }
+      }
+      if (blocked) continue;
+      const double v_in = std::min({d.v0, idm_equilibrium_speed(d, gap), static_cast<double>(tail_speed_[lane]) + 5.0});
+      link_[v] = o;
+      lane_[v] = k;
+      pos_[v] = len;
+      speed_[v] = std::max(0.0, v_in);
+      acc_[v] = 0.0;
+      v0_[v] = d.v0;
+      route_idx_[v] = 0;
+      started_[v] = t;
+      status_[v] = static_cast<std::uint8_t>(Status::active);
+      event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);
+      bump(lp, kDepartures);
+      ctx.send(this->lp(link_owner(o)), SimTime{s.p.step / 4.0}, kHandover, {v, 0});
+      ++entered;
+    }
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(entered));
+  }
+}
+
+TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::uint32_t link, std::uint32_t lane,
+                                                        double pos, double t) const {
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  const double to_end = l.length - pos;
+  if (l.drop_lane && lane == l.lanes - 1) return {to_end, 0.0, kNone};  // the acceleration lane ends
+  const std::uint32_t next = next_link(v);
+  if (next == kNone) return {kFar, kFar, kNone};  // leaves the network at the end
+  const Node& node = s.net.nodes[l.to];
+  const double sp = speed_[v];
+  const bool can_stop = sp * sp <= 2.0 * std::max(to_end, 0.1) * s.veh[v].drv.b * 2.0;
+  if (node.control == Control::signal && !green(l.to, link, t) && can_stop) return {to_end, 0.0, kNone};
+  if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1 &&
+      sp * sp <= 2.0 * std::max(to_end, 0.1) * s.p.max_decel) {
+    return {to_end, 0.0, kNone};
+  }
+  const std::uint32_t nl = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
+  return {to_end + static_cast<double>(tail_rear_[nl]), static_cast<double>(tail_speed_[nl]), tail_vehicle_[nl]};
+}
+
+TrafficPopulation::Obstacle TrafficPopulation::leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane,
+                                                      std::size_t index, double t) const {
+  const auto& vs = lanes_[shared_->net.links[link].first_lane + lane];
+  if (index + 1 < vs.size()) {
+    const std::uint32_t u = vs[index + 1];
+    return {pos_[u] - shared_->veh[u].length - pos_[v], speed_[u], u};
+  }
+  return boundary(v, link, lane, pos_[v], t);
+}
+
+double TrafficPopulation::accel(std::uint32_t v, const Obstacle& o) const {
+  const Driver d = driver_on(v);
+  if (o.gap >= kFar * 0.5) return idm_free(d, speed_[v]);
+  return std::max(idm_accel(d, speed_[v], o.gap, o.speed), -shared_->p.max_decel);
+}
+
+void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t) {
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t k = 0; k < l.lanes; ++k) {
+    const auto& vs = lanes_[l.first_lane + k];
+    order.insert(order.end(), vs.begin(), vs.end());
+  }
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return pos_[a] != pos_[b] ? pos_[a] > pos_[b] : a < b;
+  });
+  const std::uint32_t through = s.net.through_lanes(link);
+  for (std::uint32_t v : order) {
+    if (status_[v] != static_cast<std::uint8_t>(Status::active) || t - last_change_[v] < s.p.lc_cooldown) continue;
+    if (l.length - pos_[v] < 5.0) continue;  // too close to the junction to change
+    // A follower on the upstream link is not visible here (another LP may own
+    // it) and sees the change one step late: change only where that follower
+    // is far enough behind to react.
+    if (pos_[v] - s.veh[v].length < std::max(30.0, 2.0 * speed_[v])) continue;
+    const std::uint32_t cur = lane_[v];
+    auto& here = lanes_[l.first_lane + cur];
+    const auto idx = static_cast<std::size_t>(std::find(here.begin(), here.end(), v) - here.begin());
+    const double a_c = accel(v, leader(v, link, cur, idx, t));
+    const bool in_drop = l.drop_lane && cur == l.lanes - 1;
+    // The old follower: its gain when v leaves.
+    double gain_old = 0.0;
+    if (idx > 0) {
+      const std::uint32_t o = here[idx - 1];
+      const double a_o = accel(o, leader(o, link, cur, idx - 1, t));
+      Obstacle beyond = leader(v, link, cur, idx, t);
+      beyond.gap += pos_[v] - pos_[o];
+      gain_old = accel(o, beyond) - a_o;
+    }
+    double best = s.p.lc_threshold;
+    std::uint32_t best_lane = kNone;
+    for (int dir : {-1, 1}) {
+      const auto target = static_cast<std::int64_t>(cur) + dir;
+      if (target < 0 || target >= static_cast<std::int64_t>(through)) continue;
+      const auto tl = static_cast<std::uint32_t>(target);
+      const auto& there = lanes_[l.first_lane + tl];
+      const auto pos_it = std::lower_bound(there.begin(), there.end(), pos_[v],
+                                           [&](std::uint32_t u, double p) { return pos_[u] < p; });
+      const auto at = static_cast<std::size_t>(pos_it - there.begin());
+      Obstacle lead_new;
+      if (at < there.size()) {
+        const std::uint32_t u = there[at];
+        lead_new = {pos_[u] - s.veh[u].length - pos_[v], speed_[u], u};
+      } else {
+        lead_new = boundary(v, link, tl, pos_[v], t);
+      }
+      if (lead_new.gap < 0.5) continue;
+      const double a_new = accel(v, lead_new);
+      double gain_new_follower = 0.0;
+      if (at > 0) {
+        const std::uint32_t f = there[at - 1];
+        const double gap_f = pos_[v] - s.veh[v].length - pos_[f];
+        if (gap_f < 0.5) continue;
+        const double a_f_after = accel(f, {gap_f, speed_[v], v});
+        if (a_f_after < -s.p.lc_safe_decel) continue;  // MOBIL's safety criterion
+        const Obstacle f_before = at < there.size()
+                                      ? Obstacle{pos_[there[at]] - s.veh[there[at]].length - pos_[f], speed_[there[at]],
+                                                 there[at]}
+                                      : boundary(f, link, tl, pos_[f], t);
+        gain_new_follower = a_f_after - accel(f, f_before);
+      }
+      const double p_pol = s.veh[v].type == 1 ? s.p.truck.politeness : s.p.car.politeness;
+      const double incentive =
+          a_new - a_c + p_pol * (gain_new_follower + gain_old) + (in_drop ? s.p.merge_bias : 0.0);
+      if (incentive > best) {
+        best = incentive;
+        best_lane = tl;
+      }
+    }
+    if (best_lane == kNone) continue;
+    here.erase(here.begin() + static_cast<std::ptrdiff_t>(idx));
+    auto& there = lanes_[l.first_lane + best_lane];
+    there.insert(std::lower_bound(there.begin(), there.end(), pos_[v],
+                                  [&](std::uint32_t u, double p) { return pos_[u] < p; }),
+                 v);
+    lane_[v] = best_lane;
+    last_change_[v] = t;
+    event_row(ctx, t, "lane_change", v, kNone, static_cast<double>(best_lane));
+    bump(link_owner(link), kLaneChanges);
+  }
+}
+
+void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t,
+                                  std::uint64_t k) {
+  const Shared& s = *shared_;
+  auto& vs = lanes_[s.net.links[link].first_lane + lane];
+  if (vs.empty()) return;
+  const double dt = s.p.step;
+  const std::uint32_t lp = link_owner(link);
+  // Parallel update: every acceleration from the state at the step's start.
+  for (std::size_t i = vs.size(); i-- > 0;) {
+    const std::uint32_t v = vs[i];
+    if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
+    const Obstacle o = leader(v, link, lane, i, t);
+    const double ttc = speed_[v] > o.speed && o.gap < kFar * 0.5 ? o.gap / (speed_[v] - o.speed) : kFar;
+    if (ttc < s.p.ttc_threshold) {
+      if ((flags_[v] & kNearMissFlag) == 0) {
+        flags_[v] |= kNearMissFlag;
+        event_row(ctx, t, "near_miss", v, o.other, ttc);
+        bump(lp, kNearMisses);
+      }
+    } else if (ttc > 1.5 * s.p.ttc_threshold) {
+      flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~kNearMissFlag);
+    }
+    // Driver error: a distracted driver keeps the last acceleration; a slow
+    // one re-decides only every reaction_time.
+    bool attentive = distracted_until_[v] < t;
+    if (attentive && s.p.distraction_rate > 0.0 &&
+        unit_hash(s.p.seed, v, k, 1) < s.p.distraction_rate * dt / 3600.0) {
+      distracted_until_[v] = t - s.p.distraction_mean * std::log(1.0 - unit_hash(s.p.seed, v, k, 2));
+      event_row(ctx, t, "distraction", v, kNone, distracted_until_[v] - t);
+      bump(lp, kDistractions);
+      attentive = false;
+    }
+    if (attentive && (k + v) % s.decide_every == 0) acc_[v] = accel(v, o);
+  }
+  for (std::uint32_t v : vs) {
+    if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
+    const double v_old = speed_[v];
+    const double a = acc_[v];
+    double dx;
+    if (v_old + a * dt < 0.0) {
+      dx = a < 0.0 ? -v_old * v_old / (2.0 * a) : 0.0;  // stops within the step
+      speed_[v] = 0.0;
+    } else {
+      dx = v_old * dt + 0.5 * a * dt * dt;
+      speed_[v] = v_old + a * dt;
+    }
+    pos_[v] += dx;
+    distance_[v] += dx;
+    ++moved_[lp];
+    if (a < -s.p.hard_brake) {
+      if ((flags_[v] & kHardBrakeFlag) == 0) {
+        flags_[v] |= kHardBrakeFlag;
+        event_row(ctx, t, "hard_braking", v, kNone, -a);
+        bump(lp, kHardBrakes);
+      }
+    } else if (a > -0.5 * s.p.hard_brake) {
+      flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~kHardBrakeFlag);
+    }
+    if (speed_[v] < 0.1) {
+      if (stopped_since_[v] < 0.0) stopped_since_[v] = t;
+      if (t - stopped_since_[v] >= s.p.gridlock_time && (flags_[v] & kGridlockFlag) == 0) {
+        flags_[v] |= kGridlockFlag;
+        event_row(ctx, t, "gridlock", v, kNone, t - stopped_since_[v]);
+        bump(lp, kGridlocks);
+      }
+    } else if (speed_[v] > 1.0) {
+      stopped_since_[v] = -1.0;
+      flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~kGridlockFlag);
+    }
+  }
+  // Overlap after the move is a collision: both stop where they touched.
+  for (std::size_t i = vs.size() - 1; i-- > 0;) {
+    const std::uint32_t f = vs[i], u = vs[i + 1];
+    if (pos_[f] > pos_[u] - s.veh[u].length) crash(ctx, f, u, t);
+  }
+}
+
+void TrafficPopulation::crash(Context& ctx, std::uint32_t f, std::uint32_t u, double t) {
+  const std::uint32_t lp = link_owner(link_[f]);
+  event_row(ctx, t, "collision", f, u, speed_[f] - speed_[u]);
+  bump(lp, kCollisions);
+  pos_[f] = pos_[u] - shared_->veh[u].length;
+  for (std::uint32_t x : {f, u}) {
+    if (status_[x] == static_cast<std::uint8_t>(Status::active)) {
+      status_[x] = static_cast<std::uint8_t>(Status::crashed);
+      crashed_at_[x] = t;
+    }
+    speed_[x] = 0.0;
+    acc_[x] = 0.0;
+  }
+}
+
+void TrafficPopulation::clear_crashed(Context& ctx, std::uint32_t link, double t) {
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  for (std::uint32_t k = 0; k < l.lanes; ++k) {
+    auto& vs = lanes_[l.first_lane + k];
+    for (std::size_t i = vs.size(); i-- > 0;) {
+      const std::uint32_t v = vs[i];
+      if (status_[v] == static_cast<std::uint8_t>(Status::crashed) && t - crashed_at_[v] >= s.p.crash_clearance) {
+        trip_row(ctx, v, t, "crashed");
+        if (grant_[l.to] == v) grant_[l.to] = kNone;
+        vs.erase(vs.begin() + static_cast<std::ptrdiff_t>(i));
+        status_[v] = static_cast<std::uint8_t>(Status::arrived);  // gone from the road
+      }
+    }
+  }
+}
+
+void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t lane, double t) {
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  auto& vs = lanes_[l.first_lane + lane];
+  const std::uint32_t lp = link_owner(link);
+  while (!vs.empty() && pos_[vs.back()] >= l.length &&
+         status_[vs.back()] == static_cast<std::uint8_t>(Status::active)) {
+    const std::uint32_t v = vs.back();
+    vs.pop_back();
+    ++stat_exits_[link];
+    if (grant_[l.to] == v) grant_[l.to] = kNone;
+    const std::uint32_t next = next_link(v);
+    if (next == kNone) {
+      status_[v] = static_cast<std::uint8_t>(Status::arrived);
+      event_row(ctx, t, "arrival", v, kNone, distance_[v]);
+      trip_row(ctx, v, t, "arrived");
+      bump(lp, kArrivals);
+      continue;
+    }
+    const double over = pos_[v] - l.length;
+    const std::uint32_t entry = s.net.entry_lane(link, lane, next);
+    if (s.veh[v].route != kNone) ++route_idx_[v];
+    link_[v] = next;
+    lane_[v] = entry;
+    pos_[v] = std::min(over, 0.5 * s.net.links[next].length);
+    v0_[v] = desired_speed(v, next);
+    // From here on the vehicle belongs to the next link's LP.
+    ctx.send(this->lp(link_owner(next)), SimTime{s.p.step / 4.0}, kHandover, {v, 0});
+  }
+}
+
+void TrafficPopulation::insert(Context& ctx, std::uint32_t v, double t) {
+  const Shared& s = *shared_;
+  auto& vs = lanes_[s.net.links[link_[v]].first_lane + lane_[v]];
+  const auto it = std::lower_bound(vs.begin(), vs.end(), pos_[v], [&](std::uint32_t u, double p) {
+    return pos_[u] < p;
+  });
+  const auto inserted = vs.insert(it, v);
+  const auto at = static_cast<std::size_t>(inserted - vs.begin());
+  // Vehicles entering from different approaches in one step can only be
+  // checked here: an overlap is a collision, recorded, never hidden.
+  if (at + 1 < vs.size() && pos_[v] > pos_[vs[at + 1]] - s.veh[vs[at + 1]].length) crash(ctx, v, vs[at + 1], t);
+  if (at > 0 && pos_[vs[at - 1]] > pos_[v] - s.veh[v].length) crash(ctx, vs[at - 1], v, t);
+}
+
+void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats) {
+  const Shared& s = *shared_;
+  for (std::uint32_t li : s.own_links[lp]) {
+    const Link& l = s.net.links[li];
+    std::uint32_t n = 0;
+    double vsum = 0.0;
+    for (std::uint32_t k = 0; k < l.lanes; ++k) {
+      for (std::uint32_t v : lanes_[l.first_lane + k]) {
+        ++n;
+        vsum += speed_[v];
+        if (!trajectories) continue;
+        const Node& a = s.net.nodes[l.from];
+        const Node& b = s.net.nodes[l.to];
+        const double dx = b.x - a.x, dy = b.y - a.y;
+        const double norm = std::max(std::hypot(dx, dy), 1e-9);
+        const double f = pos_[v] / l.length;
+        const double off = (static_cast<double>(l.lanes - k) - 0.5) * 3.5;  // lanes to the right of the axis
+        ctx.emit(kTrajectories, t, std::int64_t{v}, std::int64_t{li}, std::int64_t{k}, pos_[v],
+                 a.x + f * dx + off * dy / norm, a.y + f * dy - off * dx / norm, speed_[v], acc_[v]);
+      }
+    }
+    stat_count_[li] += n;
+    stat_speed_[li] += vsum;
+    if (stats) {
+      const double steps = s.p.stats_interval / s.p.step;
+      const double density = stat_count_[li] / steps / (l.length / 1000.0);
+      const double mean = stat_count_[li] > 0 ? stat_speed_[li] / stat_count_[li] : std::nan("");
+      ctx.emit(kLinkStats, t, std::int64_t{li}, stat_exits_[li] * 3600.0 / s.p.stats_interval, density, mean);
+      stat_count_[li] = 0.0;
+      stat_speed_[li] = 0.0;
+      stat_exits_[li] = 0;
+    }
+  }
+}
+
+}  // namespace simulacra::traffic

@@ -1,0 +1,491 @@
+// Construction (network partition, demand, routes), event dispatch, the
+// publish phase, tables and end-of-run rows of the traffic population. The
+// step itself is in step.cpp.
+#include "simulacra/agents/traffic/traffic.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "simulacra/engine/random.hpp"
+
+namespace simulacra::traffic {
+
+namespace {
+constexpr float kFree = 1.0e9f;  // tail of an empty lane with nothing known beyond
+
+std::uint64_t pack(std::uint32_t hi, float lo) {
+  return (static_cast<std::uint64_t>(hi) << 32) | std::bit_cast<std::uint32_t>(lo);
+}
+std::uint32_t hi_of(std::uint64_t x) { return static_cast<std::uint32_t>(x >> 32); }
+float lo_of(std::uint64_t x) { return std::bit_cast<float>(static_cast<std::uint32_t>(x & 0xffffffffu)); }
+
+double truncated_normal(RandomStream& rng, double mean, double sd, double lo, double hi) {
+  if (sd <= 0.0) return mean;
+  for (int i = 0; i < 100; ++i) {
+    const double x = rng.normal(mean, sd);
+    if (x >= lo && x <= hi) return x;
+  }
+  return std::clamp(mean, lo, hi);
+}
+}  // namespace
+
+void validate(const TrafficParams& p) {
+  auto bad = [](const std::string& what) { throw std::invalid_argument("traffic: " + what); };
+  if (!(p.step >= 0.1 && p.step <= 1.0)) bad("step must be within 0.1 .. 1 s");
+  if (p.blocks == 0) bad("blocks must be at least 1");
+  if (p.demand_rate < 0.0) bad("demand_rate must not be negative");
+  for (double m : p.demand_profile) {
+    if (m < 0.0) bad("demand_profile multipliers must not be negative");
+  }
+  if (!(p.truck_share >= 0.0 && p.truck_share <= 1.0)) bad("truck_share must be within [0, 1]");
+  for (const VehicleType* t : {&p.car, &p.truck}) {
+    if (!(t->length > 0 && t->max_speed > 0 && t->headway > 0 && t->min_gap > 0 && t->accel > 0 && t->decel > 0)) {
+      bad(t->name + " parameters must be positive");
+    }
+  }
+  if (!(p.max_decel > 0.0)) bad("max_decel must be positive");
+  if (p.trajectory_interval < 0.0 || p.stats_interval < 0.0) bad("intervals must not be negative");
+  if (!(p.green > 0.0) || p.intergreen < 0.0) bad("green must be positive and intergreen not negative");
+}
+
+TrafficPopulation::TrafficPopulation(const TrafficParams& p) : TrafficPopulation(p, build_network(p)) {}
+
+TrafficPopulation::TrafficPopulation(const TrafficParams& p, Network net) {
+  validate(p);
+  auto s = std::make_shared<Shared>();
+  s->p = p;
+  s->net = std::move(net);
+  for (std::size_t i = 0; i < s->net.links.size(); ++i) {
+    const Link& l = s->net.links[i];
+    // A vehicle must not jump over a whole link in one step.
+    if (l.length < 1.5 * std::max(p.car.max_speed, l.speed_limit) * p.step && l.length < 60.0) {
+      throw std::invalid_argument("traffic: link " + std::to_string(i) + " is too short for step " +
+                                  std::to_string(p.step) + " s");
+    }
+  }
+  blocks_ = std::min<std::uint32_t>(p.blocks, static_cast<std::uint32_t>(s->net.nodes.size()));
+  shared_ = s;
+  setup();
+}
+
+void TrafficPopulation::setup() {
+  auto& s = const_cast<Shared&>(*shared_);  // only while constructing
+  const Network& net = s.net;
+  const auto nodes = static_cast<std::uint32_t>(net.nodes.size());
+  s.node_owner.resize(nodes);
+  for (std::uint32_t n = 0; n < nodes; ++n) {
+    s.node_owner[n] = static_cast<std::uint32_t>(std::uint64_t{n} * blocks_ / nodes);
+  }
+  s.own_links.assign(blocks_, {});
+  s.own_nodes.assign(blocks_, {});
+  s.own_origins.assign(blocks_, {});
+  s.departures.assign(blocks_, {});
+  for (std::uint32_t n = 0; n < nodes; ++n) s.own_nodes[s.node_owner[n]].push_back(n);
+  for (std::uint32_t l = 0; l < net.links.size(); ++l) s.own_links[link_owner(l)].push_back(l);
+  for (std::uint32_t o : net.origins) s.own_origins[s.node_owner[net.links[o].from]].push_back(o);
+  for (auto& o : s.own_origins) {
+    std::sort(o.begin(), o.end());
+    o.erase(std::unique(o.begin(), o.end()), o.end());
+  }
+  s.decide_every = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(s.p.reaction_time / s.p.step)));
+
+  lanes_.assign(net.lane_count, {});
+  tail_rear_.assign(net.lane_count, kFree);
+  sent_rear_.assign(net.lane_count, kFree);
+  tail_speed_.assign(net.lane_count, 0.0f);
+  sent_speed_.assign(net.lane_count, 0.0f);
+  tail_vehicle_.assign(net.lane_count, kNone);
+  sent_vehicle_.assign(net.lane_count, kNone);
+  grant_.assign(nodes, kNone);
+  signal_state_.assign(nodes, -1);
+  stat_count_.assign(net.links.size(), 0.0);
+  stat_speed_.assign(net.links.size(), 0.0);
+  stat_exits_.assign(net.links.size(), 0);
+  waiting_.assign(net.links.size(), {});
+  step_.assign(blocks_, 0);
+  next_departure_.assign(blocks_, 0);
+  moved_.assign(blocks_, 0);
+  counters_.assign(std::size_t{blocks_} * kCounterCount, 0);
+
+  if (s.p.network == "ring") {
+    place_ring_vehicles();
+  } else {
+    generate_demand();
+  }
+  const std::size_t n = s.veh.size();
+  for (auto* v : {&speed_, &acc_, &distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
+  pos_.resize(n, 0.0);
+  v0_.resize(n, 0.0);
+  stopped_since_.assign(n, -1.0);
+  distracted_until_.assign(n, -1.0);
+  for (auto& x : last_change_) x = -1e9;
+  link_.resize(n, kNone);
+  lane_.resize(n, 0);
+  route_idx_.resize(n, 0);
+  status_.resize(n, static_cast<std::uint8_t>(Status::pending));
+  flags_.resize(n, 0);
+  if (s.p.network == "ring") {
+    // Positions were drawn into distance_ by place_ring_vehicles: move them in.
+    const double seg = net.links[0].length;
+    for (std::uint32_t v = 0; v < n; ++v) {
+      const double x = distance_[v];
+      distance_[v] = 0.0;
+      const auto li = static_cast<std::uint32_t>(std::min(std::floor(x / seg), static_cast<double>(net.links.size() - 1)));
+      link_[v] = li;
+      lane_[v] = v % net.links[li].lanes;
+      pos_[v] = x - li * seg;
+      v0_[v] = desired_speed(v, li);
+      status_[v] = static_cast<std::uint8_t>(Status::active);
+      lanes_[net.links[li].first_lane + lane_[v]].push_back(v);
+    }
+    for (auto& lane : lanes_) {
+      std::sort(lane.begin(), lane.end(), [&](std::uint32_t a, std::uint32_t b) { return pos_[a] < pos_[b]; });
+    }
+  }
+}
+
+namespace {
+void draw_vehicle(const TrafficParams& p, RandomStream& rng, std::uint8_t type, Driver& d, double& factor,
+                  double& length) {
+  const VehicleType& t = type == 1 ? p.truck : p.car;
+  d.v0 = t.max_speed;
+  d.T = t.headway * truncated_normal(rng, 1.0, p.headway_sd, 0.5, 1.5);
+  d.s0 = t.min_gap;
+  const double acc_factor = truncated_normal(rng, 1.0, p.accel_sd, 0.5, 1.5);
+  d.a = t.accel * acc_factor;
+  d.b = t.decel * truncated_normal(rng, 1.0, p.accel_sd, 0.5, 1.5);
+  factor = truncated_normal(rng, 1.0, p.speed_factor_sd, 0.6, 1.4);
+  length = t.length;
+}
+}  // namespace
+
+void TrafficPopulation::place_ring_vehicles() {
+  auto& s = const_cast<Shared&>(*shared_);
+  RandomStream rng(s.p.seed, 0x5249'4e47ULL);
+  const double total = s.net.links[0].length * static_cast<double>(s.net.links.size());
+  const std::uint32_t n = s.p.ring_vehicles;
+  const std::uint32_t lanes = s.net.links[0].lanes;
+  const std::uint32_t per_lane = (n + lanes - 1) / std::max(1u, lanes);
+  s.veh.resize(n);
+  for (std::uint32_t v = 0; v < n; ++v) {
+    VehicleSpec& vs = s.veh[v];
+    vs.type = rng.bernoulli(s.p.truck_share) ? 1 : 0;
+    draw_vehicle(s.p, rng, vs.type, vs.drv, vs.speed_factor, vs.length);
+    vs.route = kNone;
+  }
+  // Even spacing per lane (vehicle v in lane v % lanes), plus optional noise;
+  // the ring position goes through distance_ to setup().
+  distance_.assign(n, 0.0);
+  for (std::uint32_t v = 0; v < n; ++v) {
+    const double slot = total / per_lane;
+    // Noise is kept within half the free space of a slot: vehicles never
+    // start overlapping.
+    const double room = std::max(0.0, 0.45 * (slot - s.veh[v].length - 0.5));
+    const double noise = truncated_normal(rng, 0.0, s.p.ring_jitter, -room, room);
+    double x = (v / lanes) * slot + noise;
+    x = std::fmod(std::fmod(x, total) + total, total);
+    distance_[v] = x;
+  }
+}
+
+void TrafficPopulation::generate_demand() {
+  auto& s = const_cast<Shared&>(*shared_);
+  const TrafficParams& p = s.p;
+  const Network& net = s.net;
+  if (p.demand_rate <= 0.0 || net.origins.empty()) return;
+  RandomStream rng(p.seed, 0x4445'4d41'4e44ULL);
+  auto profile = [&](double t) {
+    double m = 1.0;
+    if (!p.demand_profile.empty()) {
+      const auto h = static_cast<std::size_t>(std::floor(t / 3600.0));
+      m = p.demand_profile[h % p.demand_profile.size()];
+    }
+    for (const auto& [at, f] : p.demand_factors) {
+      if (t >= at) m = f;  // the latest factor in force replaces earlier ones
+    }
+    return m;
+  };
+  double peak = p.demand_profile.empty() ? 1.0 : *std::max_element(p.demand_profile.begin(), p.demand_profile.end());
+  double fmax = 1.0;
+  for (const auto& af : p.demand_factors) fmax = std::max(fmax, af.second);
+  peak *= fmax;
+  if (peak <= 0.0) return;
+  double weight_sum = 0.0;
+  for (std::uint32_t o : net.origins) weight_sum += net.links[o].lanes;
+  Router router(net);
+  std::map<std::uint64_t, std::uint32_t> route_ids;
+  const double lambda_max = p.demand_rate * peak / 3600.0;
+  double t = 0.0;
+  while (true) {
+    t += rng.exponential(1.0 / lambda_max);
+    if (t >= p.duration) break;
+    if (!rng.bernoulli(p.demand_rate * profile(t) / 3600.0 / lambda_max)) continue;  // thinning
+    double w = rng.uniform() * weight_sum;
+    std::uint32_t origin = net.origins.back();
+    for (std::uint32_t o : net.origins) {
+      w -= net.links[o].lanes;
+      if (w < 0.0) {
+        origin = o;
+        break;
+      }
+    }
+    std::uint32_t route = kNone;
+    for (int attempt = 0; attempt < 20 && route == kNone; ++attempt) {
+      const std::uint32_t dest = net.destinations[rng.below(net.destinations.size())];
+      if (dest == origin && net.destinations.size() > 1) continue;
+      const std::uint64_t key = (std::uint64_t{origin} << 32) | dest;
+      auto it = route_ids.find(key);
+      if (it == route_ids.end()) {
+        auto r = router.route(origin, dest);
+        std::uint32_t id = kNone;
+        if (!r.empty()) {
+          id = static_cast<std::uint32_t>(s.routes.size());
+          s.routes.push_back(std::move(r));
+        }
+        it = route_ids.emplace(key, id).first;
+      }
+      route = it->second;
+    }
+    if (route == kNone) continue;  // no reachable destination from this origin
+    VehicleSpec vs;
+    vs.type = rng.bernoulli(p.truck_share) ? 1 : 0;
+    draw_vehicle(p, rng, vs.type, vs.drv, vs.speed_factor, vs.length);
+    vs.route = route;
+    vs.depart = t;
+    for (std::uint32_t li : s.routes[route]) {
+      const Link& l = net.links[li];
+      vs.free_time += l.length / std::min(vs.drv.v0, l.speed_limit * vs.speed_factor);
+    }
+    const auto id = static_cast<std::uint32_t>(s.veh.size());
+    s.veh.push_back(vs);
+    s.departures[s.node_owner[net.links[origin].from]].push_back(id);
+  }
+}
+
+std::uint32_t TrafficPopulation::next_link(std::uint32_t v) const {
+  const VehicleSpec& vs = shared_->veh[v];
+  if (vs.route == kNone) {
+    const auto& out = shared_->net.links[link_[v]].out;
+    return out.empty() ? kNone : out.front();
+  }
+  const auto& r = shared_->routes[vs.route];
+  return route_idx_[v] + 1 < r.size() ? r[route_idx_[v] + 1] : kNone;
+}
+
+double TrafficPopulation::desired_speed(std::uint32_t v, std::uint32_t link) const {
+  const VehicleSpec& vs = shared_->veh[v];
+  return std::min(vs.drv.v0, shared_->net.links[link].speed_limit * vs.speed_factor);
+}
+
+Driver TrafficPopulation::driver_on(std::uint32_t v) const {
+  Driver d = shared_->veh[v].drv;
+  d.v0 = v0_[v];
+  return d;
+}
+
+int TrafficPopulation::signal_state(std::uint32_t node, double t) const {
+  const auto& p = shared_->p;
+  const auto m = shared_->net.approaches[node].size();
+  if (m <= 1) return 0;
+  const double period = p.green + p.intergreen;
+  const double cycle = period * static_cast<double>(m);
+  const double u = std::fmod(t + shared_->net.nodes[node].signal_offset, cycle);
+  const auto phase = static_cast<int>(std::floor(u / period));
+  const bool is_green = u - phase * period < p.green;
+  return phase * 2 + (is_green ? 0 : 1);
+}
+
+bool TrafficPopulation::green(std::uint32_t node, std::uint32_t approach, double t) const {
+  const auto& ap = shared_->net.approaches[node];
+  if (ap.size() <= 1) return true;
+  const int st = signal_state(node, t);
+  if (st % 2 != 0) return false;
+  return ap[static_cast<std::size_t>(st / 2)] == approach;
+}
+
+void TrafficPopulation::init_lp(Context& ctx, std::uint32_t local) {
+  (void)local;
+  ctx.send_self(SimTime{0.0}, kPublish);
+  ctx.send_self(SimTime{shared_->p.step}, kStep);
+}
+
+void TrafficPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev) {
+  const double dt = shared_->p.step;
+  switch (ev.kind) {
+    case kStep:
+      step(ctx, local);
+      ctx.send_self(SimTime{dt / 4.0 * 2.0}, kPublish);
+      ctx.send_self(SimTime{dt}, kStep);
+      break;
+    case kHandover:
+      insert(ctx, static_cast<std::uint32_t>(ev.data[0]), ctx.now().value);
+      break;
+    case kPublish:
+      publish(ctx, local);
+      break;
+    case kTail: {
+      const std::uint32_t lane = hi_of(ev.data[0]);
+      tail_speed_[lane] = lo_of(ev.data[0]);
+      tail_vehicle_[lane] = hi_of(ev.data[1]);
+      tail_rear_[lane] = lo_of(ev.data[1]);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void TrafficPopulation::publish(Context& ctx, std::uint32_t lp) {
+  const Shared& s = *shared_;
+  const double dt = s.p.step;
+  // Compute every new tail from the values before this phase, then write, so
+  // the result does not depend on the order links are visited (or on which
+  // LP owns a neighbour).
+  struct Out {
+    std::uint32_t lane;
+    float rear, speed;
+    std::uint32_t vehicle;
+  };
+  std::vector<Out> outs;
+  for (std::uint32_t li : s.own_links[lp]) {
+    const Link& l = s.net.links[li];
+    for (std::uint32_t k = 0; k < l.lanes; ++k) {
+      const std::uint32_t lane = l.first_lane + k;
+      Out o{lane, kFree, 0.0f, kNone};
+      if (!lanes_[lane].empty()) {
+        const std::uint32_t v = lanes_[lane].front();
+        o.rear = static_cast<float>(pos_[v] - s.veh[v].length);
+        o.speed = static_cast<float>(speed_[v]);
+        o.vehicle = v;
+      } else if (l.out.size() == 1 && !(l.drop_lane && k == l.lanes - 1)) {
+        // A chain without choices (ring, corridor): look through an empty
+        // lane to the one after, one step late per link.
+        const std::uint32_t nl = l.out.front();
+        const std::uint32_t next = s.net.links[nl].first_lane + s.net.entry_lane(li, k, nl);
+        if (tail_rear_[next] < kFree) {
+          o.rear = static_cast<float>(l.length + tail_rear_[next]);
+          o.speed = tail_speed_[next];
+          o.vehicle = tail_vehicle_[next];
+        }
+      }
+      if (o.rear != sent_rear_[lane] || o.speed != sent_speed_[lane] || o.vehicle != sent_vehicle_[lane]) {
+        outs.push_back(o);
+      }
+    }
+  }
+  for (const Out& o : outs) {
+    sent_rear_[o.lane] = o.rear;
+    sent_speed_[o.lane] = o.speed;
+    sent_vehicle_[o.lane] = o.vehicle;
+  }
+  // Lanes whose upstream node is ours are written directly (same timing as a
+  // message: visible from the next step on); others go as tail events.
+  for (const Out& o : outs) {
+    std::uint32_t li = 0;
+    // Find the link of the lane: lanes are numbered link by link.
+    li = static_cast<std::uint32_t>(
+        std::upper_bound(s.net.links.begin(), s.net.links.end(), o.lane,
+                         [](std::uint32_t x, const Link& l) { return x < l.first_lane; }) -
+        s.net.links.begin() - 1);
+    const std::uint32_t dst = s.node_owner[s.net.links[li].from];
+    if (dst == lp) {
+      tail_rear_[o.lane] = o.rear;
+      tail_speed_[o.lane] = o.speed;
+      tail_vehicle_[o.lane] = o.vehicle;
+    } else {
+      ctx.send(this->lp(dst), SimTime{dt / 4.0}, kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
+    }
+  }
+}
+
+std::vector<TableSchema> TrafficPopulation::tables() const {
+  using C = ColumnType;
+  return {
+      {"trajectories", "one vehicle at one sample time",
+       {{"time", C::float64, "s", "sample time"},
+        {"vehicle", C::int64, "", "vehicle id"},
+        {"link", C::int64, "", "link id"},
+        {"lane", C::int64, "", "lane, 0 = leftmost"},
+        {"position", C::float64, "m", "front bumper from the link's start"},
+        {"x", C::float64, "m", "network x"},
+        {"y", C::float64, "m", "network y"},
+        {"speed", C::float64, "m/s", "speed"},
+        {"acceleration", C::float64, "m/s2", "acceleration applied in the last step"}}},
+      {"events", "one event",
+       {{"time", C::float64, "s", "when"},
+        {"event", C::string, "", "departure, arrival, lane_change, hard_braking, near_miss, collision, "
+                                 "distraction, signal, gridlock"},
+        {"vehicle", C::int64, "", "vehicle id (-1 for signal)"},
+        {"other", C::int64, "", "the other vehicle (leader, collision partner), or -1"},
+        {"link", C::int64, "", "link id (signal: the approach turning green, -1 for all-red)"},
+        {"lane", C::int64, "", "lane (signal: node id)"},
+        {"position", C::float64, "m", "front bumper from the link's start"},
+        {"speed", C::float64, "m/s", "speed"},
+        {"value", C::float64, "", "TTC s (near_miss), deceleration m/s2 (hard_braking), closing speed m/s "
+                                  "(collision), duration s (distraction, gridlock), new lane (lane_change)"}}},
+      {"trips", "one vehicle's trip",
+       {{"vehicle", C::int64, "", "vehicle id"},
+        {"type", C::string, "", "car or truck"},
+        {"origin", C::int64, "", "origin link (-1 on a ring)"},
+        {"destination", C::int64, "", "destination link (-1 on a ring)"},
+        {"departure", C::float64, "s", "scheduled departure"},
+        {"entered", C::float64, "s", "when the vehicle entered the network (NaN if never)"},
+        {"arrival", C::float64, "s", "arrival or removal time (NaN if still driving)"},
+        {"distance", C::float64, "m", "distance driven"},
+        {"delay", C::float64, "s", "arrival - departure - free-flow time (NaN unless arrived)"},
+        {"status", C::string, "", "arrived, crashed, en_route, waiting"}}},
+      {"link_stats", "one link over one statistics interval",
+       {{"time", C::float64, "s", "end of the interval"},
+        {"link", C::int64, "", "link id"},
+        {"flow", C::float64, "veh/h", "vehicles leaving the link's end, per hour"},
+        {"density", C::float64, "veh/km", "mean vehicles per km (all lanes)"},
+        {"mean_speed", C::float64, "m/s", "space-mean speed (NaN if empty)"}}},
+  };
+}
+
+void TrafficPopulation::event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other,
+                                  double value) {
+  const auto oth = other == kNone ? std::int64_t{-1} : std::int64_t{other};
+  ctx.emit(kEvents, t, what, std::int64_t{v}, oth, std::int64_t{link_[v]}, std::int64_t{lane_[v]}, pos_[v],
+           speed_[v], value);
+}
+
+void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status) {
+  const VehicleSpec& vs = shared_->veh[v];
+  std::int64_t origin = -1, dest = -1;
+  if (vs.route != kNone) {
+    origin = shared_->routes[vs.route].front();
+    dest = shared_->routes[vs.route].back();
+  }
+  const bool arrived = std::string_view(status) == "arrived";
+  const double nan = std::nan("");
+  const bool entered = status_[v] != static_cast<std::uint8_t>(Status::pending);
+  ctx.emit(kTrips, std::int64_t{v}, vs.type == 1 ? "truck" : "car", origin, dest, vs.depart,
+           entered ? started_[v] : nan, arrival, distance_[v], arrived ? arrival - vs.depart - vs.free_time : nan,
+           status);
+}
+
+void TrafficPopulation::finish(Context& ctx) {
+  for (std::uint32_t v = 0; v < pos_.size(); ++v) {
+    const auto st = static_cast<Status>(status_[v]);
+    if (st == Status::active) trip_row(ctx, v, std::nan(""), "en_route");
+    if (st == Status::pending && shared_->veh[v].depart <= ctx.now().value) trip_row(ctx, v, std::nan(""), "waiting");
+  }
+}
+
+std::uint64_t TrafficPopulation::count(Counter c) const {
+  std::uint64_t n = 0;
+  for (std::uint32_t lp = 0; lp < blocks_; ++lp) n += counters_[lp * kCounterCount + c];
+  return n;
+}
+
+std::uint64_t TrafficPopulation::vehicle_steps() const {
+  std::uint64_t n = 0;
+  for (auto m : moved_) n += m;
+  return n;
+}
+
+}  // namespace simulacra::traffic

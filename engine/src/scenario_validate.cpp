@@ -1,0 +1,448 @@
+#include "scenario_validate.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <map>
+
+#include "scenario_override.hpp"
+#include "scenario_params.hpp"
+#include "scenario_text.hpp"
+
+namespace simulacra::scenario_detail {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"name",    "description", "seed",     "duration",   "time_unit", "engine",
+                                           "populations", "timeline", "outputs", "replicates", "sweep"};
+const std::vector<std::string> kEngineKeys = {"threads", "partitions", "scheduler", "lookahead"};
+const std::vector<std::string> kPopulationKeys = {"name", "type", "params"};
+const std::vector<std::string> kTimelineKeys = {"at", "population", "action", "params"};
+const std::vector<std::string> kOutputKeys = {"formats", "tables", "chunk_rows"};
+const std::vector<std::string> kTimeUnits = {"s", "min", "h", "d", "w"};
+const std::vector<std::string> kSchedulers = {"sequential", "parallel"};
+const std::vector<std::string> kFormats = {"hdf5", "csv"};
+
+constexpr double kMaxUnsigned = static_cast<double>(std::numeric_limits<unsigned>::max());
+
+ParamSpec setting(std::string key, ParamType type, std::optional<double> min = {}, std::optional<double> max = {},
+                  std::vector<std::string> choices = {}) {
+  ParamSpec s;
+  s.key = std::move(key);
+  s.type = type;
+  s.min = min;
+  s.max = max;
+  s.choices = std::move(choices);
+  return s;
+}
+
+ParamSpec time_setting(std::string key, std::optional<double> min = {}) {
+  ParamSpec s = setting(std::move(key), ParamType::quantity, min);
+  s.dimension = Dimension::time;
+  return s;
+}
+
+bool is_name(const std::string& s) {
+  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+  if (s.empty() || !letter(s[0])) return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+class Validator {
+ public:
+  Validator(const Registry& registry, Checker& check) : registry_(registry), check_(check) {}
+
+  Scenario run(const SourceNode& root, bool* settled) {
+    const std::size_t issues_before = check_.issues().list().size();
+    if (!root.is_map()) {
+      check_.add(root, "",
+                 "expected a mapping of scenario keys (name, duration, populations, ...) at the top level, got " +
+                     std::string(root.is_scalar() ? "a scalar" : kind_name(root)));
+      return std::move(out_);
+    }
+    check_.check_keys(root, "", kTopKeys);
+    read_header(root);
+    read_engine(root.find("engine"));
+    read_populations(root);
+    read_timeline(root.find("timeline"));
+    run_checks();
+    read_outputs(root.find("outputs"));
+    if (const SourceNode* n = root.find("replicates")) {
+      if (auto v = read_param(setting("replicates", ParamType::integer, 1.0, kMaxUnsigned), *n, "replicates", check_)) {
+        out_.replicates = static_cast<unsigned>(v->integer);
+      }
+    }
+    if (settled != nullptr) *settled = check_.issues().list().size() == issues_before;
+    read_sweep(root.find("sweep"));
+    return std::move(out_);
+  }
+
+ private:
+  std::optional<ParamValues::Value> read(const SourceNode* n, const std::string& path, const ParamSpec& spec) {
+    if (n == nullptr) return std::nullopt;
+    return read_param(spec, *n, path, check_);
+  }
+
+  void read_header(const SourceNode& root) {
+    if (const SourceNode* n = root.find("name")) {
+      if (!n->is_scalar() || n->scalar.empty()) {
+        check_.expected(*n, "name", "a non-empty string");
+      } else {
+        out_.name = n->scalar;
+      }
+    } else {
+      check_.missing(root, "", "name", "a string");
+    }
+    if (auto v = read(root.find("description"), "description", setting("description", ParamType::string))) {
+      out_.description = v->text;
+    }
+    if (const SourceNode* n = root.find("seed")) read_seed(*n);
+    if (const SourceNode* n = root.find("duration")) {
+      if (auto v = read_param(time_setting("duration"), *n, "duration", check_)) {
+        if (v->number > 0.0) {
+          out_.duration = v->number;
+          duration_ = v->number;
+        } else {
+          check_.expected(*n, "duration", "a positive duration");
+        }
+      }
+    } else {
+      check_.missing(root, "", "duration", "a duration such as 90d");
+    }
+    if (auto v = read(root.find("time_unit"), "time_unit",
+                      setting("time_unit", ParamType::choice, {}, {}, kTimeUnits))) {
+      out_.time_unit = v->text;
+      out_.time_unit_seconds = *time_unit_seconds(v->text);
+    }
+  }
+
+  void read_seed(const SourceNode& n) {
+    std::string_view s = n.scalar;
+    if (s.size() > 1 && s[0] == '+') s.remove_prefix(1);
+    std::uint64_t seed = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seed);
+    if (!n.is_scalar() || n.quoted || ec != std::errc() || end != s.data() + s.size()) {
+      check_.expected(n, "seed", n.quoted ? "a non-negative integer, got a string" : "a non-negative integer");
+      return;
+    }
+    out_.seed = seed;
+  }
+
+  void read_engine(const SourceNode* e) {
+    if (e == nullptr || e->is_null()) return;
+    if (!e->is_map()) {
+      check_.expected(*e, "engine", "a mapping (threads, partitions, scheduler, lookahead)");
+      return;
+    }
+    check_.check_keys(*e, "engine", kEngineKeys);
+    EngineSettings& s = out_.engine;
+    if (auto v = read(e->find("threads"), "engine.threads", setting("threads", ParamType::integer, 0.0, kMaxUnsigned))) {
+      s.threads = static_cast<unsigned>(v->integer);
+    }
+    if (auto v = read(e->find("partitions"), "engine.partitions",
+                      setting("partitions", ParamType::integer, 0.0, kMaxUnsigned))) {
+      s.partitions = static_cast<unsigned>(v->integer);
+    }
+    if (auto v = read(e->find("scheduler"), "engine.scheduler",
+                      setting("scheduler", ParamType::choice, {}, {}, kSchedulers))) {
+      s.scheduler = v->text == "sequential" ? SchedulerKind::sequential : SchedulerKind::parallel;
+    }
+    if (auto v = read(e->find("lookahead"), "engine.lookahead", time_setting("lookahead", 0.0))) {
+      s.lookahead = v->number;
+    }
+  }
+
+  void read_populations(const SourceNode& root) {
+    const SourceNode* pops = root.find("populations");
+    if (pops == nullptr) {
+      check_.missing(root, "", "populations", "a non-empty sequence of populations");
+      return;
+    }
+    if (!pops->is_sequence()) {
+      check_.expected(*pops, "populations", "a non-empty sequence of populations");
+      return;
+    }
+    if (pops->items.empty()) {
+      check_.add(*pops, "populations", "expected at least one population, got an empty sequence");
+      return;
+    }
+    std::map<std::string, std::size_t> first_with_name;
+    for (std::size_t i = 0; i < pops->items.size(); ++i) {
+      const SourceNode& item = pops->items[i];
+      const std::string path = index_path("populations", i);
+      if (!item.is_map()) {
+        check_.expected(item, path, "a mapping with name, type and params");
+        continue;
+      }
+      check_.check_keys(item, path, kPopulationKeys);
+      PopulationSpec spec;
+      spec.at = check_.at(item);
+      spec.path = path;
+      bool named = false;
+      if (const SourceNode* n = item.find("name")) {
+        if (!n->is_scalar() || !is_name(n->scalar)) {
+          check_.expected(*n, child_path(path, "name"), "a name of letters, digits and _ that does not start with a digit");
+        } else if (const auto [it, fresh] = first_with_name.emplace(n->scalar, out_.populations.size()); !fresh) {
+          const PopulationSpec& first = out_.populations[it->second];
+          check_.add(*n, child_path(path, "name"),
+                     "= " + n->scalar + ": already the name of " + first.path +
+                         (first.at.line > 0 ? " (line " + std::to_string(first.at.line) + ")" : ""));
+        } else {
+          spec.name = n->scalar;
+          named = true;
+        }
+      } else {
+        check_.missing(item, path, "name", "a name such as town");
+      }
+      const PopulationType* type = nullptr;
+      if (const SourceNode* t = item.find("type")) {
+        if (!t->is_scalar()) {
+          check_.expected(*t, child_path(path, "type"), "a population type");
+        } else if ((type = registry_.find(t->scalar)) == nullptr) {
+          const std::vector<std::string> known = registry_.names();
+          check_.add(*t, child_path(path, "type"),
+                     "unknown population type '" + t->scalar + "'" + did_you_mean(t->scalar, known) +
+                         "; known types: " + (known.empty() ? "none" : join(known)));
+        } else {
+          spec.type = type->name;
+        }
+      } else {
+        check_.missing(item, path, "type", "a population type such as " +
+                                               (registry_.names().empty() ? std::string("phold") : registry_.names()[0]));
+      }
+      bool params_ok = false;
+      if (type != nullptr) {
+        params_ok = read_params(type->params, item.find("params"), item, path, "population type " + type->name,
+                                check_, spec.params);
+      }
+      if (!named) continue;  // nothing can refer to it; its problems are reported
+      out_.populations.push_back(std::move(spec));
+      types_.push_back(type);
+      checkable_.push_back(params_ok);
+    }
+  }
+
+  void read_timeline(const SourceNode* tl) {
+    if (tl == nullptr || tl->is_null()) return;
+    if (!tl->is_sequence()) {
+      check_.expected(*tl, "timeline", "a sequence of actions (at, population, action, params)");
+      return;
+    }
+    std::vector<std::string> names;
+    for (const PopulationSpec& p : out_.populations) names.push_back(p.name);
+    for (std::size_t i = 0; i < tl->items.size(); ++i) {
+      const SourceNode& item = tl->items[i];
+      const std::string path = index_path("timeline", i);
+      if (!item.is_map()) {
+        check_.expected(item, path, "a mapping with at, population, action and params");
+        continue;
+      }
+      check_.check_keys(item, path, kTimelineKeys);
+      TimelineAction action;
+      bool ok = true;
+      if (const SourceNode* at = item.find("at")) {
+        ok = read_time(*at, child_path(path, "at"), action.at) && ok;
+      } else {
+        check_.missing(item, path, "at", "a time such as 30d");
+        ok = false;
+      }
+      std::size_t pop = out_.populations.size();
+      if (const SourceNode* p = item.find("population")) {
+        const auto found = p->is_scalar() ? std::find(names.begin(), names.end(), p->scalar) : names.end();
+        if (!p->is_scalar()) {
+          check_.expected(*p, child_path(path, "population"), "a population's name");
+        } else if (found == names.end()) {
+          check_.add(*p, child_path(path, "population"),
+                     "unknown population '" + p->scalar + "'" + did_you_mean(p->scalar, names) +
+                         (names.empty() ? "" : "; populations: " + join(names)));
+        } else {
+          pop = static_cast<std::size_t>(found - names.begin());
+        }
+      } else {
+        check_.missing(item, path, "population", "a population's name");
+      }
+      ok = ok && pop < out_.populations.size();
+      const PopulationType* type = pop < types_.size() ? types_[pop] : nullptr;
+      const ActionSpec* spec = nullptr;
+      if (const SourceNode* a = item.find("action")) {
+        if (!a->is_scalar()) {
+          check_.expected(*a, child_path(path, "action"), "an action name");
+        } else if (type != nullptr) {
+          spec = find_action(*type, *a, child_path(path, "action"));
+        }
+      } else {
+        check_.missing(item, path, "action", "an action name");
+      }
+      if (spec == nullptr) continue;
+      action.action = spec->name;
+      ok = read_params(spec->params, item.find("params"), item, path, "action " + type->name + "." + spec->name,
+                       check_, action.params) &&
+           ok;
+      if (ok) out_.populations[pop].timeline.push_back(std::move(action));
+    }
+    for (PopulationSpec& p : out_.populations) {
+      std::stable_sort(p.timeline.begin(), p.timeline.end(),
+                       [](const TimelineAction& a, const TimelineAction& b) { return a.at < b.at; });
+    }
+  }
+
+  bool read_time(const SourceNode& n, const std::string& path, double& at) {
+    auto v = read_param(time_setting("at"), n, path, check_);
+    if (!v) return false;
+    if (v->number < 0.0 || (duration_ && v->number > *duration_)) {
+      check_.expected(n, path,
+                      duration_ ? "a time within the run, in [0, " + format_number(*duration_) + "] s"
+                                : std::string("a time >= 0 s"));
+      return false;
+    }
+    at = v->number;
+    return true;
+  }
+
+  const ActionSpec* find_action(const PopulationType& type, const SourceNode& a, const std::string& path) {
+    std::vector<std::string> known;
+    for (const ActionSpec& s : type.actions) {
+      if (s.name == a.scalar) return &s;
+      known.push_back(s.name);
+    }
+    if (known.empty()) {
+      check_.add(a, path, "unknown action '" + a.scalar + "': population type " + type.name +
+                              " has no timeline actions");
+    } else {
+      check_.add(a, path, "unknown action '" + a.scalar + "' for population type " + type.name +
+                              did_you_mean(a.scalar, known) + "; actions: " + join(known));
+    }
+    return nullptr;
+  }
+
+  // Cross-parameter checks come last, so they see the population's timeline.
+  void run_checks() {
+    for (std::size_t i = 0; i < out_.populations.size(); ++i) {
+      if (checkable_[i] && types_[i]->check) {
+        types_[i]->check(out_.populations[i], out_.populations[i].path, check_.issues());
+      }
+    }
+  }
+
+  void read_outputs(const SourceNode* o) {
+    if (o == nullptr || o->is_null()) return;
+    if (!o->is_map()) {
+      check_.expected(*o, "outputs", "a mapping (formats, tables, chunk_rows)");
+      return;
+    }
+    check_.check_keys(*o, "outputs", kOutputKeys);
+    OutputSettings& s = out_.outputs;
+    if (const SourceNode* f = o->find("formats")) {
+      const std::string what = "a non-empty list of formats (" + join(kFormats) + ")";
+      if (!f->is_sequence()) {
+        check_.expected(*f, "outputs.formats", what);
+      } else if (f->items.empty()) {
+        check_.add(*f, "outputs.formats", "expected " + what + ", got an empty sequence");
+      } else {
+        s.hdf5 = false;
+        s.csv = false;
+        const ParamSpec format = setting("format", ParamType::choice, {}, {}, kFormats);
+        for (std::size_t i = 0; i < f->items.size(); ++i) {
+          if (auto v = read_param(format, f->items[i], index_path("outputs.formats", i), check_)) {
+            (v->text == "hdf5" ? s.hdf5 : s.csv) = true;
+          }
+        }
+      }
+    }
+    if (const SourceNode* t = o->find("tables")) read_tables(*t);
+    if (auto v = read(o->find("chunk_rows"), "outputs.chunk_rows",
+                      setting("chunk_rows", ParamType::integer, 1.0))) {
+      s.chunk_rows = static_cast<std::size_t>(v->integer);
+    }
+  }
+
+  void read_tables(const SourceNode& t) {
+    if (t.is_null()) return;
+    if (!t.is_sequence()) {
+      check_.expected(t, "outputs.tables", "a list of table names such as town.infections");
+      return;
+    }
+    std::vector<std::string> names;
+    for (const PopulationSpec& p : out_.populations) names.push_back(p.name);
+    for (std::size_t i = 0; i < t.items.size(); ++i) {
+      const SourceNode& item = t.items[i];
+      const std::string path = index_path("outputs.tables", i);
+      const std::size_t dot = item.is_scalar() ? item.scalar.find('.') : std::string::npos;
+      if (dot == std::string::npos || dot == 0 || dot + 1 == item.scalar.size()) {
+        check_.expected(item, path, "a table name <population>.<table>, such as town.infections");
+        continue;
+      }
+      const std::string pop = item.scalar.substr(0, dot);
+      if (std::find(names.begin(), names.end(), pop) == names.end()) {
+        check_.add(item, path,
+                   "= " + item.scalar + ": no population named '" + pop + "'" + did_you_mean(pop, names));
+        continue;
+      }
+      out_.outputs.tables.push_back(item.scalar);
+    }
+  }
+
+  void read_sweep(const SourceNode* sw) {
+    if (sw == nullptr || sw->is_null()) return;
+    if (!sw->is_map()) {
+      check_.expected(*sw, "sweep", "a mapping of override paths to lists of values");
+      return;
+    }
+    for (std::size_t i = 0; i < sw->keys.size(); ++i) {
+      const SourceNode& key = sw->keys[i];
+      const SourceNode& values = sw->items[i];
+      if (!key.is_scalar()) {
+        check_.add(key, "sweep", "expected an override path such as populations.town.params.beta, got " +
+                                     kind_name(key));
+        continue;
+      }
+      const std::string path = child_path("sweep", key.scalar);
+      std::string why;
+      if (!parse_path(key.scalar, &why)) {
+        check_.add(key, "sweep", why);
+        continue;
+      }
+      if (key.scalar == "sweep" || key.scalar.rfind("sweep.", 0) == 0 || key.scalar.rfind("sweep[", 0) == 0) {
+        check_.add(key, "sweep", "a sweep cannot change the sweep itself ('" + key.scalar + "')");
+        continue;
+      }
+      if (!values.is_sequence()) {
+        check_.expected(values, path, "a non-empty list of values");
+        continue;
+      }
+      if (values.items.empty()) {
+        check_.add(values, path, "expected a non-empty list of values, got an empty sequence");
+        continue;
+      }
+      SweepAxis axis;
+      axis.path = key.scalar;
+      axis.at = check_.at(key);
+      bool ok = true;
+      for (std::size_t j = 0; j < values.items.size(); ++j) {
+        const SourceNode& v = values.items[j];
+        if (!v.is_scalar()) {
+          check_.expected(v, index_path(path, j), "a scalar value");
+          ok = false;
+          continue;
+        }
+        axis.values.push_back(scalar_yaml(v));
+      }
+      if (ok) out_.sweep.push_back(std::move(axis));
+    }
+  }
+
+  const Registry& registry_;
+  Checker& check_;
+  Scenario out_;
+  std::optional<double> duration_;
+  std::vector<const PopulationType*> types_;  // parallel to out_.populations; null if unknown
+  std::vector<bool> checkable_;               // its parameters read cleanly
+};
+
+}  // namespace
+
+Scenario validate_scenario(const SourceNode& root, const Registry& registry, Checker& check, bool* settled) {
+  if (settled != nullptr) *settled = false;
+  return Validator(registry, check).run(root, settled);
+}
+
+}  // namespace simulacra::scenario_detail

@@ -1,0 +1,75 @@
+// Writes a run's tables as CSV: one file per table in an output directory,
+// plus provenance.json. The layout is described in docs/datasets.md.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulacra/engine/table_sink.hpp"
+
+namespace simulacra {
+
+/// CSV dataset writer behind the engine's TableSink.
+///
+/// Writes `<directory>/<table name>.csv` for each table: a header row of
+/// column names, then one line per row ("\n" line ends). Fields are quoted
+/// as RFC 4180 says (when they hold a comma, quote, CR or LF; quotes doubled);
+/// empty strings are written as "" so no row is a blank line; doubles in the
+/// shortest form that reads back exactly ("nan", "inf", "-inf" for the
+/// special values); bools as true/false. At commit, `<directory>/
+/// provenance.json` holds the provenance as a JSON object of strings.
+///
+/// Files are written into "<directory>.tmp-<pid>" beside the target and the
+/// directory is renamed into place by commit(), so it appears whole or not at
+/// all. Output is buffered (1 MiB per table), so memory stays flat.
+///
+/// Not thread-safe: use a sink from one thread at a time.
+class CsvSink final : public TableSink {
+ public:
+  /// `directory` is the output directory; it may exist only if it is empty,
+  /// and its parent directory must exist.
+  explicit CsvSink(std::string directory);
+
+  /// Calls abort() if neither commit() nor abort() ran.
+  ~CsvSink() override;
+
+  CsvSink(const CsvSink&) = delete;
+  CsvSink& operator=(const CsvSink&) = delete;
+
+  /// Creates the temporary directory and each table's file with its header.
+  /// Throws DataError naming the path if the target exists and is not an
+  /// empty directory, if a table or column name cannot be used (empty, ".",
+  /// "..", containing '/', duplicated), or if a directory or file cannot be
+  /// created (with the system's reason); nothing is left behind then.
+  /// Throws std::logic_error if called twice.
+  void open(const std::vector<TableSchema>& tables) override;
+
+  /// Appends rows to table `table`'s file. Throws DataError (with the
+  /// system's reason) if writing fails; std::invalid_argument if `table` is
+  /// out of range or the chunk does not match the table's schema;
+  /// std::logic_error if the sink is not open.
+  void write(std::size_t table, const TableChunk& rows) override;
+
+  /// Flushes and syncs every file, writes provenance.json and renames the
+  /// temporary directory to the target (replacing it if it is still empty).
+  /// Throws DataError if any step fails, after removing the temporary
+  /// directory; std::logic_error if the sink is not open.
+  void commit(const Provenance& provenance) override;
+
+  /// Closes the files and removes the temporary directory. Does nothing after
+  /// commit(). Never throws.
+  void abort() noexcept override;
+
+  /// The target directory given to the constructor.
+  const std::string& directory() const;
+
+  /// Where the files live until commit(): "<directory>.tmp-<pid>".
+  std::string temporary_directory() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace simulacra

@@ -1,0 +1,85 @@
+// Writes a run's tables to one HDF5 file: a group per table, a chunked,
+// compressed 1-D dataset per column, provenance as attributes of "/".
+// The layout is described in docs/datasets.md.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulacra/engine/table_sink.hpp"
+
+namespace simulacra {
+
+/// HDF5 dataset writer behind the engine's TableSink.
+///
+/// Rows are appended to the file while the run goes; each table holds at most
+/// `chunk_rows` rows in memory, so memory stays flat however many rows are
+/// written. The file is written under a temporary name in the target's
+/// directory (".<file name>.tmp-<pid>") and renamed to `path` by commit(), so
+/// it appears whole or not at all; a file already at `path` is replaced then.
+///
+/// Not thread-safe: use a sink from one thread at a time. Separate sinks may
+/// run on separate threads when HDF5 is built thread-safe (Debian's is); HDF5
+/// then serialises their calls internally.
+class Hdf5Sink final : public TableSink {
+ public:
+  static constexpr std::size_t kDefaultChunkRows = 65536;
+  static constexpr int kDefaultCompression = 4;
+  /// Chunks of up to 16 Mi rows keep every HDF5 chunk far below its 4 GiB limit.
+  static constexpr std::size_t kMaxChunkRows = std::size_t{1} << 24;
+
+  /// `path` is the final file name, e.g. "out/run.h5"; its directory must
+  /// exist. `chunk_rows` is both the HDF5 chunk length and the per-table
+  /// buffer; `compression` is the deflate level, 0 (none) to 9, with byte
+  /// shuffling when above 0.
+  /// Throws DataError naming the path if chunk_rows is 0 or above
+  /// kMaxChunkRows, or compression is outside 0..9 (both can come from a
+  /// scenario file, so they are the user's to fix).
+  explicit Hdf5Sink(std::string path, std::size_t chunk_rows = kDefaultChunkRows,
+                    int compression = kDefaultCompression);
+
+  /// Calls abort() if neither commit() nor abort() ran.
+  ~Hdf5Sink() override;
+
+  Hdf5Sink(const Hdf5Sink&) = delete;
+  Hdf5Sink& operator=(const Hdf5Sink&) = delete;
+
+  /// Creates the temporary file, a group per table and a dataset per column.
+  /// Throws DataError naming the path if a table or column name cannot be used
+  /// (empty, ".", "..", containing '/', duplicated), if `path` is a directory,
+  /// or if HDF5 cannot create the file (the message carries HDF5's reason);
+  /// nothing is left behind then. Throws std::logic_error if called twice.
+  void open(const std::vector<TableSchema>& tables) override;
+
+  /// Appends rows to table `table`, writing every full chunk at once.
+  /// Throws DataError if HDF5 fails or a string holds a NUL character (HDF5
+  /// strings cannot); std::invalid_argument if `table` is out of range or the
+  /// chunk does not match the table's schema; std::logic_error if the sink is
+  /// not open.
+  void write(std::size_t table, const TableChunk& rows) override;
+
+  /// Writes the buffered rows, each group's `rows` attribute and the
+  /// provenance (one string attribute on "/" per key), closes the file, syncs
+  /// it to disk and renames it to path(). Throws DataError if any step fails,
+  /// after removing the temporary file; std::logic_error if the sink is not
+  /// open.
+  void commit(const Provenance& provenance) override;
+
+  /// Closes the file and removes the temporary file. Does nothing after
+  /// commit(). Never throws.
+  void abort() noexcept override;
+
+  /// The final file name given to the constructor.
+  const std::string& path() const;
+
+  /// Where the file lives until commit(): ".<file name>.tmp-<pid>" beside path().
+  std::string temporary_path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace simulacra

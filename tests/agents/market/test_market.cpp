@@ -1,0 +1,227 @@
+// The market population end to end: thread determinism, conservation of
+// shares and cash, fills reaching the right agents, labelled manipulation,
+// and the timeline's shocks.
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "market_run.hpp"
+#include "simulacra/engine/registry.hpp"
+
+using namespace market_test;
+
+namespace {
+
+// One hour, two symbols, every agent kind and every shock: small but busy.
+MarketParams busy_params() {
+  MarketParams p;
+  p.symbols = 2;
+  p.session_close = 3600.0;
+  p.trader_lps = 5;
+  p.zi_traders = 40;
+  p.noise_traders = 200;
+  p.value_traders = 40;
+  p.momentum_traders = 6;
+  p.market_makers = 2;
+  p.spoofers = 2;
+  p.layerers = 2;
+  p.wash_traders = 2;
+  p.spoof_interval = 120.0;
+  p.layer_interval = 120.0;
+  p.wash_interval = 60.0;
+  p.news.push_back({1200.0, 1, -0.02});
+  p.shocks.push_back({MarketShock::Kind::market_sell, 1800.0, 0, 3000, 0.0});
+  p.shocks.push_back({MarketShock::Kind::maker_withdrawal, 2400.0, 0, 0, 300.0});
+  return p;
+}
+
+constexpr std::uint64_t kSeed = 11;
+constexpr double kDuration = 3601.0;
+
+}  // namespace
+
+TEST_CASE("market runs give the same trace hash and rows for 1, 2 and 4 threads", "[market][determinism]") {
+  const MarketParams p = busy_params();
+  const RunOut want = run_market(p, kSeed, kDuration, SchedulerKind::sequential, 1);
+  REQUIRE(want.tables.size() == 6);
+  REQUIRE(want.tables[MarketPopulation::kTrades].rows() > 1000);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    const RunOut got = run_market(p, kSeed, kDuration, SchedulerKind::parallel, threads);
+    CHECK(got.hash == want.hash);
+    CHECK(got.events == want.events);
+    for (std::size_t t = 0; t < want.tables.size(); ++t) {
+      REQUIRE(got.tables[t].rows() == want.tables[t].rows());
+      for (std::size_t c = 0; c < want.tables[t].column_count(); ++c) {
+        // NaN != NaN, so compare the bit patterns of float columns.
+        if (const auto* d = std::get_if<std::vector<double>>(&want.tables[t].column(c))) {
+          const auto& g = col<double>(got.tables[t], c);
+          bool same = true;
+          for (std::size_t r = 0; r < d->size(); ++r) same = same && to_bits((*d)[r]) == to_bits(g[r]);
+          CHECK(same);
+        } else {
+          CHECK(got.tables[t].column(c) == want.tables[t].column(c));
+        }
+      }
+    }
+  }
+  // A different seed gives a different day.
+  CHECK(run_market(p, kSeed + 1, kDuration).hash != want.hash);
+}
+
+TEST_CASE("a cloned market run finishes exactly like an uncloned one", "[market][clone]") {
+  MarketParams p = busy_params();
+  EngineConfig cfg;
+  cfg.threads = 2;
+  cfg.lookahead = SimTime{p.latency};
+  Simulation sim(cfg, kSeed);
+  sim.add_population(std::make_unique<MarketPopulation>(p, kSeed, kDuration));
+  sim.run_until(SimTime{1500.0});
+  Simulation copy = sim;
+  sim.run_until(SimTime{kDuration});
+  copy.set_threads(1);
+  copy.run_until(SimTime{kDuration});
+  CHECK(copy.trace_hash() == sim.trace_hash());
+  CHECK(run_market(p, kSeed, kDuration, SchedulerKind::parallel, 2).hash == sim.trace_hash());
+}
+
+TEST_CASE("shares and cash are conserved and every fill reaches its agent", "[market][conservation]") {
+  const RunOut out = run_market(busy_params(), kSeed, kDuration);
+  const TableChunk& trades = out.tables[MarketPopulation::kTrades];
+  const TableChunk& pos = out.tables[MarketPopulation::kPositions];
+  // Positions from the trades table, agent by agent.
+  std::map<std::int64_t, std::int64_t> shares;
+  std::map<std::int64_t, double> cash;
+  for (std::size_t r = 0; r < trades.rows(); ++r) {
+    const auto q = col<std::int64_t>(trades, 3)[r];
+    const double value = static_cast<double>(q) * col<double>(trades, 2)[r];
+    shares[col<std::int64_t>(trades, 5)[r]] += q;
+    shares[col<std::int64_t>(trades, 6)[r]] -= q;
+    cash[col<std::int64_t>(trades, 5)[r]] -= value;
+    cash[col<std::int64_t>(trades, 6)[r]] += value;
+  }
+  std::int64_t total_shares = 0;
+  double total_cash = 0.0, gross = 0.0;
+  for (std::size_t r = 0; r < pos.rows(); ++r) {
+    const auto id = col<std::int64_t>(pos, 0)[r];
+    const auto s = col<std::int64_t>(pos, 3)[r];
+    const double c = col<double>(pos, 4)[r];
+    CHECK(s == shares[id]);
+    CHECK(c == Approx(cash[id]).margin(1e-6));
+    total_shares += s;
+    total_cash += c;
+    gross += std::abs(c);
+  }
+  CHECK(total_shares == 0);
+  CHECK(std::abs(total_cash) < 1e-9 * gross);
+}
+
+TEST_CASE("manipulators' orders carry their labels and nobody else's do", "[market][labels]") {
+  const RunOut out = run_market(busy_params(), kSeed, kDuration);
+  const TableChunk& orders = out.tables[MarketPopulation::kOrders];
+  const std::map<std::string, std::string> label_of_type{
+      {"spoofer", "spoof"}, {"layerer", "layering"}, {"wash_trader", "wash"}};
+  std::map<std::string, std::int64_t> count;
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    const std::string& type = col<std::string>(orders, 4)[r];
+    const std::string& label = col<std::string>(orders, 9)[r];
+    const auto it = label_of_type.find(type);
+    CHECK(label == (it == label_of_type.end() ? std::string("normal") : it->second));
+    ++count[label];
+  }
+  CHECK(count["spoof"] > 20);
+  CHECK(count["layering"] > 50);
+  CHECK(count["wash"] > 10);
+  // Spoof orders are large resting orders that are cancelled, not traded.
+  std::int64_t spoof_limits = 0, spoof_cancels = 0;
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    if (col<std::string>(orders, 9)[r] != "spoof") continue;
+    const std::string& t = col<std::string>(orders, 8)[r];
+    if (t == "limit" && col<std::int64_t>(orders, 7)[r] == 500) ++spoof_limits;
+    if (t == "cancel" && col<std::int64_t>(orders, 7)[r] == 500) ++spoof_cancels;
+  }
+  CHECK(spoof_cancels > spoof_limits / 2);
+  // Wash trades: the same agent on both sides.
+  const TableChunk& trades = out.tables[MarketPopulation::kTrades];
+  std::int64_t self_trades = 0;
+  const std::uint32_t first_wash = 40 + 200 + 40 + 6 + 2 + 2 + 2;
+  for (std::size_t r = 0; r < trades.rows(); ++r) {
+    const auto b = col<std::int64_t>(trades, 5)[r];
+    if (b == col<std::int64_t>(trades, 6)[r]) {
+      ++self_trades;
+      CHECK(b >= first_wash);  // only wash traders (ids after the others) trade with themselves
+    }
+  }
+  CHECK(self_trades > 5);
+}
+
+TEST_CASE("timeline shocks: news moves the fundamental and the price, a market sell and a maker withdrawal hit the book",
+          "[market][shocks]") {
+  const RunOut out = run_market(busy_params(), kSeed, kDuration);
+  const TableChunk& bars = out.tables[MarketPopulation::kBars];
+  auto bar_at = [&](std::int64_t sym, double t, std::size_t c) {
+    for (std::size_t r = 0; r < bars.rows(); ++r) {
+      if (col<std::int64_t>(bars, 1)[r] == sym && col<double>(bars, 0)[r] == t) return col<double>(bars, c)[r];
+    }
+    FAIL("no bar at " << t);
+    return 0.0;
+  };
+  // News on symbol 1 at 1200 s: the fundamental jumps by about -2%, and the
+  // mid follows within ten minutes.
+  const double f_before = bar_at(1, 1140.0, 9), f_after = bar_at(1, 1260.0, 9);
+  CHECK(std::log(f_after / f_before) == Approx(-0.02).margin(0.006));
+  const double mid_before = bar_at(1, 1140.0, 8), mid_later = bar_at(1, 1800.0, 8);
+  CHECK(std::log(mid_later / mid_before) < -0.01);
+  CHECK(std::abs(std::log(mid_later / bar_at(1, 1800.0, 9))) < 0.006);
+
+  // The shock agent's market sell of 3,000 shares at 1800 s on symbol 0
+  // sweeps several levels: the low of that minute is well below the prior mid.
+  const TableChunk& orders = out.tables[MarketPopulation::kOrders];
+  bool found = false;
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    if (col<std::string>(orders, 4)[r] == "shock") {
+      found = true;
+      CHECK(col<double>(orders, 0)[r] == 1800.0);
+      CHECK(col<std::int64_t>(orders, 7)[r] == 3000);
+      CHECK(col<std::string>(orders, 10)[r] == "accepted");
+    }
+  }
+  CHECK(found);
+  // (The sell is committed before the 1800 s bar closes, so that bar holds it.)
+  const double mid0 = bar_at(0, 1740.0, 8);
+  CHECK(bar_at(0, 1800.0, 4) < mid0 - 0.05);  // > 5 ticks through the book
+  CHECK(std::isfinite(bar_at(0, 2100.0, 8)));  // and the book refills
+
+  // Maker withdrawal 2400-2700 s: makers send no limit orders then, but do before and after.
+  std::int64_t during = 0, before = 0, after = 0;
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    if (col<std::string>(orders, 4)[r] != "market_maker" || col<std::string>(orders, 8)[r] != "limit") continue;
+    const double t = col<double>(orders, 0)[r];
+    if (t > 2400.1 && t < 2700.0) ++during;
+    if (t < 2400.0) ++before;
+    if (t > 2700.1) ++after;
+  }
+  CHECK(during == 0);
+  CHECK(before > 100);
+  CHECK(after > 100);
+}
+
+TEST_CASE("register_market declares type market with documented parameters and actions", "[market][registry]") {
+  Registry r;
+  register_market(r);
+  const PopulationType* t = r.find("market");
+  REQUIRE(t != nullptr);
+  std::set<std::string> keys;
+  for (const ParamSpec& s : t->params) {
+    CHECK(!s.doc.empty());
+    CHECK(!s.default_yaml.empty());
+    CHECK(keys.insert(s.key).second);
+  }
+  CHECK(keys.count("value_traders") == 1);
+  CHECK(keys.count("latency") == 1);
+  std::set<std::string> actions;
+  for (const ActionSpec& a : t->actions) actions.insert(a.name);
+  CHECK(actions == std::set<std::string>{"news", "market_sell", "maker_withdrawal"});
+  CHECK(MarketPopulation(MarketParams{}, 1, 100.0).lookahead_hint().value == MarketParams{}.latency);
+}

@@ -1,0 +1,75 @@
+// Drives a traffic population through a Simulation and collects its rows.
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulacra/agents/traffic/traffic.hpp"
+#include "simulacra/engine/simulation.hpp"
+
+namespace traffic_test {
+
+using namespace simulacra;
+using namespace simulacra::traffic;
+
+class Collect final : public RowConsumer {
+ public:
+  explicit Collect(const std::vector<TableSchema>& tables) {
+    for (const auto& t : tables) all.emplace_back(t);
+  }
+  void consume(std::size_t table, const TableChunk& rows) override {
+    for (std::size_t r = 0; r < rows.rows(); ++r) all[table].append_row_from(rows, r);
+  }
+  std::vector<TableChunk> all;
+};
+
+struct Run {
+  Simulation sim;
+  std::vector<TableChunk> rows;
+  const TrafficPopulation& pop() const { return dynamic_cast<const TrafficPopulation&>(sim.population(0)); }
+};
+
+inline Run run(const TrafficParams& p, double end, unsigned threads = 1, bool finish = true) {
+  EngineConfig cfg;
+  cfg.threads = threads;
+  cfg.lookahead = SimTime{p.step / 4.0};
+  Run r{Simulation(cfg, p.seed), {}};
+  r.sim.add_population(std::make_unique<TrafficPopulation>(p));
+  Collect out(r.sim.tables());
+  r.sim.set_row_consumer(&out);
+  r.sim.run_until(SimTime{end});
+  if (finish) r.sim.finish();
+  r.rows = out.all;
+  return r;
+}
+
+/// Values of one string column.
+inline const std::vector<std::string>& strings(const TableChunk& c, std::size_t col) {
+  return std::get<std::vector<std::string>>(c.column(col));
+}
+inline const std::vector<double>& reals(const TableChunk& c, std::size_t col) {
+  return std::get<std::vector<double>>(c.column(col));
+}
+inline const std::vector<std::int64_t>& ints(const TableChunk& c, std::size_t col) {
+  return std::get<std::vector<std::int64_t>>(c.column(col));
+}
+
+inline std::size_t count_events(const Run& r, const std::string& kind) {
+  const auto& k = strings(r.rows[TrafficPopulation::kEvents], 1);
+  return static_cast<std::size_t>(std::count(k.begin(), k.end(), kind));
+}
+
+/// Plain IDM drivers: no heterogeneity, no trucks.
+inline TrafficParams homogeneous() {
+  TrafficParams p;
+  p.truck_share = 0.0;
+  p.speed_factor_sd = 0.0;
+  p.headway_sd = 0.0;
+  p.accel_sd = 0.0;
+  p.stats_interval = 0.0;
+  return p;
+}
+
+}  // namespace traffic_test

@@ -1,0 +1,95 @@
+// Network generators, Dijkstra routes, and the SUMO reader's errors.
+#include <catch2/catch.hpp>
+
+#include "simulacra/agents/traffic/network.hpp"
+#include "simulacra/agents/traffic/sumo.hpp"
+
+using namespace simulacra::traffic;
+
+TEST_CASE("grid: links, lanes, and shortest routes of Manhattan length", "[traffic][network]") {
+  GridSpec g;
+  g.nx = 4;
+  g.ny = 3;
+  g.block = 100.0;
+  const Network net = make_grid(g);
+  CHECK(net.nodes.size() == 12);
+  CHECK(net.links.size() == 2u * (3u * 3u + 4u * 2u));  // two directions per street block
+  CHECK(net.lane_count == net.links.size() * 2);
+  Router router(net);
+  // From the link 0->1 to the link ending at the far corner (11).
+  std::uint32_t o = kNone, d = kNone;
+  for (std::uint32_t i = 0; i < net.links.size(); ++i) {
+    if (net.links[i].from == 0 && net.links[i].to == 1) o = i;
+    if (net.links[i].from == 7 && net.links[i].to == 11) d = i;
+  }
+  REQUIRE(o != kNone);
+  REQUIRE(d != kNone);
+  const auto r = router.route(o, d);
+  REQUIRE(!r.empty());
+  double len = 0.0;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    len += net.links[r[i]].length;
+    if (i > 0) CHECK(net.links[r[i - 1]].to == net.links[r[i]].from);
+  }
+  CHECK(r.front() == o);
+  CHECK(r.back() == d);
+  CHECK(len == Approx(500.0));  // 100 m to node 1, then 2 east and 2 north, all inclusive
+}
+
+TEST_CASE("corridor: on-ramps feed the acceleration lane", "[traffic][network]") {
+  CorridorSpec c;
+  c.segments = 6;
+  c.ramp_every = 2;
+  const Network net = make_corridor(c);
+  CHECK(net.links.size() == 6 + 2);
+  CHECK(net.origins.size() == 3);
+  CHECK(net.links[2].drop_lane);
+  CHECK(net.links[2].lanes == c.lanes + 1);
+  CHECK(net.entry_lane(net.links[2].merge_from, 0, 2) == c.lanes);
+  CHECK(net.entry_lane(1, 1, 2) == 1);
+  CHECK(net.links[1].out == std::vector<std::uint32_t>{2});
+}
+
+TEST_CASE("ring: a closed chain", "[traffic][network]") {
+  const Network net = make_ring({1000.0, 5, 1, 30.0});
+  for (const auto& l : net.links) {
+    CHECK(l.out.size() == 1);
+    CHECK(l.length == Approx(200.0));
+  }
+}
+
+TEST_CASE("SUMO reader: a small network and errors that name line and element", "[traffic][network][sumo]") {
+  const std::string good = R"(<?xml version="1.0"?>
+<net version="1.9">
+  <edge id=":B_0" function="internal"><lane id=":B_0_0" index="0" speed="10" length="5"/></edge>
+  <edge id="AB" from="A" to="B"><lane id="AB_0" index="0" speed="13.9" length="200"/><lane id="AB_1" index="1" speed="13.9" length="200"/></edge>
+  <edge id="BC" from="B" to="C"><lane id="BC_0" index="0" speed="13.9" length="150"/></edge>
+  <tlLogic id="B" type="static" programID="0" offset="7"><phase duration="30" state="G"/></tlLogic>
+  <junction id="A" type="dead_end" x="0" y="0"/>
+  <junction id="B" type="traffic_light" x="200" y="0"/>
+  <junction id="C" type="priority" x="350" y="0"/>
+  <junction id=":B_0_0" type="internal" x="200" y="0"/>
+  <connection from="AB" to="BC" fromLane="0" toLane="0"/>
+</net>
+)";
+  const Network net = parse_sumo_net(good, "t.net.xml");
+  REQUIRE(net.nodes.size() == 3);
+  REQUIRE(net.links.size() == 2);
+  CHECK(net.links[0].lanes == 2);
+  CHECK(net.links[1].length == Approx(150.0));
+  CHECK(net.nodes[1].control == Control::signal);
+  CHECK(net.nodes[1].signal_offset == Approx(7.0));
+  CHECK(net.links[0].out == std::vector<std::uint32_t>{1});
+
+  std::string bad = good;
+  bad.replace(bad.find("to=\"C\""), 6, "to=\"Q\"");
+  CHECK_THROWS_WITH(parse_sumo_net(bad, "t.net.xml"),
+                    Catch::Contains("t.net.xml:5:") && Catch::Contains("<edge id=\"BC\">") &&
+                        Catch::Contains("'Q' is not a junction"));
+  std::string no_len = good;
+  no_len.replace(no_len.find("length=\"150\""), 12, "");
+  CHECK_THROWS_WITH(parse_sumo_net(no_len, "t.net.xml"),
+                    Catch::Contains("t.net.xml:5:") && Catch::Contains("missing attribute 'length'"));
+  CHECK_THROWS_WITH(parse_sumo_net("<net><edge", "x.xml"), Catch::Contains("x.xml:1: not well-formed"));
+  CHECK_THROWS_AS(read_sumo_net("/nonexistent/file.net.xml"), NetworkFileError);
+}
