@@ -85,7 +85,7 @@ void apply_overrides(SourceNode& root, const std::vector<Override>& overrides, S
       continue;
     }
     SourceNode node = value.root;  // empty text: null, as YAML reads `key:`
-    node.pos.source = source;
+    node.pos.source = source;      // so that even that null names the --set
     if (auto error = apply_override(root, *steps, std::move(node), NodePos{source, 0, 0})) {
       issues.add(at, "", *error);
     }

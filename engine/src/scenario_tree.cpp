@@ -118,7 +118,7 @@ class TreeBuilder final : public YAML::EventHandler {
     nodes_ += n;
     if (nodes_ > limits_.max_nodes) {
       stop(mark, "", "more than " + std::to_string(limits_.max_nodes) +
-                         " values (aliases expanded); a scenario is a small file, data belongs in files it names");
+                         " values (counting every use of an alias); a scenario is a small file, data belongs in files it names");
     }
   }
 

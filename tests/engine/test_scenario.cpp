@@ -62,13 +62,13 @@ Registry test_registry() {
     }
     const YAML::Node& route = spec.params.node("route");
     const YAML::Node legs = route.IsMap() ? route["legs"] : YAML::Node();
-    if (!legs.IsSequence()) {
+    if (!legs.IsDefined() || !legs.IsSequence()) {
       issues.add(route, path + ".params.route", "expected a mapping with a sequence of legs");
       return;
     }
     for (std::size_t i = 0; i < legs.size(); ++i) {
       const YAML::Node length = legs[i].IsMap() ? legs[i]["length"] : YAML::Node();
-      const auto metres = length.IsScalar() ? parse_quantity(length.Scalar(), Dimension::length, nullptr) : std::nullopt;
+      const auto metres = length.IsDefined() && length.IsScalar() ? parse_quantity(length.Scalar(), Dimension::length, nullptr) : std::nullopt;
       if (!metres || *metres <= 0) {
         issues.add(length.IsDefined() ? length : legs[i], path + ".params.route.legs[" + std::to_string(i) + "].length",
                    "expected a positive length");
@@ -335,6 +335,8 @@ TEST_CASE("problems in overridden values name the --set, in the order given", "[
         "--set populations.only.params.mode=fsat: populations[0].params.mode = fsat: expected one of fast, exact "
         "(did you mean 'fast'?)");
   // File problems come first, in file order.
+  CHECK(error_of("minimal.yaml", {"description="}) ==
+        "--set description=: description: expected a string, got an empty value");
   CHECK(error_of("minimal.yaml", {"populations[0].params.beta=25%"}) ==
         "--set populations[0].params.beta=25%: populations[0].params.beta = 25%: expected a number in [0, 1] (write "
         "0.25; percentages are for fractions)");
@@ -527,8 +529,8 @@ TEST_CASE("aliases cannot multiply the input without bound", "[scenario][limits]
     text += "]\n";
   }
   CHECK(error_of_text(text).rfind("text.yaml:", 0) == 0);
-  CHECK(error_of_text(text).find(": more than 1000000 values (aliases expanded); a scenario is a small file, data "
-                                 "belongs in files it names") != std::string::npos);
+  CHECK(error_of_text(text).find(": more than 1000000 values (counting every use of an alias); a scenario is a small "
+                                 "file, data belongs in files it names") != std::string::npos);
 }
 
 TEST_CASE("huge input is refused before parsing", "[scenario][limits]") {
