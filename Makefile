@@ -24,6 +24,7 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
+	@bash scripts/install-deps.sh --bench
 	@bash scripts/bench.sh $(BUILD_DIR)
 
 clean:

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Simulacra builds against, and nothing else.
 # Called by `make run`, `make test`, `make bench` and CI; a no-op when all are present.
+# `--bench` adds what only the benchmarks need (real tables shipped by python3-sklearn).
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake make pkg-config ccache
   libboost-dev libboost-graph-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev
-  catch2 libpcg-cpp-dev
+  catch2 libpcg-cpp-dev libeigen3-dev
 )
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(python3-sklearn)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

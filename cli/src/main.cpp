@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "learned_commands.hpp"
 #include "options.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "version.hpp"
@@ -22,6 +23,9 @@ const Command kCommands[] = {
     {"validate", "check a scenario file without running it", simulacra::cli::validate_command},
     {"types", "list population types and their parameters", simulacra::cli::types_command},
     {"inspect", "print a dataset's tables, columns and provenance", simulacra::cli::inspect_command},
+    {"fit", "fit a generator to a CSV table and save a model file", simulacra::cli::fit_command},
+    {"sample", "sample rows from a model file into CSV", simulacra::cli::sample_command},
+    {"evaluate", "fidelity and privacy of a synthetic table", simulacra::cli::evaluate_command},
     {"bench", "run a benchmark and print its figures (phold, export)", simulacra::cli::bench_command},
 };
 

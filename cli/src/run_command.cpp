@@ -16,6 +16,7 @@
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/exporters/csv_sink.hpp"
 #include "simulacra/exporters/hdf5_sink.hpp"
+#include "simulacra/learned/model_attributes.hpp"
 #include "version.hpp"
 
 namespace simulacra::cli {
@@ -33,6 +34,7 @@ std::vector<Override> overrides_from(const Options& opts) {
 Registry make_registry() {
   Registry r;
   register_all(r);
+  r.set_attribute_loader(learned::model_attribute_loader());
   return r;
 }
 

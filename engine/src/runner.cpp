@@ -156,6 +156,7 @@ Simulation build_simulation(const Scenario& scenario, const Registry& registry, 
   BuildInfo info;
   info.seed = seed;
   info.duration = scenario.duration;
+  info.attribute_loader = registry.attribute_loader();
   const auto slash = scenario.path.find_last_of('/');
   info.scenario_dir = slash == std::string::npos ? "." : scenario.path.substr(0, slash);
 

@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "simulacra/engine/attribute_source.hpp"
 #include "simulacra/engine/population.hpp"
 #include "simulacra/engine/quantity.hpp"
 
@@ -131,6 +132,9 @@ struct BuildInfo {
   std::uint64_t seed = 0;           ///< the run's seed (after replicate derivation)
   double duration = 0.0;            ///< seconds
   std::string scenario_dir;         ///< for relative paths (model files, networks)
+  /// Opens a model file as a source of agent attributes (empty when the
+  /// program was built without learned models). Throws ModelFileError.
+  AttributeLoader attribute_loader;
 };
 
 struct PopulationType {
@@ -153,8 +157,15 @@ class Registry {
   const PopulationType* find(const std::string& name) const;
   std::vector<std::string> names() const;  ///< sorted
 
+  /// The service populations use to read attribute model files; handed to
+  /// every population through BuildInfo. The CLI sets it from learned_models,
+  /// so agents never depend on learned_models.
+  void set_attribute_loader(AttributeLoader loader) { loader_ = std::move(loader); }
+  const AttributeLoader& attribute_loader() const { return loader_; }
+
  private:
   std::map<std::string, PopulationType> types_;
+  AttributeLoader loader_;
 };
 
 /// Human-readable listing of every type and its parameters (`simulacra types`).

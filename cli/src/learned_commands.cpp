@@ -1,0 +1,194 @@
+// The learned-generator commands: CSV in, model file out; model file in,
+// synthetic CSV out; two CSVs in, a fidelity and privacy report out.
+#include "learned_commands.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "options.hpp"
+#include "simulacra/learned/bayes_net.hpp"
+#include "simulacra/learned/copula.hpp"
+#include "simulacra/learned/metrics.hpp"
+
+namespace simulacra::cli {
+
+namespace {
+
+using namespace simulacra::learned;
+
+std::pair<std::string, std::string> split_eq(const std::string& text, const std::string& flag) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw UsageError(flag + " '" + text + "': expected COLUMN=VALUE");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+double number(const std::string& text, const std::string& flag) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) throw UsageError(flag + " '" + text + "': expected a number");
+  return v;
+}
+
+}  // namespace
+
+int fit_command(const Args& args) {
+  Options opts("simulacra fit",
+               "Fits a generator to a CSV table (header row of column names) and saves it as an\n"
+               "HDF5 model file. Column types are detected (numeric when every value is a number,\n"
+               "else categorical) and can be forced with --type.",
+               {{"model", "KIND", "copula or bayesnet", "copula", false, 'm'},
+                {"output", "MODEL.h5", "the model file to write", "", false, 'o'},
+                {"type", "COL=KIND", "force a column numeric or categorical", "", true, 0},
+                {"min", "COL=V", "sampled values of COL are at least V", "", true, 0},
+                {"max", "COL=V", "sampled values of COL are at most V", "", true, 0},
+                {"integer", "COL", "round sampled values of COL (whole-number columns are by default)", "", true, 0},
+                {"allowed", "COL=A|B|...", "COL only takes these values", "", true, 0},
+                {"epsilon", "E", "bayesnet: differential-privacy budget (0: no noise)", "0", false, 0},
+                {"bins", "B", "bayesnet: bins per numeric column", "20", false, 0}},
+               {"DATA.csv"});
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  if (!opts.has("output")) throw UsageError("simulacra fit: -o MODEL.h5 is required");
+  TypeOverrides types;
+  for (const auto& t : opts.get_all("type")) {
+    try {
+      types.insert(parse_type_override(t));
+    } catch (const DataError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const DataTable data = read_csv(opts.positional()[0], types);
+  const std::string kind = opts.get("model");
+  std::unique_ptr<Generator> model;
+  if (kind == "copula") {
+    model = GaussianCopula::fit(data);
+  } else if (kind == "bayesnet") {
+    BayesNetOptions bo;
+    bo.epsilon = opts.get_double("epsilon");
+    bo.max_bins = opts.get_u32("bins");
+    if (bo.epsilon < 0) throw UsageError("--epsilon '" + opts.get("epsilon") + "': expected a number >= 0");
+    if (bo.max_bins < 2) throw UsageError("--bins '" + opts.get("bins") + "': expected at least 2");
+    model = BayesNet::fit(data, bo);
+  } else if (kind == "neural") {
+    throw UsageError("--model neural: this build has no neural generator (not implemented yet); use copula or bayesnet");
+  } else {
+    throw UsageError("--model '" + kind + "': expected copula or bayesnet");
+  }
+  // Gather constraints per column, then apply each once.
+  std::map<std::string, Constraint> constraints;
+  auto base = [&](const std::string& col) -> Constraint& {
+    if (!constraints.count(col)) constraints[col] = model->constraint(data.index(col));
+    return constraints[col];
+  };
+  for (const auto& t : opts.get_all("min")) {
+    const auto [col, v] = split_eq(t, "--min");
+    base(col).min = number(v, "--min " + col);
+  }
+  for (const auto& t : opts.get_all("max")) {
+    const auto [col, v] = split_eq(t, "--max");
+    base(col).max = number(v, "--max " + col);
+  }
+  for (const auto& col : opts.get_all("integer")) base(col).integer = true;
+  for (const auto& t : opts.get_all("allowed")) {
+    const auto [col, v] = split_eq(t, "--allowed");
+    auto& allowed = base(col).allowed;
+    std::size_t start = 0;
+    while (true) {
+      const auto bar = v.find('|', start);
+      allowed.push_back(v.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+      if (bar == std::string::npos) break;
+      start = bar + 1;
+    }
+  }
+  for (const auto& [col, c] : constraints) model->set_constraint(col, c);
+  model->save(opts.get("output"));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "fitted " << kind << " to " << data.rows << " rows x " << data.columns.size() << " columns in "
+            << secs << " s; wrote " << opts.get("output") << '\n';
+  return 0;
+}
+
+int sample_command(const Args& args) {
+  Options opts("simulacra sample",
+               "Samples rows from a model file into a CSV file. --where fixes columns; the other\n"
+               "columns follow the model's conditional distribution (never rejection sampling).",
+               {{"rows", "N", "rows to sample", "", false, 'n'},
+                {"output", "SYNTH.csv", "the CSV file to write", "", false, 'o'},
+                {"where", "COL=VALUE", "fix a column to a value", "", true, 0},
+                {"seed", "S", "random seed; same seed, same rows", "1", false, 0}},
+               {"MODEL.h5"});
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  if (!opts.has("rows")) throw UsageError("simulacra sample: -n N is required");
+  if (!opts.has("output")) throw UsageError("simulacra sample: -o SYNTH.csv is required");
+  const auto model = load_generator(opts.positional()[0]);
+  std::vector<Condition> where;
+  for (const auto& w : opts.get_all("where")) {
+    const auto [col, v] = split_eq(w, "--where");
+    where.push_back({col, v});
+  }
+  RandomStream rng(opts.get_u64("seed"), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const DataTable t = model->sample(opts.get_u64("rows"), rng, where);
+  write_csv(t, opts.get("output"));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "sampled " << t.rows << " rows in " << secs << " s; wrote " << opts.get("output") << '\n';
+  return 0;
+}
+
+int evaluate_command(const Args& args) {
+  Options opts("simulacra evaluate",
+               "Compares a synthetic table with the real one: per-column 1-KS / 1-TV, pairwise\n"
+               "correlation difference, a cross-validated boosted-tree two-sample AUC, and privacy\n"
+               "(exact copies of real rows; distance to the closest real row, versus holdout rows).",
+               {{"holdout", "H.csv", "real rows not used for fitting (the chance level of privacy)", "", false, 0},
+                {"json", "OUT.json", "also write the report as JSON", "", false, 0},
+                {"seed", "S", "seed of subsampling and folds", "1", false, 0}},
+               {"REAL.csv", "SYNTH.csv"});
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  const DataTable real = read_csv(opts.positional()[0]);
+  // Read the other tables with the real table's column kinds.
+  auto read_like = [&](const std::string& path) {
+    const DataTable detected = read_csv(path);
+    TypeOverrides kinds;
+    for (const auto& c : detected.columns) {
+      try {
+        kinds[c.name] = real.columns[real.index(c.name)].kind;
+      } catch (const DataError& e) {
+        throw DataError(path + ": " + e.what() + " of " + opts.positional()[0]);
+      }
+    }
+    return align_columns(real, read_csv(path, kinds), path);
+  };
+  const DataTable synth = read_like(opts.positional()[1]);
+  DataTable holdout;
+  if (opts.has("holdout")) holdout = read_like(opts.get("holdout"));
+  EvaluationOptions eo;
+  eo.seed = opts.get_u64("seed");
+  const Evaluation e = evaluate(real, synth, opts.has("holdout") ? &holdout : nullptr, eo);
+  std::cout << to_text(e);
+  if (opts.has("json")) {
+    const std::string path = opts.get("json");
+    std::ofstream out(path);
+    out << to_json(e);
+    if (!out.flush()) throw DataError(path + ": cannot write file");
+  }
+  return 0;
+}
+
+}  // namespace simulacra::cli

@@ -1,0 +1,108 @@
+// The common shape of every learned generator: columns with their marginals,
+// user constraints, conditional sampling, and saving to a model file.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simulacra/engine/random.hpp"
+#include "simulacra/learned/data_table.hpp"
+#include "simulacra/learned/marginal.hpp"
+#include "simulacra/learned/model_file.hpp"
+
+namespace simulacra::learned {
+
+struct ColumnInfo {
+  std::string name;
+  ColumnKind kind = ColumnKind::numeric;
+  std::vector<std::string> levels;  ///< categorical only
+};
+
+/// What a user demands of a column's sampled values.
+struct Constraint {
+  std::optional<double> min;  ///< numeric: inclusive bounds
+  std::optional<double> max;
+  bool integer = false;       ///< numeric: round to whole numbers
+  /// Categorical: the levels that may appear. Numeric: values snapped to the
+  /// nearest of these.
+  std::vector<std::string> allowed;
+};
+
+/// "Fix column to value" for conditional sampling.
+struct Condition {
+  std::string column;
+  std::string value;
+};
+
+/// Parses "COLUMN=VALUE". Throws DataError if there is no '=' or no column.
+Condition parse_condition(const std::string& text);
+
+/// What sampling must respect in one column, in the marginal's u-space.
+struct ColumnEvidence {
+  bool fixed = false;
+  double value = 0.0;  ///< the fixed value (a level's code when categorical)
+  UInterval fixed_u;   ///< u-interval yielding `value`: a cell, or a single point
+  USet allowed;        ///< where unfixed u may fall (constraints)
+};
+
+class Generator {
+ public:
+  virtual ~Generator() = default;
+  /// "copula" or "bayesnet".
+  virtual std::string kind() const = 0;
+
+  const std::vector<ColumnInfo>& columns() const { return columns_; }
+  const Marginal& marginal(std::size_t column) const { return marginals_[column]; }
+  const Constraint& constraint(std::size_t column) const { return constraints_[column]; }
+
+  /// Sets a column's constraint (replacing the one fitted from the data:
+  /// integer rounding for whole-number columns). Throws DataError for an
+  /// unknown column, min > max, bounds or rounding on a categorical column, an
+  /// allowed level the column never had, or a numeric allowed value that is
+  /// not a number.
+  void set_constraint(const std::string& column, const Constraint& c);
+
+  /// Samples n rows; `where` fixes columns to values, and the other columns
+  /// follow the model's conditional distribution given them (no rejection, so
+  /// a rare value costs nothing extra). Deterministic for a given rng state.
+  /// Throws DataError for an unknown column, a value that is not a level of a
+  /// categorical column or not a number for a numeric one, a column fixed
+  /// twice, a fixed value outside the column's constraint, or constraints
+  /// that leave no value.
+  DataTable sample(std::size_t n, RandomStream& rng, const std::vector<Condition>& where = {}) const;
+
+  /// Saves to an HDF5 model file. Throws DataError if it cannot be written.
+  void save(const std::string& path) const;
+
+ protected:
+  /// Takes columns and empirical marginals from the data.
+  void init_columns(const DataTable& data);
+  /// Draws n rows of u-values (row-major, columns() wide) respecting the
+  /// evidence; fixed columns may be left as anything.
+  virtual void draw_u(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& evidence,
+                      std::vector<double>& u) const = 0;
+  virtual void store(ModelArchive& archive) const = 0;
+  void store_common(ModelArchive& archive) const;
+  /// Throws ModelFileError if arrays are missing or inconsistent.
+  void load_common(const ModelArchive& archive);
+
+  std::vector<ColumnInfo> columns_;
+  std::vector<Marginal> marginals_;
+  std::vector<Constraint> constraints_;
+
+ private:
+  std::vector<ColumnEvidence> evidence_for(const std::vector<Condition>& where) const;
+  double finish(std::size_t column, double u) const;
+};
+
+/// "c<i>.": the prefix of column i's arrays in a model file.
+std::string column_prefix(std::size_t column);
+
+/// Loads any generator from a model file. Throws ModelFileError if the file
+/// cannot be read (see load_archive) or holds an unknown kind or bad arrays.
+std::unique_ptr<Generator> load_generator(const std::string& path);
+
+}  // namespace simulacra::learned

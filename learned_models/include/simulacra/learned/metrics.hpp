@@ -1,0 +1,57 @@
+// Fidelity and privacy of a synthetic table against the real one: what
+// `simulacra evaluate` prints.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simulacra/learned/data_table.hpp"
+
+namespace simulacra::learned {
+
+struct EvaluationOptions {
+  std::size_t folds = 5;          ///< cross-validation folds of the two-sample classifier
+  std::size_t max_rows = 5000;    ///< rows per table for the classifier and distances
+  std::uint64_t seed = 1;         ///< subsampling and fold assignment
+};
+
+struct ColumnScore {
+  std::string column;
+  std::string metric;  ///< "1-KS" (numeric) or "1-TV" (categorical)
+  double score = 0;    ///< 1 is a perfect match
+};
+
+struct Evaluation {
+  std::size_t real_rows = 0, synthetic_rows = 0, holdout_rows = 0;
+  std::vector<ColumnScore> columns;
+  double mean_ks = 1;           ///< mean 1-KS over numeric columns (1 if none)
+  double mean_tv = 1;           ///< mean 1-TV over categorical columns (1 if none)
+  double correlation_diff = 0;  ///< mean |corr_real - corr_synth| over numeric pairs
+  std::size_t correlation_pairs = 0;
+  double classifier_auc = 0.5;  ///< cross-validated; 0.5 = indistinguishable
+  bool has_holdout = false;
+  double dcr_synthetic_median = 0;  ///< distance of synthetic rows to their closest real row
+  double dcr_holdout_median = 0;    ///< the same for holdout rows (the chance level)
+  double exact_copy_share = 0;      ///< synthetic rows equal to some real row
+  double holdout_copy_share = 0;    ///< holdout rows equal to some real row
+};
+
+/// Re-reads `other` in the column order and kinds of `reference`. Throws
+/// DataError naming the missing column, or "unexpected column" for extra ones.
+DataTable align_columns(const DataTable& reference, const DataTable& other, const std::string& what);
+
+/// Compares synthetic to real (and, with a holdout, the privacy figures).
+/// Tables must have the same columns in the same order and kinds
+/// (align_columns). Throws DataError if they do not, or a table is empty.
+Evaluation evaluate(const DataTable& real, const DataTable& synthetic, const DataTable* holdout,
+                    const EvaluationOptions& options = {});
+
+std::string to_text(const Evaluation& e);
+std::string to_json(const Evaluation& e);
+
+/// Two-sample Kolmogorov-Smirnov statistic.
+double ks_statistic(std::vector<double> a, std::vector<double> b);
+
+}  // namespace simulacra::learned

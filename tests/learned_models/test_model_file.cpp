@@ -1,0 +1,108 @@
+// Model files: round trips, and refusal of damaged, foreign or newer files.
+#include <catch2/catch.hpp>
+
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "simulacra/learned/bayes_net.hpp"
+#include "simulacra/learned/copula.hpp"
+#include "simulacra/learned/model_attributes.hpp"
+
+using namespace simulacra;
+using namespace simulacra::learned;
+namespace fs = std::filesystem;
+
+namespace {
+
+DataTable mixed_table() {
+  return parse_csv(
+      "age,sex,income\n34,f,1200.5\n51,m,3000\n29,f,800.25\n62,m,2500\n34,f,1500\n45,m,2100.75\n"
+      "38,f,1800\n51,f,2900.5\n",
+      "mixed.csv");
+}
+
+fs::path temp_file(const std::string& name) {
+  return fs::temp_directory_path() / ("simulacra-learned-" + std::to_string(::getpid()) + "-" + name);
+}
+
+std::string load_error(const fs::path& p) {
+  try {
+    load_generator(p.string());
+  } catch (const ModelFileError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("models survive a save and load exactly", "[learned][model_file]") {
+  const DataTable data = mixed_table();
+  std::vector<std::unique_ptr<Generator>> models;
+  models.push_back(GaussianCopula::fit(data));
+  models.push_back(BayesNet::fit(data));
+  Constraint k;
+  k.max = 2800;
+  models[0]->set_constraint("income", k);
+  for (const auto& m : models) {
+    const fs::path p = temp_file(m->kind() + ".h5");
+    m->save(p.string());
+    const auto back = load_generator(p.string());
+    CHECK(back->kind() == m->kind());
+    RandomStream a(5, 0), b(5, 0);
+    CHECK(to_csv(back->sample(200, a, {{"sex", "m"}})) == to_csv(m->sample(200, b, {{"sex", "m"}})));
+    fs::remove(p);
+  }
+}
+
+TEST_CASE("damaged, foreign and newer model files are refused", "[learned][model_file]") {
+  const fs::path p = temp_file("damaged.h5");
+  GaussianCopula::fit(mixed_table())->save(p.string());
+  {  // Change one correlation coefficient behind the checksum's back.
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "model/correlation", H5P_DEFAULT);
+    std::vector<double> v(9);
+    H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    v[1] += 0.01;
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  CHECK(load_error(p).find(": checksum mismatch (stored ") != std::string::npos);
+  CHECK(load_error(p).find("the model file is damaged or was edited") != std::string::npos);
+
+  GaussianCopula::fit(mixed_table())->save(p.string());
+  {
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    const std::int64_t v = 2;
+    H5Awrite(a, H5T_NATIVE_INT64, &v);
+    H5Aclose(a);
+    H5Fclose(f);
+  }
+  CHECK(load_error(p) == p.string() + ": model format version 2, but this build reads version 1");
+  std::ofstream(p) << "age,sex\n1,2\n";
+  CHECK(load_error(p) == p.string() + ": not an HDF5 file");
+  fs::remove(p);
+  CHECK(load_error(p) == p.string() + ": no such model file");
+}
+
+TEST_CASE("the engine's AttributeSampler serves typed columns from a model file", "[learned][model_file]") {
+  const fs::path p = temp_file("attrs.h5");
+  GaussianCopula::fit(mixed_table())->save(p.string());
+  const auto sampler = model_attribute_loader()(p.string(), {"sex", "age"});
+  REQUIRE(sampler->schema().columns.size() == 2);
+  CHECK(sampler->schema().columns[0].type == ColumnType::string);
+  CHECK(sampler->schema().columns[1].type == ColumnType::int64);
+  RandomStream rng(1, 0);
+  const TableChunk rows = sampler->sample_where(100, {{"sex", "f"}}, rng);
+  CHECK(rows.rows() == 100);
+  CHECK(rows.consistent_with(sampler->schema()));
+  const auto& sex = std::get<std::vector<std::string>>(rows.column(0));
+  CHECK(std::all_of(sex.begin(), sex.end(), [](const std::string& s) { return s == "f"; }));
+  CHECK_THROWS_AS(model_attribute_loader()(p.string(), {"height"}), DataError);
+  fs::remove(p);
+}
