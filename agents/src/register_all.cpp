@@ -2,6 +2,7 @@
 
 #include "simulacra/agents/epidemic/register.hpp"
 #include "simulacra/agents/market/market.hpp"
+#include "simulacra/agents/traffic/register.hpp"
 #include "simulacra/engine/phold_type.hpp"
 
 namespace simulacra {
@@ -10,6 +11,7 @@ void register_all(Registry& registry) {
   register_phold(registry);
   register_epidemic(registry);
   register_market(registry);
+  register_traffic(registry);
 }
 
 }  // namespace simulacra

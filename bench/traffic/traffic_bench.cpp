@@ -82,13 +82,25 @@ int main(int argc, char** argv) {
   const std::size_t links = pop->network().links.size();
   EngineConfig cfg;
   cfg.threads = threads;
-  cfg.lookahead = SimTime{step / 4.0};
+  cfg.lookahead = SimTime{step / 2.0};
   Simulation sim(cfg, 1);
   sim.add_population(std::move(pop));
   CountRows rows;
   sim.set_row_consumer(&rows);
   const auto t1 = std::chrono::steady_clock::now();
-  sim.run_until(SimTime{p.duration + drain});
+  // Hour by hour, with a progress line, so that a long run shows where the
+  // time goes (a growing number of vehicles on the road means congestion).
+  const double end = p.duration + drain;
+  for (double t = std::min(3600.0, end);; t = std::min(t + 3600.0, end)) {
+    sim.run_until(SimTime{t});
+    const auto& now = dynamic_cast<const TrafficPopulation&>(sim.population(0));
+    std::printf("  t = %6.0f s  departed %9llu  arrived %9llu  wall %8.2f s\n", t,
+                static_cast<unsigned long long>(now.count(kDepartures)),
+                static_cast<unsigned long long>(now.count(kArrivals)),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
+    std::fflush(stdout);
+    if (t >= end) break;
+  }
   sim.finish();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   const auto& tp = dynamic_cast<const TrafficPopulation&>(sim.population(0));

@@ -37,6 +37,13 @@ void Network::finalize() {
     for (std::uint32_t j : links[i].in) links[j].out.push_back(i);
   }
   for (auto& l : links) std::sort(l.out.begin(), l.out.end());
+  // Split phasing: each approach has its own phase. Approaches served
+  // together would send turning vehicles into one lane in the same step,
+  // which a zero-size junction cannot order safely.
+  phase_count.assign(nodes.size(), 0);
+  for (std::uint32_t n = 0; n < nodes.size(); ++n) {
+    for (std::uint32_t i : approaches[n]) links[i].phase = phase_count[n]++;
+  }
   if (origins.empty()) {
     for (std::uint32_t i = 0; i < links.size(); ++i) origins.push_back(i);
   }

@@ -2,6 +2,7 @@
 // into TrafficParams; build_network chooses a generator or the SUMO reader.
 #include "simulacra/agents/traffic/register.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -18,7 +19,7 @@ Network build_network(const TrafficParams& p) {
   if (p.network == "grid") return make_grid(p.grid);
   if (p.network == "ring") return make_ring(p.ring);
   if (p.network == "corridor") return make_corridor(p.corridor);
-  if (p.network == "sumo") return read_sumo_net(p.sumo_file, p.grid.control);
+  if (p.network == "sumo") return read_sumo_net(p.sumo_file, Control::yield);
   throw std::invalid_argument("traffic: unknown network '" + p.network + "'");
 }
 
@@ -47,7 +48,7 @@ std::vector<ParamSpec> traffic_param_specs() {
       i("lanes", "2", 1, 8, "lanes per direction (grid, ring, corridor mainline)"),
       q("speed_limit", D::speed, "50km/h", 1.0, 70.0, "speed limit of generated links"),
       {"junctions", T::choice, D::none, "signal", none, none, {"signal", "yield"},
-       "grid and SUMO junctions: fixed-time signals, or first-come-first-served right of way"},
+       "grid junctions: fixed-time signals, or first-come-first-served right of way (SUMO files say per junction)"},
       q("green", D::time, "20s", 1.0, 600.0, "green time per approach in a fixed-time plan"),
       q("intergreen", D::time, "3s", 0.0, 60.0, "all-red time after each green"),
       q("ring_length", D::length, "2km", 50.0, none, "ring: circumference"),
@@ -64,6 +65,8 @@ std::vector<ParamSpec> traffic_param_specs() {
         "logical processes: the junctions are cut into this many blocks (model parameter; output does not "
         "depend on threads)"),
       r("demand_rate", "0", 0.0, none, "trips per hour over all origins (each origin weighted by its lanes)"),
+      {"od", T::real_list, D::none, "[]", 0.0, none, {},
+       "origin-destination matrix as triples [origin link, destination link, trips/h, ...], added to demand_rate"},
       {"demand_profile", T::real_list, D::none, "[]", 0.0, none, {},
        "demand multipliers per hour of the day, repeated; empty: 1"},
       q("truck_share", D::fraction, "10%", 0.0, 1.0, "share of trucks among new vehicles"),
@@ -126,6 +129,10 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.seed = info.seed;
   p.demand_rate = v.real("demand_rate");
   p.demand_profile = v.reals("demand_profile");
+  const auto& od = v.reals("od");
+  for (std::size_t k = 0; k + 2 < od.size(); k += 3) {
+    p.od.push_back({static_cast<std::uint32_t>(od[k]), static_cast<std::uint32_t>(od[k + 1]), od[k + 2]});
+  }
   p.truck_share = v.real("truck_share");
   for (auto [t, pre] : {std::pair{&p.car, std::string("car_")}, std::pair{&p.truck, std::string("truck_")}}) {
     t->length = v.real(pre + "length");
@@ -171,6 +178,15 @@ void register_traffic(Registry& registry) {
                 "from this time on, multiply the demand rate (and profile) by factor",
                 {{"factor", ParamType::real, Dimension::none, "1", 0.0, 1000.0, {}, "demand multiplier"}}}};
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {
+    const auto& od = spec.params.reals("od");
+    bool whole = od.size() % 3 == 0;
+    for (std::size_t k = 0; k < od.size(); ++k) {
+      if (k % 3 != 2 && od[k] != std::floor(od[k])) whole = false;
+    }
+    if (!whole) {
+      issues.add(spec.params.at("od").at, path + ".params.od",
+                 "expected triples [origin link, destination link, trips/h], link ids whole numbers");
+    }
     if (spec.params.string("network") == "sumo" && spec.params.string("sumo_file").empty()) {
       issues.add(spec.params.at("network").at, path + ".params.sumo_file", "network: sumo needs a sumo_file");
     }

@@ -10,8 +10,6 @@
 namespace simulacra::traffic {
 
 namespace {
-constexpr double kFar = 1.0e9;
-constexpr std::uint8_t kNearMissFlag = 1, kHardBrakeFlag = 2, kGridlockFlag = 4;
 
 // A portable uniform on [0, 1) from (seed, vehicle, step): driver-error draws
 // then depend on neither the LP nor the order vehicles are visited in.
@@ -26,7 +24,6 @@ void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
   const double t = ctx.now().value;
   const std::uint64_t k = ++step_[lp];
   control_junctions(ctx, lp, t);
-  depart(ctx, lp, t);
   for (std::uint32_t li : s.own_links[lp]) {
     clear_crashed(ctx, li, t);
     if (s.p.lane_changes && s.net.links[li].lanes > 1) change_lanes(ctx, li, t);
@@ -37,103 +34,13 @@ void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
   for (std::uint32_t li : s.own_links[lp]) {
     for (std::uint32_t lane = 0; lane < s.net.links[li].lanes; ++lane) cross(ctx, li, lane, t);
   }
+  depart(ctx, lp, t, k);
   const double dt = s.p.step;
   auto crossed = [&](double interval) {
     return interval > 0.0 && std::floor((t + 1e-9) / interval) != std::floor((t - dt + 1e-9) / interval);
   };
   sample(ctx, lp, t, crossed(s.p.trajectory_interval), crossed(s.p.stats_interval));
-}
-
-void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double t) {
-  const Shared& s = *shared_;
-  for (std::uint32_t n : s.own_nodes[lp]) {
-    const Node& node = s.net.nodes[n];
-    if (node.control == Control::signal && s.net.approaches[n].size() > 1) {
-      const int st = signal_state(n, t);
-      if (st != signal_state_[n]) {
-        signal_state_[n] = st;
-        const auto approach = st % 2 == 0 ? std::int64_t{s.net.approaches[n][static_cast<std::size_t>(st / 2)]} : -1;
-        ctx.emit(kEvents, t, "signal", std::int64_t{-1}, std::int64_t{-1}, approach, std::int64_t{n}, 0.0, 0.0,
-                 static_cast<double>(st / 2));
-        bump(lp, kSignalChanges);
-      }
-    } else if (node.control == Control::yield && grant_[n] == kNone) {
-      // First come, first served among the front vehicles close to the line.
-      double best = kFar;
-      for (std::uint32_t a : s.net.approaches[n]) {
-        const Link& l = s.net.links[a];
-        for (std::uint32_t k = 0; k < l.lanes; ++k) {
-          const auto& lane = lanes_[l.first_lane + k];
-          if (lane.empty()) continue;
-          const std::uint32_t v = lane.back();
-          if (status_[v] != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
-          const double dist = l.length - pos_[v];
-          if (dist > std::max(30.0, 3.0 * speed_[v])) continue;
-          const double eta = dist / std::max(speed_[v], 1.0);
-          if (eta < best || (eta == best && v < grant_[n])) {
-            best = eta;
-            grant_[n] = v;
-          }
-        }
-      }
-    }
-  }
-}
-
-void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t) {
-  const Shared& s = *shared_;
-  const auto& list = s.departures[lp];
-  auto& next = next_departure_[lp];
-  while (next < list.size() && s.veh[list[next]].depart <= t) {
-    const std::uint32_t v = list[next++];
-    waiting_[s.routes[s.veh[v].route].front()].push_back(v);
-  }
-  for (std::uint32_t o : s.own_origins[lp]) {
-    auto& queue = waiting_[o];
-    if (queue.empty()) continue;
-    const Link& l = s.net.links[o];
-    std::size_t entered = 0;
-    for (std::uint32_t k = 0; k < s.net.through_lanes(o) && entered < queue.size(); ++k) {
-      // Choose the lane by its known tail; enter only if no vehicle upstream
-      // is about to cross into that lane, and one vehicle per lane per step.
-      const std::uint32_t lane = l.first_lane + k;
-      const std::uint32_t v = queue[entered];
-      const double len = s.veh[v].length;
-      const double gap = static_cast<double>(tail_rear_[lane]) - len;
-      Driver d = s.veh[v].drv;
-      d.v0 = desired_speed(v, o);
-      if (gap < d.s0 + 1.0) continue;
-      bool blocked = false;
-      for (std::uint32_t a : l.in) {
-        const Link& al = s.net.links[a];
-        for (std::uint32_t ak = 0; ak < al.lanes && !blocked; ++ak) {
-          const auto& vs = lanes_[al.first_lane + ak];
-          if (vs.empty()) continue;
-          const std::uint32_t u = vs.back();
-          if (next_link(u) == o && s.net.entry_lane(a, ak, o) == k &&
-              al.length - pos_[u] < 10.0 + 3.0 * speed_[u]) {
-            blocked = true;
-          }
-        }
-      }
-      if (blocked) continue;
-      const double v_in = std::min({d.v0, idm_equilibrium_speed(d, gap), static_cast<double>(tail_speed_[lane]) + 5.0});
-      link_[v] = o;
-      lane_[v] = k;
-      pos_[v] = len;
-      speed_[v] = std::max(0.0, v_in);
-      acc_[v] = 0.0;
-      v0_[v] = d.v0;
-      route_idx_[v] = 0;
-      started_[v] = t;
-      status_[v] = static_cast<std::uint8_t>(Status::active);
-      event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);
-      bump(lp, kDepartures);
-      ctx.send(this->lp(link_owner(o)), SimTime{s.p.step / 4.0}, kHandover, {v, 0});
-      ++entered;
-    }
-    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(entered));
-  }
+  publish(ctx, lp, k);
 }
 
 TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::uint32_t link, std::uint32_t lane,
@@ -145,15 +52,19 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   const std::uint32_t next = next_link(v);
   if (next == kNone) return {kFar, kFar, kNone};  // leaves the network at the end
   const Node& node = s.net.nodes[l.to];
-  const double sp = speed_[v];
-  const bool can_stop = sp * sp <= 2.0 * std::max(to_end, 0.1) * s.veh[v].drv.b * 2.0;
-  if (node.control == Control::signal && !green(l.to, link, t) && can_stop) return {to_end, 0.0, kNone};
-  if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1 &&
-      sp * sp <= 2.0 * std::max(to_end, 0.1) * s.p.max_decel) {
+  if (node.control == Control::signal && !green(l.to, link, t)) {
+    // Red is a stopped obstacle at the line, except for a driver who decided
+    // at amber that it could not stop (decide_amber): it keeps going even if
+    // the all-red ends before the line, since braking then would leave it in
+    // the next phase's path.
+    if ((flags_[v] & kAmberGo) == 0) return {to_end, 0.0, kNone};
+  }
+  if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1) {
     return {to_end, 0.0, kNone};
   }
   const std::uint32_t nl = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
-  return {to_end + static_cast<double>(tail_rear_[nl]), static_cast<double>(tail_speed_[nl]), tail_vehicle_[nl]};
+  const Tail ahead = tail(nl, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
+  return {to_end + ahead.rear, ahead.speed, ahead.vehicle};
 }
 
 TrafficPopulation::Obstacle TrafficPopulation::leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane,
@@ -222,13 +133,21 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
       } else {
         lead_new = boundary(v, link, tl, pos_[v], t);
       }
-      if (lead_new.gap < 0.5) continue;
+      // Safe gaps (Gipps' idea): after one step of reaction, the rear
+      // vehicle can still stop behind the front one if both brake at the
+      // physical limit. IDM alone cannot promise that at a small gap.
+      auto safe = [&](double gap, double v_rear, double v_front) {
+        const double bmax = 2.0 * s.p.max_decel;
+        return gap + v_front * v_front / bmax - v_rear * v_rear / bmax - v_rear * s.p.step >= 0.5;
+      };
+      if (lead_new.gap < s.veh[v].drv.s0 || !safe(lead_new.gap, speed_[v], lead_new.speed)) continue;
       const double a_new = accel(v, lead_new);
+      if (a_new < -s.p.lc_safe_decel) continue;  // nor may the changer itself need to brake hard
       double gain_new_follower = 0.0;
       if (at > 0) {
         const std::uint32_t f = there[at - 1];
         const double gap_f = pos_[v] - s.veh[v].length - pos_[f];
-        if (gap_f < 0.5) continue;
+        if (gap_f < 0.5 || !safe(gap_f, speed_[f], speed_[v])) continue;
         const double a_f_after = accel(f, {gap_f, speed_[v], v});
         if (a_f_after < -s.p.lc_safe_decel) continue;  // MOBIL's safety criterion
         const Obstacle f_before = at < there.size()
@@ -265,11 +184,27 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
   if (vs.empty()) return;
   const double dt = s.p.step;
   const std::uint32_t lp = link_owner(link);
+  const Link& l = s.net.links[link];
+  bool red = false, amber = false;
+  if (s.net.nodes[l.to].control == Control::signal && s.net.phase_count[l.to] > 1 &&
+      !(l.drop_lane && lane == l.lanes - 1)) {
+    const int st = signal_state(l.to, t);
+    red = !(st % 2 == 0 && static_cast<std::uint32_t>(st / 2) == l.phase);
+    amber = st % 2 == 1 && static_cast<std::uint32_t>(st / 2) == l.phase;
+    if (amber) decide_amber(vs.back(), link, t);
+  }
   // Parallel update: every acceleration from the state at the step's start.
   for (std::size_t i = vs.size(); i-- > 0;) {
     const std::uint32_t v = vs[i];
     if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
-    const Obstacle o = leader(v, link, lane, i, t);
+    Obstacle o = leader(v, link, lane, i, t);
+    if (red && i + 1 < vs.size()) {
+      // Followers see the light too, not only their leader: one that has not
+      // committed to go at amber stops at the line behind a leader that goes.
+      if (amber) decide_amber(v, link, t);
+      const double to_end = l.length - pos_[v];
+      if ((flags_[v] & kAmberGo) == 0 && to_end < o.gap && next_link(v) != kNone) o = {to_end, 0.0, kNone};
+    }
     const double ttc = speed_[v] > o.speed && o.gap < kFar * 0.5 ? o.gap / (speed_[v] - o.speed) : kFar;
     if (ttc < s.p.ttc_threshold) {
       if ((flags_[v] & kNearMissFlag) == 0) {
@@ -291,6 +226,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
       attentive = false;
     }
     if (attentive && (k + v) % s.decide_every == 0) acc_[v] = accel(v, o);
+    if (i + 1 == vs.size()) reserve_entry(v, link, lane, k, attentive);
   }
   for (std::uint32_t v : vs) {
     if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
@@ -386,6 +322,7 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
       bump(lp, kArrivals);
       continue;
     }
+    flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~(kAmberGo | kAmberStop));
     const double over = pos_[v] - l.length;
     const std::uint32_t entry = s.net.entry_lane(link, lane, next);
     if (s.veh[v].route != kNone) ++route_idx_[v];
@@ -393,8 +330,9 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
     lane_[v] = entry;
     pos_[v] = std::min(over, 0.5 * s.net.links[next].length);
     v0_[v] = desired_speed(v, next);
+    record_entry(s.net.links[next].first_lane + entry, v, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
     // From here on the vehicle belongs to the next link's LP.
-    ctx.send(this->lp(link_owner(next)), SimTime{s.p.step / 4.0}, kHandover, {v, 0});
+    ctx.send(this->lp(link_owner(next)), SimTime{s.p.step / 2.0}, kHandover, {v, 0});
   }
 }
 
@@ -428,7 +366,7 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
         const double dx = b.x - a.x, dy = b.y - a.y;
         const double norm = std::max(std::hypot(dx, dy), 1e-9);
         const double f = pos_[v] / l.length;
-        const double off = (static_cast<double>(l.lanes - k) - 0.5) * 3.5;  // lanes to the right of the axis
+        const double off = (k + 0.5) * 3.5;  // lane centres right of the axis, 3.5 m lanes, 0 innermost
         ctx.emit(kTrajectories, t, std::int64_t{v}, std::int64_t{li}, std::int64_t{k}, pos_[v],
                  a.x + f * dx + off * dy / norm, a.y + f * dy - off * dx / norm, speed_[v], acc_[v]);
       }

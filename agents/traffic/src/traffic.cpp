@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -22,14 +23,6 @@ std::uint64_t pack(std::uint32_t hi, float lo) {
 std::uint32_t hi_of(std::uint64_t x) { return static_cast<std::uint32_t>(x >> 32); }
 float lo_of(std::uint64_t x) { return std::bit_cast<float>(static_cast<std::uint32_t>(x & 0xffffffffu)); }
 
-double truncated_normal(RandomStream& rng, double mean, double sd, double lo, double hi) {
-  if (sd <= 0.0) return mean;
-  for (int i = 0; i < 100; ++i) {
-    const double x = rng.normal(mean, sd);
-    if (x >= lo && x <= hi) return x;
-  }
-  return std::clamp(mean, lo, hi);
-}
 }  // namespace
 
 void validate(const TrafficParams& p) {
@@ -37,6 +30,9 @@ void validate(const TrafficParams& p) {
   if (!(p.step >= 0.1 && p.step <= 1.0)) bad("step must be within 0.1 .. 1 s");
   if (p.blocks == 0) bad("blocks must be at least 1");
   if (p.demand_rate < 0.0) bad("demand_rate must not be negative");
+  for (const OdFlow& f : p.od) {
+    if (f.rate < 0.0) bad("od rates must not be negative");
+  }
   for (double m : p.demand_profile) {
     if (m < 0.0) bad("demand_profile multipliers must not be negative");
   }
@@ -68,11 +64,10 @@ TrafficPopulation::TrafficPopulation(const TrafficParams& p, Network net) {
   }
   blocks_ = std::min<std::uint32_t>(p.blocks, static_cast<std::uint32_t>(s->net.nodes.size()));
   shared_ = s;
-  setup();
+  setup(*s);
 }
 
-void TrafficPopulation::setup() {
-  auto& s = const_cast<Shared&>(*shared_);  // only while constructing
+void TrafficPopulation::setup(Shared& s) {
   const Network& net = s.net;
   const auto nodes = static_cast<std::uint32_t>(net.nodes.size());
   s.node_owner.resize(nodes);
@@ -98,7 +93,13 @@ void TrafficPopulation::setup() {
   tail_speed_.assign(net.lane_count, 0.0f);
   sent_speed_.assign(net.lane_count, 0.0f);
   tail_vehicle_.assign(net.lane_count, kNone);
+  entry_step_.assign(net.lane_count, std::numeric_limits<std::uint64_t>::max());  // never
+  entry_rear_.assign(net.lane_count, 0.0);
+  entry_speed_.assign(net.lane_count, 0.0);
+  entry_vehicle_.assign(net.lane_count, kNone);
   sent_vehicle_.assign(net.lane_count, kNone);
+  reserved_step_.assign(net.lane_count, 0);
+  reserved_by_.assign(net.lane_count, kNone);
   grant_.assign(nodes, kNone);
   signal_state_.assign(nodes, -1);
   stat_count_.assign(net.links.size(), 0.0);
@@ -111,9 +112,9 @@ void TrafficPopulation::setup() {
   counters_.assign(std::size_t{blocks_} * kCounterCount, 0);
 
   if (s.p.network == "ring") {
-    place_ring_vehicles();
+    place_ring_vehicles(s);
   } else {
-    generate_demand();
+    generate_demand(s);
   }
   const std::size_t n = s.veh.size();
   for (auto* v : {&speed_, &acc_, &distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
@@ -147,124 +148,6 @@ void TrafficPopulation::setup() {
   }
 }
 
-namespace {
-void draw_vehicle(const TrafficParams& p, RandomStream& rng, std::uint8_t type, Driver& d, double& factor,
-                  double& length) {
-  const VehicleType& t = type == 1 ? p.truck : p.car;
-  d.v0 = t.max_speed;
-  d.T = t.headway * truncated_normal(rng, 1.0, p.headway_sd, 0.5, 1.5);
-  d.s0 = t.min_gap;
-  const double acc_factor = truncated_normal(rng, 1.0, p.accel_sd, 0.5, 1.5);
-  d.a = t.accel * acc_factor;
-  d.b = t.decel * truncated_normal(rng, 1.0, p.accel_sd, 0.5, 1.5);
-  factor = truncated_normal(rng, 1.0, p.speed_factor_sd, 0.6, 1.4);
-  length = t.length;
-}
-}  // namespace
-
-void TrafficPopulation::place_ring_vehicles() {
-  auto& s = const_cast<Shared&>(*shared_);
-  RandomStream rng(s.p.seed, 0x5249'4e47ULL);
-  const double total = s.net.links[0].length * static_cast<double>(s.net.links.size());
-  const std::uint32_t n = s.p.ring_vehicles;
-  const std::uint32_t lanes = s.net.links[0].lanes;
-  const std::uint32_t per_lane = (n + lanes - 1) / std::max(1u, lanes);
-  s.veh.resize(n);
-  for (std::uint32_t v = 0; v < n; ++v) {
-    VehicleSpec& vs = s.veh[v];
-    vs.type = rng.bernoulli(s.p.truck_share) ? 1 : 0;
-    draw_vehicle(s.p, rng, vs.type, vs.drv, vs.speed_factor, vs.length);
-    vs.route = kNone;
-  }
-  // Even spacing per lane (vehicle v in lane v % lanes), plus optional noise;
-  // the ring position goes through distance_ to setup().
-  distance_.assign(n, 0.0);
-  for (std::uint32_t v = 0; v < n; ++v) {
-    const double slot = total / per_lane;
-    // Noise is kept within half the free space of a slot: vehicles never
-    // start overlapping.
-    const double room = std::max(0.0, 0.45 * (slot - s.veh[v].length - 0.5));
-    const double noise = truncated_normal(rng, 0.0, s.p.ring_jitter, -room, room);
-    double x = (v / lanes) * slot + noise;
-    x = std::fmod(std::fmod(x, total) + total, total);
-    distance_[v] = x;
-  }
-}
-
-void TrafficPopulation::generate_demand() {
-  auto& s = const_cast<Shared&>(*shared_);
-  const TrafficParams& p = s.p;
-  const Network& net = s.net;
-  if (p.demand_rate <= 0.0 || net.origins.empty()) return;
-  RandomStream rng(p.seed, 0x4445'4d41'4e44ULL);
-  auto profile = [&](double t) {
-    double m = 1.0;
-    if (!p.demand_profile.empty()) {
-      const auto h = static_cast<std::size_t>(std::floor(t / 3600.0));
-      m = p.demand_profile[h % p.demand_profile.size()];
-    }
-    for (const auto& [at, f] : p.demand_factors) {
-      if (t >= at) m = f;  // the latest factor in force replaces earlier ones
-    }
-    return m;
-  };
-  double peak = p.demand_profile.empty() ? 1.0 : *std::max_element(p.demand_profile.begin(), p.demand_profile.end());
-  double fmax = 1.0;
-  for (const auto& af : p.demand_factors) fmax = std::max(fmax, af.second);
-  peak *= fmax;
-  if (peak <= 0.0) return;
-  double weight_sum = 0.0;
-  for (std::uint32_t o : net.origins) weight_sum += net.links[o].lanes;
-  Router router(net);
-  std::map<std::uint64_t, std::uint32_t> route_ids;
-  const double lambda_max = p.demand_rate * peak / 3600.0;
-  double t = 0.0;
-  while (true) {
-    t += rng.exponential(1.0 / lambda_max);
-    if (t >= p.duration) break;
-    if (!rng.bernoulli(p.demand_rate * profile(t) / 3600.0 / lambda_max)) continue;  // thinning
-    double w = rng.uniform() * weight_sum;
-    std::uint32_t origin = net.origins.back();
-    for (std::uint32_t o : net.origins) {
-      w -= net.links[o].lanes;
-      if (w < 0.0) {
-        origin = o;
-        break;
-      }
-    }
-    std::uint32_t route = kNone;
-    for (int attempt = 0; attempt < 20 && route == kNone; ++attempt) {
-      const std::uint32_t dest = net.destinations[rng.below(net.destinations.size())];
-      if (dest == origin && net.destinations.size() > 1) continue;
-      const std::uint64_t key = (std::uint64_t{origin} << 32) | dest;
-      auto it = route_ids.find(key);
-      if (it == route_ids.end()) {
-        auto r = router.route(origin, dest);
-        std::uint32_t id = kNone;
-        if (!r.empty()) {
-          id = static_cast<std::uint32_t>(s.routes.size());
-          s.routes.push_back(std::move(r));
-        }
-        it = route_ids.emplace(key, id).first;
-      }
-      route = it->second;
-    }
-    if (route == kNone) continue;  // no reachable destination from this origin
-    VehicleSpec vs;
-    vs.type = rng.bernoulli(p.truck_share) ? 1 : 0;
-    draw_vehicle(p, rng, vs.type, vs.drv, vs.speed_factor, vs.length);
-    vs.route = route;
-    vs.depart = t;
-    for (std::uint32_t li : s.routes[route]) {
-      const Link& l = net.links[li];
-      vs.free_time += l.length / std::min(vs.drv.v0, l.speed_limit * vs.speed_factor);
-    }
-    const auto id = static_cast<std::uint32_t>(s.veh.size());
-    s.veh.push_back(vs);
-    s.departures[s.node_owner[net.links[origin].from]].push_back(id);
-  }
-}
-
 std::uint32_t TrafficPopulation::next_link(std::uint32_t v) const {
   const VehicleSpec& vs = shared_->veh[v];
   if (vs.route == kNone) {
@@ -288,43 +171,35 @@ Driver TrafficPopulation::driver_on(std::uint32_t v) const {
 
 int TrafficPopulation::signal_state(std::uint32_t node, double t) const {
   const auto& p = shared_->p;
-  const auto m = shared_->net.approaches[node].size();
+  const std::uint32_t m = shared_->net.phase_count[node];
   if (m <= 1) return 0;
   const double period = p.green + p.intergreen;
-  const double cycle = period * static_cast<double>(m);
+  const double cycle = period * m;
   const double u = std::fmod(t + shared_->net.nodes[node].signal_offset, cycle);
-  const auto phase = static_cast<int>(std::floor(u / period));
+  const auto phase = std::min(static_cast<int>(std::floor(u / period)), static_cast<int>(m) - 1);
   const bool is_green = u - phase * period < p.green;
   return phase * 2 + (is_green ? 0 : 1);
 }
 
 bool TrafficPopulation::green(std::uint32_t node, std::uint32_t approach, double t) const {
-  const auto& ap = shared_->net.approaches[node];
-  if (ap.size() <= 1) return true;
+  if (shared_->net.phase_count[node] <= 1) return true;
   const int st = signal_state(node, t);
-  if (st % 2 != 0) return false;
-  return ap[static_cast<std::size_t>(st / 2)] == approach;
+  return st % 2 == 0 && static_cast<std::uint32_t>(st / 2) == shared_->net.links[approach].phase;
 }
 
 void TrafficPopulation::init_lp(Context& ctx, std::uint32_t local) {
-  (void)local;
-  ctx.send_self(SimTime{0.0}, kPublish);
+  publish(ctx, local, 0);  // the tails at t = 0 (ring vehicles are already placed)
   ctx.send_self(SimTime{shared_->p.step}, kStep);
 }
 
 void TrafficPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev) {
-  const double dt = shared_->p.step;
   switch (ev.kind) {
     case kStep:
       step(ctx, local);
-      ctx.send_self(SimTime{dt / 4.0 * 2.0}, kPublish);
-      ctx.send_self(SimTime{dt}, kStep);
+      ctx.send_self(SimTime{shared_->p.step}, kStep);
       break;
     case kHandover:
       insert(ctx, static_cast<std::uint32_t>(ev.data[0]), ctx.now().value);
-      break;
-    case kPublish:
-      publish(ctx, local);
       break;
     case kTail: {
       const std::uint32_t lane = hi_of(ev.data[0]);
@@ -338,65 +213,62 @@ void TrafficPopulation::handle(Context& ctx, std::uint32_t local, const Event& e
   }
 }
 
-void TrafficPopulation::publish(Context& ctx, std::uint32_t lp) {
+void TrafficPopulation::record_entry(std::uint32_t lane, std::uint32_t v, std::uint64_t k) {
+  // Entries into one lane in one step come in order (one approach lane per
+  // step, rear-most last), so the last recorded is the lane's new tail.
+  entry_step_[lane] = k;
+  entry_rear_[lane] = pos_[v] - shared_->veh[v].length;
+  entry_speed_[lane] = speed_[v];
+  entry_vehicle_[lane] = v;
+}
+
+void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k) {
   const Shared& s = *shared_;
   const double dt = s.p.step;
-  // Compute every new tail from the values before this phase, then write, so
-  // the result does not depend on the order links are visited (or on which
-  // LP owns a neighbour).
+  // First compute every changed tail from the values before this phase, then
+  // deliver, so no lane reads another's new value (as with messages).
   struct Out {
-    std::uint32_t lane;
+    std::uint32_t lane, vehicle, dst;
     float rear, speed;
-    std::uint32_t vehicle;
   };
   std::vector<Out> outs;
   for (std::uint32_t li : s.own_links[lp]) {
     const Link& l = s.net.links[li];
-    for (std::uint32_t k = 0; k < l.lanes; ++k) {
-      const std::uint32_t lane = l.first_lane + k;
-      Out o{lane, kFree, 0.0f, kNone};
+    for (std::uint32_t j = 0; j < l.lanes; ++j) {
+      const std::uint32_t lane = l.first_lane + j;
+      Out o{lane, kNone, s.node_owner[l.from], kFree, 0.0f};
       if (!lanes_[lane].empty()) {
         const std::uint32_t v = lanes_[lane].front();
         o.rear = static_cast<float>(pos_[v] - s.veh[v].length);
         o.speed = static_cast<float>(speed_[v]);
         o.vehicle = v;
-      } else if (l.out.size() == 1 && !(l.drop_lane && k == l.lanes - 1)) {
+      } else if (l.out.size() == 1 && !(l.drop_lane && j == l.lanes - 1)) {
         // A chain without choices (ring, corridor): look through an empty
-        // lane to the one after, one step late per link.
+        // lane to the next one, as this LP will see it at the next step.
         const std::uint32_t nl = l.out.front();
-        const std::uint32_t next = s.net.links[nl].first_lane + s.net.entry_lane(li, k, nl);
-        if (tail_rear_[next] < kFree) {
-          o.rear = static_cast<float>(l.length + tail_rear_[next]);
-          o.speed = tail_speed_[next];
-          o.vehicle = tail_vehicle_[next];
+        const Tail next = tail(s.net.links[nl].first_lane + s.net.entry_lane(li, j, nl), k + 1);
+        if (next.rear < kFree) {
+          o.rear = static_cast<float>(l.length + next.rear);
+          o.speed = static_cast<float>(next.speed);
+          o.vehicle = next.vehicle;
         }
       }
-      if (o.rear != sent_rear_[lane] || o.speed != sent_speed_[lane] || o.vehicle != sent_vehicle_[lane]) {
-        outs.push_back(o);
-      }
+      if (o.rear == sent_rear_[lane] && o.speed == sent_speed_[lane] && o.vehicle == sent_vehicle_[lane]) continue;
+      sent_rear_[lane] = o.rear;
+      sent_speed_[lane] = o.speed;
+      sent_vehicle_[lane] = o.vehicle;
+      outs.push_back(o);
     }
   }
   for (const Out& o : outs) {
-    sent_rear_[o.lane] = o.rear;
-    sent_speed_[o.lane] = o.speed;
-    sent_vehicle_[o.lane] = o.vehicle;
-  }
-  // Lanes whose upstream node is ours are written directly (same timing as a
-  // message: visible from the next step on); others go as tail events.
-  for (const Out& o : outs) {
-    std::uint32_t li = 0;
-    // Find the link of the lane: lanes are numbered link by link.
-    li = static_cast<std::uint32_t>(
-        std::upper_bound(s.net.links.begin(), s.net.links.end(), o.lane,
-                         [](std::uint32_t x, const Link& l) { return x < l.first_lane; }) -
-        s.net.links.begin() - 1);
-    const std::uint32_t dst = s.node_owner[s.net.links[li].from];
-    if (dst == lp) {
+    if (o.dst == lp) {
+      // Read only from the next step on, exactly like a tail event arriving
+      // at k·dt + dt/2: the same dynamics for any number of blocks.
       tail_rear_[o.lane] = o.rear;
       tail_speed_[o.lane] = o.speed;
       tail_vehicle_[o.lane] = o.vehicle;
     } else {
-      ctx.send(this->lp(dst), SimTime{dt / 4.0}, kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
+      ctx.send(this->lp(o.dst), SimTime{dt / 2.0}, kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
     }
   }
 }

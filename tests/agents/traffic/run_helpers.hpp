@@ -34,7 +34,7 @@ struct Run {
 inline Run run(const TrafficParams& p, double end, unsigned threads = 1, bool finish = true) {
   EngineConfig cfg;
   cfg.threads = threads;
-  cfg.lookahead = SimTime{p.step / 4.0};
+  cfg.lookahead = SimTime{p.step / 2.0};
   Run r{Simulation(cfg, p.seed), {}};
   r.sim.add_population(std::make_unique<TrafficPopulation>(p));
   Collect out(r.sim.tables());

@@ -74,7 +74,7 @@ TEST_CASE("the trips do not depend on how the network is cut into blocks", "[tra
 TEST_CASE("a cloned simulation continues exactly like the original", "[traffic][determinism]") {
   TrafficParams p = scenario(3);
   EngineConfig cfg;
-  cfg.lookahead = SimTime{p.step / 4.0};
+  cfg.lookahead = SimTime{p.step / 2.0};
   Simulation a(cfg, p.seed);
   a.add_population(std::make_unique<TrafficPopulation>(p));
   a.run_until(SimTime{150.0});

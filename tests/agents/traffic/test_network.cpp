@@ -93,3 +93,18 @@ TEST_CASE("SUMO reader: a small network and errors that name line and element", 
   CHECK_THROWS_WITH(parse_sumo_net("<net><edge", "x.xml"), Catch::Contains("x.xml:1: not well-formed"));
   CHECK_THROWS_AS(read_sumo_net("/nonexistent/file.net.xml"), NetworkFileError);
 }
+
+TEST_CASE("SUMO reader: the shipped netgenerate grid", "[traffic][network][sumo]") {
+  const Network net = read_sumo_net(std::string(SIMULACRA_TRAFFIC_SCENARIOS) + "/networks/grid4x3.net.xml");
+  CHECK(net.nodes.size() == 12);
+  CHECK(net.links.size() == 34);  // 2 × (3 × 3 + 4 × 2) street blocks
+  std::size_t signals = 0;
+  for (const auto& n : net.nodes) signals += n.control == Control::signal ? 1 : 0;
+  CHECK(signals == 8);  // --tls.guess: every junction but the four corners
+  for (const auto& l : net.links) {
+    CHECK(l.lanes == 2);
+    CHECK(l.length > 150.0);
+    CHECK(l.length <= 200.0);
+    CHECK(l.speed_limit == Approx(13.89));
+  }
+}

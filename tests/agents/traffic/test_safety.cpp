@@ -71,8 +71,21 @@ TEST_CASE("unsignalised grid: first-come-first-served right of way, no collision
 }
 
 TEST_CASE("corridor merges: no collisions without driver error", "[traffic][safety]") {
-  auto r = run(corridor(0.0), 900.0);
+  TrafficParams p = corridor(0.0);
+  p.trajectory_interval = 10.0;
+  auto r = run(p, 900.0);
   const auto& pop = r.pop();
+  // Trajectory coordinates: the mainline runs along the x axis, lanes of
+  // 3.5 m to its right (y < 0), lane 0 innermost.
+  const auto& tr = r.rows[TrafficPopulation::kTrajectories];
+  REQUIRE(tr.rows() > 1000);
+  const double seg = p.corridor.length / p.corridor.segments;
+  for (std::size_t i = 0; i < tr.rows(); ++i) {
+    const auto link = ints(tr, 2)[i];
+    if (link >= static_cast<std::int64_t>(p.corridor.segments)) continue;  // a ramp
+    CHECK(reals(tr, 5)[i] == Approx(static_cast<double>(link) * seg + reals(tr, 4)[i]));
+    CHECK(reals(tr, 6)[i] == Approx(-(static_cast<double>(ints(tr, 3)[i]) + 0.5) * 3.5));
+  }
   CHECK(pop.count(kCollisions) == 0);
   CHECK(pop.count(kLaneChanges) > 50);
   CHECK(count_events(r, "lane_change") == pop.count(kLaneChanges));

@@ -40,6 +40,7 @@ struct Link {
   std::vector<std::uint32_t> out;  ///< successor links (leaving `to`), by id
   std::vector<std::uint32_t> in;   ///< predecessor links (entering `from`), by id
   std::uint32_t first_lane = 0;    ///< global id of lane 0
+  std::uint32_t phase = 0;         ///< signal phase serving this link at `to`
 };
 
 struct Network {
@@ -48,8 +49,10 @@ struct Network {
   std::vector<std::uint32_t> origins;       ///< links where trips may start
   std::vector<std::uint32_t> destinations;  ///< links where trips may end
   std::uint32_t lane_count = 0;
-  /// Incoming links per node, ordered by id: the order of signal phases.
+  /// Incoming links per node, ordered by id.
   std::vector<std::vector<std::uint32_t>> approaches;
+  /// Signal phases per node: one per approach (split phasing).
+  std::vector<std::uint32_t> phase_count;
 
   /// Computes successor/predecessor lists, lane ids and approaches; fills
   /// origins/destinations with every link when left empty. Throws

@@ -23,6 +23,13 @@ struct VehicleType {
   double politeness = 0.2;    ///< MOBIL p
 };
 
+/// One origin-destination flow: trips per hour from one link to another.
+struct OdFlow {
+  std::uint32_t origin = 0;
+  std::uint32_t destination = 0;
+  double rate = 0.0;
+};
+
 struct TrafficParams {
   // Network
   std::string network = "grid";  ///< grid | ring | corridor | sumo
@@ -39,6 +46,7 @@ struct TrafficParams {
 
   // Demand
   double demand_rate = 0.0;          ///< vehicles/h over all origins
+  std::vector<OdFlow> od;            ///< OD matrix entries, added to demand_rate's trips
   std::vector<double> demand_profile;  ///< multipliers per hour of day, cycled; empty: 1
   /// (at s, factor) demand multipliers from the timeline, in time order.
   std::vector<std::pair<double, double>> demand_factors;

@@ -1,14 +1,16 @@
 // The traffic population: time-stepped IDM car-following and MOBIL lane
 // changes on a road network, one LP per block of junction nodes.
 //
-// Every period dt an LP runs four events: step (t = k·dt, move its vehicles),
-// handover (k·dt + dt/4, vehicles that crossed into its links arrive), publish
-// (k·dt + dt/2, send the rear and speed of the last vehicle of each lane to
-// the LP that owns the lane's upstream junction) and tail (k·dt + 3dt/4,
-// those arrive). So at each step every vehicle sees the state of the whole
-// road at the start of that step, whichever LP owns it: the dynamics (and the
-// rows, as a multiset) do not depend on the number of blocks, and the
-// engine's lookahead is dt/4.
+// Every period dt an LP handles a step event (t = k·dt): it moves the
+// vehicles on its links, hands vehicles that crossed a link end to the next
+// link's LP, and publishes the rear and speed of the last vehicle of each of
+// its lanes to the LP that owns the lane's upstream junction. Both arrive at
+// k·dt + dt/2, before the next step. The upstream LP itself sent every
+// vehicle that entered the lane during the step, so it knows the lane's tail
+// at the start of the next step exactly: the last of those entrants, or else
+// the published tail. So each vehicle sees the whole road as it was at the
+// start of the step, whichever LP owns it: the dynamics (and the rows, as a
+// multiset) do not depend on the number of blocks, and the lookahead is dt/2.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +47,7 @@ class TrafficPopulation final : public Population {
   void handle(Context& ctx, std::uint32_t local, const Event& ev) override;
   std::vector<TableSchema> tables() const override;
   void finish(Context& ctx) override;
-  SimTime lookahead_hint() const override { return SimTime{shared_->p.step / 4.0}; }
+  SimTime lookahead_hint() const override { return SimTime{shared_->p.step / 2.0}; }
   std::unique_ptr<Population> clone() const override { return std::make_unique<TrafficPopulation>(*this); }
 
   enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats };
@@ -68,7 +70,11 @@ class TrafficPopulation final : public Population {
   std::uint64_t vehicle_steps() const;
 
  private:
-  enum Kind : std::uint32_t { kStep = 0, kHandover = 1, kPublish = 2, kTail = 3 };
+  enum Kind : std::uint32_t { kStep = 0, kHandover = 1, kTail = 2 };
+  static constexpr double kFar = 1.0e9;  ///< a gap meaning "nothing ahead"
+  /// Per-vehicle flags: an episode already reported, or the amber decision.
+  static constexpr std::uint8_t kNearMissFlag = 1, kHardBrakeFlag = 2, kGridlockFlag = 4, kAmberGo = 8,
+                                kAmberStop = 16;
 
   /// What does not change during a run, shared by clones.
   struct VehicleSpec {
@@ -100,9 +106,9 @@ class TrafficPopulation final : public Population {
     std::uint32_t other;
   };
 
-  void setup();
-  void generate_demand();
-  void place_ring_vehicles();
+  void setup(Shared& s);
+  void generate_demand(Shared& s);
+  void place_ring_vehicles(Shared& s);
   std::uint32_t link_owner(std::uint32_t link) const { return shared_->node_owner[shared_->net.links[link].to]; }
   std::uint32_t next_link(std::uint32_t v) const;
   double desired_speed(std::uint32_t v, std::uint32_t link) const;
@@ -113,7 +119,7 @@ class TrafficPopulation final : public Population {
   // step.cpp
   void step(Context& ctx, std::uint32_t lp);
   void control_junctions(Context& ctx, std::uint32_t lp, double t);
-  void depart(Context& ctx, std::uint32_t lp, double t);
+  void depart(Context& ctx, std::uint32_t lp, double t, std::uint64_t k);
   void change_lanes(Context& ctx, std::uint32_t link, double t);
   void move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t, std::uint64_t k);
   void cross(Context& ctx, std::uint32_t link, std::uint32_t lane, double t);
@@ -121,10 +127,12 @@ class TrafficPopulation final : public Population {
   Obstacle leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::size_t index, double t) const;
   double accel(std::uint32_t v, const Obstacle& o) const;
   void insert(Context& ctx, std::uint32_t v, double t);
+  void decide_amber(std::uint32_t v, std::uint32_t link, double t);
+  void reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k, bool attentive);
   void crash(Context& ctx, std::uint32_t follower, std::uint32_t lead, double t);
   void clear_crashed(Context& ctx, std::uint32_t link, double t);
   void sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats);
-  void publish(Context& ctx, std::uint32_t lp);
+  void publish(Context& ctx, std::uint32_t lp, std::uint64_t k);
   void event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other, double value);
   void trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status);
   void bump(std::uint32_t lp, Counter c) { ++counters_[lp * kCounterCount + c]; }
@@ -138,11 +146,32 @@ class TrafficPopulation final : public Population {
   std::vector<std::uint32_t> link_, lane_, route_idx_;
   std::vector<std::uint8_t> status_, flags_;
 
+  /// The tail of a lane as seen at step `k`'s start by its upstream LP:
+  /// the last vehicle that entered it during step k - 1, else the published one.
+  struct Tail {
+    double rear;
+    double speed;
+    std::uint32_t vehicle;
+  };
+  Tail tail(std::uint32_t lane, std::uint64_t k) const {
+    if (entry_step_[lane] + 1 == k) return {entry_rear_[lane], entry_speed_[lane], entry_vehicle_[lane]};
+    return {tail_rear_[lane], tail_speed_[lane], tail_vehicle_[lane]};
+  }
+  void record_entry(std::uint32_t lane, std::uint32_t v, std::uint64_t k);
+
   // Per lane: vehicles rear first (owner of the link); the tail of the lane as
-  // last published (owner of the link's upstream node), and as last sent.
+  // last published and the last vehicle sent into it (both kept by the owner
+  // of the link's upstream node), and the tail as last sent (owner of the link).
   std::vector<std::vector<std::uint32_t>> lanes_;
   std::vector<float> tail_rear_, tail_speed_, sent_rear_, sent_speed_;
   std::vector<std::uint32_t> tail_vehicle_, sent_vehicle_;
+  std::vector<std::uint64_t> entry_step_;
+  std::vector<double> entry_rear_, entry_speed_;
+  std::vector<std::uint32_t> entry_vehicle_;
+  // Per lane (owner of the link's upstream node): which approach lane may
+  // enter it in the current step, so two approaches never enter together.
+  std::vector<std::uint64_t> reserved_step_;
+  std::vector<std::uint32_t> reserved_by_;
 
   // Per node (owner of the node): the vehicle holding a yield junction, and
   // the signal state last reported.

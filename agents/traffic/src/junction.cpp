@@ -1,0 +1,158 @@
+// Junctions of the traffic population: fixed-time signal states and their
+// events, first-come-first-served right of way, the once-only amber decision,
+// entry reservations (two approaches never enter one lane in one step), and
+// departures entering their first link.
+#include <algorithm>
+#include <cmath>
+
+#include "simulacra/agents/traffic/traffic.hpp"
+
+namespace simulacra::traffic {
+
+void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double t) {
+  const Shared& s = *shared_;
+  for (std::uint32_t n : s.own_nodes[lp]) {
+    const Node& node = s.net.nodes[n];
+    if (node.control == Control::signal && s.net.phase_count[n] > 1) {
+      const int st = signal_state(n, t);
+      if (st != signal_state_[n]) {
+        signal_state_[n] = st;
+        // One row per change: the phase (approaches along one axis) turning
+        // green, or -1 for all-red; `link` is the phase's first approach.
+        std::int64_t first = -1;
+        for (std::uint32_t a : s.net.approaches[n]) {
+          if (st % 2 == 0 && s.net.links[a].phase == static_cast<std::uint32_t>(st / 2)) {
+            first = a;
+            break;
+          }
+        }
+        ctx.emit(kEvents, t, "signal", std::int64_t{-1}, std::int64_t{-1}, first, std::int64_t{n}, 0.0, 0.0,
+                 st % 2 == 0 ? static_cast<double>(st / 2) : -1.0);
+        bump(lp, kSignalChanges);
+      }
+    } else if (node.control == Control::yield && grant_[n] == kNone) {
+      // First come, first served among the front vehicles close to the line.
+      double best = kFar;
+      for (std::uint32_t a : s.net.approaches[n]) {
+        const Link& l = s.net.links[a];
+        for (std::uint32_t k = 0; k < l.lanes; ++k) {
+          const auto& lane = lanes_[l.first_lane + k];
+          if (lane.empty()) continue;
+          const std::uint32_t v = lane.back();
+          if (status_[v] != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
+          const double dist = l.length - pos_[v];
+          if (dist > std::max(30.0, 3.0 * speed_[v])) continue;
+          const double eta = dist / std::max(speed_[v], 1.0);
+          if (eta < best || (eta == best && v < grant_[n])) {
+            best = eta;
+            grant_[n] = v;
+          }
+        }
+      }
+    }
+  }
+}
+
+void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::uint64_t step) {
+  const Shared& s = *shared_;
+  const auto& list = s.departures[lp];
+  auto& next = next_departure_[lp];
+  while (next < list.size() && s.veh[list[next]].depart <= t) {
+    const std::uint32_t v = list[next++];
+    waiting_[s.routes[s.veh[v].route].front()].push_back(v);
+  }
+  for (std::uint32_t o : s.own_origins[lp]) {
+    auto& queue = waiting_[o];
+    if (queue.empty()) continue;
+    const Link& l = s.net.links[o];
+    std::size_t entered = 0;
+    for (std::uint32_t k = 0; k < s.net.through_lanes(o) && entered < queue.size(); ++k) {
+      // Choose the lane by its known tail; enter only if no vehicle upstream
+      // is about to cross into that lane, and one vehicle per lane per step.
+      const std::uint32_t lane = l.first_lane + k;
+      const std::uint32_t v = queue[entered];
+      const double len = s.veh[v].length;
+      if (reserved_step_[lane] == step) continue;  // a vehicle from a junction enters it now
+      const Tail ahead = tail(lane, step);
+      const double gap = ahead.rear - len;
+      Driver d = s.veh[v].drv;
+      d.v0 = desired_speed(v, o);
+      if (gap < d.s0 + 1.0) continue;
+      bool blocked = false;
+      for (std::uint32_t a : l.in) {
+        const Link& al = s.net.links[a];
+        for (std::uint32_t ak = 0; ak < al.lanes && !blocked; ++ak) {
+          const auto& vs = lanes_[al.first_lane + ak];
+          if (vs.empty()) continue;
+          const std::uint32_t u = vs.back();
+          if (next_link(u) == o && s.net.entry_lane(a, ak, o) == k &&
+              al.length - pos_[u] < 10.0 + 3.0 * speed_[u]) {
+            blocked = true;
+          }
+        }
+      }
+      if (blocked) continue;
+      const double v_in = std::min({d.v0, idm_equilibrium_speed(d, gap), ahead.speed + 5.0});
+      link_[v] = o;
+      lane_[v] = k;
+      pos_[v] = len;
+      speed_[v] = std::max(0.0, v_in);
+      acc_[v] = 0.0;
+      v0_[v] = d.v0;
+      route_idx_[v] = 0;
+      started_[v] = t;
+      status_[v] = static_cast<std::uint8_t>(Status::active);
+      event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);
+      bump(lp, kDepartures);
+      record_entry(lane, v, step);
+      ctx.send(this->lp(link_owner(o)), SimTime{s.p.step / 2.0}, kHandover, {v, 0});
+      ++entered;
+    }
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(entered));
+  }
+}
+
+void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, double t) {
+  // The stop-or-go decision at amber is made once, by the front vehicle: a
+  // driver who can stop at 2b stops; one who cannot goes on and clears the
+  // junction during the all-red. Deciding again each step would let a driver
+  // who braked creep over the line late.
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  if (s.net.nodes[l.to].control != Control::signal || s.net.phase_count[l.to] <= 1) return;
+  if ((flags_[v] & (kAmberGo | kAmberStop)) != 0) return;
+  const int st = signal_state(l.to, t);
+  if (!(st % 2 == 1 && static_cast<std::uint32_t>(st / 2) == l.phase)) return;
+  const double to_end = std::max(l.length - pos_[v], 0.1);
+  const bool can_stop = speed_[v] * speed_[v] <= 2.0 * to_end * 2.0 * s.veh[v].drv.b;
+  flags_[v] = static_cast<std::uint8_t>(flags_[v] | (can_stop ? kAmberStop : kAmberGo));
+}
+
+void TrafficPopulation::reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k,
+                                      bool attentive) {
+  // The front vehicle of a lane that will reach the junction this step claims
+  // its entry lane; if another approach lane claimed it first (links in id
+  // order: a fixed priority), it brakes for the stop line instead.
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  if (status_[v] != static_cast<std::uint8_t>(Status::active) || (l.drop_lane && lane == l.lanes - 1)) return;
+  const std::uint32_t next = next_link(v);
+  if (next == kNone) return;
+  const double dt = s.p.step;
+  const double a = acc_[v];
+  const double reach = speed_[v] + a * dt < 0.0 ? (a < 0.0 ? -speed_[v] * speed_[v] / (2.0 * a) : 0.0)
+                                                : speed_[v] * dt + 0.5 * a * dt * dt;
+  if (pos_[v] + reach < l.length) return;
+  const std::uint32_t entry = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
+  const std::uint32_t me = l.first_lane + lane;
+  const double to_end = l.length - pos_[v];
+  const bool can_stop = speed_[v] * speed_[v] <= 2.0 * std::max(to_end, 0.01) * s.p.max_decel;
+  if (reserved_step_[entry] == k && reserved_by_[entry] != me && can_stop) {
+    if (attentive) acc_[v] = accel(v, {to_end, 0.0, kNone});
+    return;
+  }
+  reserved_step_[entry] = k;
+  reserved_by_[entry] = me;
+}
+
+}  // namespace simulacra::traffic
