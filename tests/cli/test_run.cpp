@@ -118,7 +118,7 @@ TEST_CASE("CSV and HDF5 hold the same rows, and time columns use the scenario's 
   CHECK(manifest.find("tiny.h5") != std::string::npos);
 }
 
-TEST_CASE("replicates get their own seeds and files; overrides are recorded", "[cli][run]") {
+TEST_CASE("replicates get their own seeds and files, and overrides are recorded", "[cli][run]") {
   TempDir tmp;
   const fs::path file = write_file(tmp.path, "tiny.yaml", kScenario);
   REQUIRE(cli::run_command({file.string(), "-o", (tmp.path / "out").string(), "--set", "replicates=2", "--set",

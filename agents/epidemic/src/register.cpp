@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "attributes_block.hpp"
 #include "simulacra/agents/epidemic/epidemic.hpp"
 
 namespace simulacra {
@@ -118,6 +119,9 @@ std::vector<ParamSpec> param_specs() {
       {"workplace_size_mean", ParamType::real, N, "15", 1.0, {}, {}, "mean workplace size (lognormal)"},
       {"workplace_size_sigma", ParamType::real, N, "0.8", 0.0, {}, {}, "sigma of log workplace size"},
       {"rewire", ParamType::quantity, F, "0.1", 0.0, 1.0, {}, "small-world rewiring probability"},
+      {"attributes", ParamType::node, N, "null", {}, {}, {},
+       "persons from a model file instead of age_weights: {model: FILE, columns: [age, household_size], "
+       "where: {COLUMN: VALUE}}; household_size (if present) replaces household_size_weights"},
       {"household_weight", ParamType::real, N, "2", 0.0, {}, {}, "relative transmission per household contact"},
       {"beta", ParamType::real, N, "0.03", 0.0, {}, {},
        "transmission hazard per contact-day: P(infect) = 1 - exp(-beta w inf sus)"},
@@ -249,6 +253,7 @@ epidemic::EpidemicParams epidemic_params(const PopulationSpec& spec, const Build
   p.workplace_size_mean = v.real("workplace_size_mean");
   p.workplace_size_sigma = v.real("workplace_size_sigma");
   p.rewire = v.real("rewire");
+  p.person_model = epidemic::detail::open_person_model(v.at("attributes"), spec.path + ".params.attributes", info);
   p.household.weight = v.real("household_weight");
   p.beta = v.real("beta");
   p.inf_presymptomatic = v.real("inf_presymptomatic");
@@ -302,6 +307,7 @@ void register_epidemic(Registry& registry) {
                    "expected 9 values, one per ten-year age band (0-9 ... 80+)");
       }
     }
+    epidemic::detail::check_attributes(spec.params.at("attributes"), path + ".params.attributes", issues);
     if (spec.params.reals("household_size_weights").empty()) {
       issues.add(spec.params.at("household_size_weights").at, path + ".params.household_size_weights",
                  "expected at least one weight (household size 1)");

@@ -1,8 +1,12 @@
 #include "simulacra/agents/epidemic/town.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <map>
 #include <numeric>
+#include <string>
 
 namespace simulacra::epidemic {
 
@@ -53,6 +57,121 @@ void form_groups(std::vector<std::uint32_t>& pool, NextSize next_size, std::int3
   }
 }
 
+// One sampled column as numbers (a categorical column must hold numbers).
+// Throws DataError naming the model file for a value that is not a finite number.
+std::vector<double> numeric_column(const TableChunk& rows, const TableSchema& schema, const std::string& name,
+                                   const std::string& file) {
+  const std::size_t c = schema.column_index(name);
+  std::vector<double> out;
+  out.reserve(rows.rows());
+  const auto bad = [&](const std::string& v) {
+    return DataError(file + ": column '" + name + "' must hold numbers, found '" + v + "'");
+  };
+  switch (schema.columns[c].type) {
+    case ColumnType::int64:
+      for (auto v : std::get<std::vector<std::int64_t>>(rows.column(c))) out.push_back(static_cast<double>(v));
+      break;
+    case ColumnType::float64:
+      for (double v : std::get<std::vector<double>>(rows.column(c))) {
+        if (!std::isfinite(v)) throw bad(std::to_string(v));
+        out.push_back(v);
+      }
+      break;
+    case ColumnType::string:
+      for (const auto& v : std::get<std::vector<std::string>>(rows.column(c))) {
+        char* end = nullptr;
+        errno = 0;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || errno != 0 || !std::isfinite(x)) throw bad(v);
+        out.push_back(x);
+      }
+      break;
+    case ColumnType::boolean:
+      for (auto v : std::get<std::vector<std::uint8_t>>(rows.column(c))) out.push_back(v);
+      break;
+  }
+  return out;
+}
+
+// Households from a model of persons. Each sampled row is a person; with a
+// household_size column, persons of size s are dealt into households of s
+// (sampling persons weights a size by how many live in such households, so
+// this reproduces the model's household sizes); otherwise sizes come from
+// household_size_weights. Each household is headed by an adult (18+) while
+// the group has adults left; the other members are drawn at random from the
+// group. Households are then shuffled so that sizes are mixed along the ids.
+void households_from_model(const EpidemicParams& p, RandomStream& rng, Town& t) {
+  const PersonModel& m = p.person_model;
+  const std::uint32_t n = p.persons;
+  TableChunk rows;
+  try {
+    rows = m.where.empty() ? m.sampler->sample(n, rng) : m.sampler->sample_where(n, m.where, rng);
+  } catch (const UserError& e) {
+    throw DataError(m.file + ": " + e.what());
+  }
+  const TableSchema& schema = m.sampler->schema();
+  if (rows.rows() != n) throw DataError(m.file + ": the model returned " + std::to_string(rows.rows()) + " rows");
+  std::vector<std::uint8_t> age(n);
+  {
+    const std::vector<double> a = numeric_column(rows, schema, "age", m.file);
+    for (std::uint32_t i = 0; i < n; ++i) age[i] = static_cast<std::uint8_t>(std::clamp(std::lround(a[i]), 0L, 120L));
+  }
+  const bool sized = std::any_of(schema.columns.begin(), schema.columns.end(),
+                                 [](const Column& c) { return c.name == "household_size"; });
+
+  // Groups of persons and the sizes of the households they form.
+  std::map<std::uint32_t, std::vector<std::uint32_t>> groups;  // by household size (0: from the weights)
+  if (sized) {
+    const std::vector<double> hs = numeric_column(rows, schema, "household_size", m.file);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      groups[static_cast<std::uint32_t>(std::clamp(std::lround(hs[i]), 1L, static_cast<long>(n)))].push_back(i);
+    }
+  } else {
+    auto& all = groups[0];
+    all.resize(n);
+    std::iota(all.begin(), all.end(), 0u);
+  }
+  const double hh_total = std::accumulate(p.household_size_weights.begin(), p.household_size_weights.end(), 0.0);
+  std::vector<std::uint32_t> members;  // sampled rows, household after household
+  std::vector<std::uint32_t> start;    // first position of each household in `members`
+  members.reserve(n);
+  for (auto& [size, group] : groups) {
+    std::vector<std::uint32_t> sizes;
+    for (std::size_t left = group.size(); left > 0;) {
+      const std::size_t s = size != 0 ? size : categorical(p.household_size_weights, hh_total, rng) + 1;
+      sizes.push_back(static_cast<std::uint32_t>(std::min(s, left)));
+      left -= sizes.back();
+    }
+    std::vector<std::uint32_t> heads, pool;
+    for (auto i : group) (age[i] >= 18 && heads.size() < sizes.size() ? heads : pool).push_back(i);
+    shuffle(pool, rng);
+    std::size_t next = 0;
+    for (std::size_t h = 0; h < sizes.size(); ++h) {
+      start.push_back(static_cast<std::uint32_t>(members.size()));
+      std::uint32_t k = 0;
+      if (h < heads.size()) {
+        members.push_back(heads[h]);
+        ++k;
+      }
+      for (; k < sizes[h]; ++k) members.push_back(pool[next++]);
+    }
+  }
+  start.push_back(n);
+
+  std::vector<std::uint32_t> order(start.size() - 1);
+  std::iota(order.begin(), order.end(), 0u);
+  shuffle(order, rng);
+  std::uint32_t next = 0;
+  for (const std::uint32_t h : order) {
+    const auto id = static_cast<std::uint32_t>(t.household_start.size());
+    t.household_start.push_back(next);
+    for (std::uint32_t k = start[h]; k < start[h + 1]; ++k, ++next) {
+      t.age[next] = age[members[k]];
+      t.household[next] = id;
+    }
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Town> build_town(const EpidemicParams& p) {
@@ -67,9 +186,15 @@ std::shared_ptr<const Town> build_town(const EpidemicParams& p) {
   t.school.assign(n, -1);
   t.workplace.assign(n, -1);
 
-  // Households: a first member who is an adult (20+), the rest of any age.
+  if (p.person_model.sampler) {
+    // Its own stream, so the rest of the town draws as it always did.
+    RandomStream attr_rng(derive_seed(p.seed, 0x61747472ULL), 0);  // "attr"
+    households_from_model(p, attr_rng, t);
+  }
+  // Parametric households: a first member who is an adult (20+), the rest of
+  // any age.
   const double hh_total = std::accumulate(p.household_size_weights.begin(), p.household_size_weights.end(), 0.0);
-  std::uint32_t next = 0;
+  std::uint32_t next = p.person_model.sampler ? n : 0;
   while (next < n) {
     const auto size = std::min<std::uint32_t>(static_cast<std::uint32_t>(categorical(p.household_size_weights, hh_total, rng)) + 1, n - next);
     const auto id = static_cast<std::uint32_t>(t.household_start.size());

@@ -1,7 +1,9 @@
 // The market population's construction, tables and exchange LPs. The trader
 // LPs' behaviour lives in traders.cpp.
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "market_internal.hpp"
@@ -41,7 +43,96 @@ namespace {
 void require(bool ok, const std::string& what) {
   if (!ok) throw ConfigError("market: " + what);
 }
+
+// One sampled column as numbers (a categorical column must hold numbers).
+// Throws DataError naming the model file for a value that is not a finite number.
+std::vector<double> numeric_column(const TableChunk& rows, const TableSchema& schema, const std::string& name,
+                                   const std::string& file) {
+  const std::size_t c = schema.column_index(name);
+  std::vector<double> out;
+  out.reserve(rows.rows());
+  const auto bad = [&](const std::string& v) {
+    return DataError(file + ": column '" + name + "' must hold numbers, found '" + v + "'");
+  };
+  switch (schema.columns[c].type) {
+    case ColumnType::int64:
+      for (auto v : std::get<std::vector<std::int64_t>>(rows.column(c))) out.push_back(static_cast<double>(v));
+      break;
+    case ColumnType::float64:
+      for (double v : std::get<std::vector<double>>(rows.column(c))) {
+        if (!std::isfinite(v)) throw bad(std::to_string(v));
+        out.push_back(v);
+      }
+      break;
+    case ColumnType::string:
+      for (const auto& v : std::get<std::vector<std::string>>(rows.column(c))) {
+        char* end = nullptr;
+        errno = 0;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || errno != 0 || !std::isfinite(x)) throw bad(v);
+        out.push_back(x);
+      }
+      break;
+    case ColumnType::boolean:
+      for (auto v : std::get<std::vector<std::uint8_t>>(rows.column(c))) out.push_back(v);
+      break;
+  }
+  return out;
+}
+
+bool has_column(const TableSchema& schema, const std::string& name) {
+  return std::any_of(schema.columns.begin(), schema.columns.end(), [&](const Column& c) { return c.name == name; });
+}
+
 }  // namespace
+
+// The smallest mean interval a model may give an agent: a zero or negative
+// value from a smoothed marginal would otherwise stall the run.
+constexpr double kMinModelInterval = 1e-3;
+
+void MarketPopulation::attributes_from_model(const TraderModel& m) {
+  RandomStream rng(derive_seed(seed_, 0x61747472ULL), 0);  // "attr": apart from the agents' streams
+  const TableSchema& schema = m.sampler->schema();
+  const bool by_kind = has_column(schema, "kind");
+  const std::uint32_t qty_max = kMaxQty / params_.lot_size;
+  // Agents of one kind are contiguous (added kind by kind), in id order.
+  std::vector<std::vector<std::uint32_t>> groups;
+  for (const AgentKind k : m.kinds) {
+    std::vector<std::uint32_t> agents;
+    for (std::uint32_t a = 0; a < agent_count(); ++a) {
+      if (kind_[a] == k) agents.push_back(a);
+    }
+    if (agents.empty()) continue;
+    if (by_kind || groups.empty()) groups.emplace_back();
+    groups.back().insert(groups.back().end(), agents.begin(), agents.end());
+  }
+  for (const auto& agents : groups) {
+    auto where = m.where;
+    if (by_kind) where.emplace_back("kind", to_string(kind_[agents.front()]));
+    TableChunk rows;
+    try {
+      rows = where.empty() ? m.sampler->sample(agents.size(), rng) : m.sampler->sample_where(agents.size(), where, rng);
+    } catch (const UserError& e) {
+      throw DataError(m.file + ": " + e.what() +
+                      (by_kind ? std::string("; the model's kind column decides each listed kind's agents: list in "
+                                             "attributes.kinds only the kinds it describes")
+                               : std::string()));
+    }
+    if (rows.rows() != agents.size()) throw DataError(m.file + ": the model returned too few rows");
+    if (has_column(schema, "order_size")) {
+      const auto size = numeric_column(rows, schema, "order_size", m.file);
+      for (std::size_t i = 0; i < agents.size(); ++i) {
+        // Orders are uniform in 1..2m-1 lots: their mean is the agent's m.
+        const double mean_lots = std::max(1.0, std::round(size[i] / params_.lot_size));
+        max_lots_[agents[i]] = static_cast<std::uint32_t>(std::min(2.0 * mean_lots - 1.0, static_cast<double>(qty_max)));
+      }
+    }
+    if (has_column(schema, "interval")) {
+      const auto iv = numeric_column(rows, schema, "interval", m.file);
+      for (std::size_t i = 0; i < agents.size(); ++i) interval_[agents[i]] = std::max(iv[i], kMinModelInterval);
+    }
+  }
+}
 
 void validate(const MarketParams& p) {
   require(p.symbols >= 1 && p.symbols <= 256, "symbols must be in [1, 256]");
@@ -117,6 +208,17 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   add(AgentKind::wash, p.wash_traders, p.wash_interval);
   require(kind_.size() < (std::uint64_t{1} << 31) - 2, "too many agents");
   const std::size_t n = kind_.size();
+  max_lots_.assign(n, 0);
+  for (std::size_t a = 0; a < n; ++a) {
+    switch (kind_[a]) {
+      case AgentKind::zi: max_lots_[a] = p.zi_max_lots; break;
+      case AgentKind::noise: max_lots_[a] = p.noise_max_lots; break;
+      case AgentKind::value: max_lots_[a] = p.value_max_lots; break;
+      case AgentKind::momentum: max_lots_[a] = p.momentum_max_lots; break;
+      default: break;
+    }
+  }
+  if (p.trader_model.sampler) attributes_from_model(p.trader_model);
   next_seq_.assign(n, 0);
   open_first_.assign(n, 0);
   open_count_.assign(n, 0);

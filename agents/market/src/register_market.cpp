@@ -3,6 +3,7 @@
 // validated scenario values to MarketParams.
 #include <memory>
 
+#include "attributes_block.hpp"
 #include "simulacra/agents/market/market.hpp"
 
 namespace simulacra::market {
@@ -91,12 +92,15 @@ std::vector<ParamSpec> market_param_specs() {
       integer("layer_trade_lots", "20", 1, kMaxLots, "size of the layerer's real market order, lots"),
       duration("wash_interval", "2min", 1e-6, "mean time between wash trades (calm regime)"),
       integer("wash_lots", "50", 1, kMaxLots, "largest wash trade, lots"),
+      {"attributes", ParamType::node, Dimension::none, "null", {}, {}, {},
+       "per-agent order sizes and intervals from a model file of traders: {model: FILE, columns: [order_size, "
+       "interval, kind], kinds: [noise, value], where: {COLUMN: VALUE}}"},
   };
 }
 
 }  // namespace
 
-MarketParams market_params_from(const PopulationSpec& spec) {
+MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& info) {
   const ParamValues& v = spec.params;
   auto u32 = [&](const char* k) { return static_cast<std::uint32_t>(v.integer(k)); };
   MarketParams p;
@@ -164,6 +168,7 @@ MarketParams market_params_from(const PopulationSpec& spec) {
   p.layer_trade_lots = u32("layer_trade_lots");
   p.wash_interval = v.real("wash_interval");
   p.wash_lots = u32("wash_lots");
+  p.trader_model = detail::open_trader_model(v.at("attributes"), spec.path + ".params.attributes", info);
   for (const TimelineAction& a : spec.timeline) {
     if (a.action == "news") {
       p.news.push_back({a.at, static_cast<std::uint32_t>(a.params.integer("symbol")), a.params.real("jump")});
@@ -217,6 +222,7 @@ void register_market(Registry& registry) {
       issues.add(v.at("value_horizon_max").at, path + ".params.value_horizon_max",
                  "must be at least value_horizon_min");
     }
+    detail::check_attributes(v.at("attributes"), path + ".params.attributes", issues);
     const auto symbols = v.integer("symbols");
     for (std::size_t i = 0; i < spec.timeline.size(); ++i) {
       const TimelineAction& a = spec.timeline[i];
@@ -227,7 +233,7 @@ void register_market(Registry& registry) {
     }
   };
   t.make = [](const PopulationSpec& spec, const BuildInfo& info) -> std::unique_ptr<Population> {
-    return std::make_unique<MarketPopulation>(market_params_from(spec), info.seed, info.duration);
+    return std::make_unique<MarketPopulation>(market_params_from(spec, info), info.seed, info.duration);
   };
   registry.add(std::move(t));
 }

@@ -150,12 +150,12 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       const auto off = static_cast<Ticks>(1 + rng.below(params_.zi_range_ticks));
       const auto base = static_cast<Ticks>(std::lround(mid));
       open_first_[a] = send_limit(ctx, a, s, s == Side::buy ? base - off : base + off,
-                                  lots(ctx, params_.zi_max_lots, lot), Label::normal);
+                                  lots(ctx, max_lots_[a], lot), Label::normal);
       open_count_[a] = 1;
       return;
     }
     case AgentKind::noise:
-      send_market(ctx, a, coin(ctx), lots(ctx, params_.noise_max_lots, lot), Label::normal);
+      send_market(ctx, a, coin(ctx), lots(ctx, max_lots_[a], lot), Label::normal);
       return;
     case AgentKind::value: {
       cancel_open(ctx, a, Label::normal);
@@ -176,7 +176,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
         px = static_cast<Ticks>(std::ceil(est)) + (aggressive ? 0 : edge);
         if (v.bid != kNoPrice) px = std::max(px, aggressive ? v.bid : v.bid + 1);
       }
-      open_first_[a] = send_limit(ctx, a, s, px, lots(ctx, params_.value_max_lots, lot), Label::normal);
+      open_first_[a] = send_limit(ctx, a, s, px, lots(ctx, max_lots_[a], lot), Label::normal);
       open_count_[a] = 1;
       return;
     }
@@ -184,7 +184,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       if (v.ema_time < 0.0) return;
       const double signal = (v.fast - v.slow) / v.slow;
       if (std::abs(signal) < params_.momentum_threshold) return;
-      send_market(ctx, a, signal > 0.0 ? Side::buy : Side::sell, lots(ctx, params_.momentum_max_lots, lot),
+      send_market(ctx, a, signal > 0.0 ? Side::buy : Side::sell, lots(ctx, max_lots_[a], lot),
                   Label::normal);
       return;
     }

@@ -49,7 +49,7 @@ TEST_CASE("every epidemic scenario loads and runs at small scale", "[epidemic][s
   }
 }
 
-TEST_CASE("town scenario: thread-independent trace hash without interventions; closure and vaccination help",
+TEST_CASE("town scenario: thread-independent trace hash without interventions and closure and vaccination help",
           "[epidemic][scenario][determinism]") {
   // No timeline (the scenario's actions are dropped) and no testing.
   std::vector<Override> off = small("10000", "90d");

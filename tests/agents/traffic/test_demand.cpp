@@ -39,7 +39,7 @@ TEST_CASE("departures follow the hourly profile: Poisson counts within 4 sd of t
   CHECK(std::fabs(static_cast<double>(second) - 250.0) < 4.0 * std::sqrt(250.0));
 }
 
-TEST_CASE("OD flows go from their origin to their destination; set_demand_factor stops demand",
+TEST_CASE("OD flows go from their origin to their destination, and set_demand_factor stops demand",
           "[traffic][demand]") {
   TrafficParams p;
   p.network = "grid";

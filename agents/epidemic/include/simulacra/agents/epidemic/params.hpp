@@ -5,10 +5,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "simulacra/engine/attribute_source.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/random.hpp"
 
@@ -92,6 +95,16 @@ struct TimelineStep {
   double delay = 0.0;  ///< s, vaccination: time to protection
 };
 
+/// Persons' ages (and household sizes) drawn from a model of persons instead
+/// of `age_weights` (and `household_size_weights`); see the README's
+/// "Attributes from a model". The sampler's rows need an `age` column and may
+/// have `household_size` (persons in the person's household).
+struct PersonModel {
+  std::shared_ptr<const AttributeSampler> sampler;  ///< null: the parametric town
+  std::string file;                                 ///< where it came from, for messages
+  std::vector<std::pair<std::string, std::string>> where;  ///< columns fixed to values
+};
+
 struct EpidemicParams {
   // Town.
   std::uint32_t persons = 100000;
@@ -104,6 +117,7 @@ struct EpidemicParams {
   double workplace_size_mean = 15.0;    ///< lognormal workplace sizes
   double workplace_size_sigma = 0.8;
   double rewire = 0.1;                  ///< small-world rewiring probability
+  PersonModel person_model;             ///< when set, replaces age_weights (see PersonModel)
 
   // Layers.
   LayerParams household{Network::clique, 0.0, 2.0};

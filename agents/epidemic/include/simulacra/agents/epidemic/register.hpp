@@ -11,7 +11,9 @@ namespace simulacra {
 void register_epidemic(Registry& registry);
 
 /// The parameters of a validated "epidemic" population spec (the run's seed
-/// from `info`). Throws UserError for an unknown timeline action.
+/// from `info`); opens the `attributes` model file once, if given. Throws
+/// UserError for an unknown timeline action, and UserError naming the file
+/// for a model that cannot be read or lacks a named column or `age`.
 epidemic::EpidemicParams epidemic_params(const PopulationSpec& spec, const BuildInfo& info);
 
 }  // namespace simulacra

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "simulacra/agents/market/fundamental.hpp"
 #include "simulacra/agents/market/order_book.hpp"
+#include "simulacra/engine/attribute_source.hpp"
 #include "simulacra/engine/population.hpp"
 #include "simulacra/engine/registry.hpp"
 
@@ -31,6 +33,19 @@ struct MarketShock {
   std::uint32_t symbol = 0;
   std::uint32_t quantity = 0;  ///< market_sell: shares
   double duration = 0.0;       ///< maker_withdrawal: seconds without quotes
+};
+
+/// Per-agent order sizes and activity drawn from a model of traders instead
+/// of the kinds' parameters (see the README's "Attributes from a model"). The
+/// sampler's rows have `order_size` (shares, the agent's mean order) and/or
+/// `interval` (s, the agent's mean time between actions, calm regime), and
+/// optionally `kind` (then each kind draws from the model given its name).
+struct TraderModel {
+  std::shared_ptr<const AttributeSampler> sampler;  ///< null: parameters only
+  std::string file;                                 ///< where it came from, for messages
+  std::vector<std::pair<std::string, std::string>> where;  ///< columns fixed to values
+  /// Kinds whose agents draw from the model (zi, noise, value, momentum only).
+  std::vector<AgentKind> kinds{AgentKind::zi, AgentKind::noise, AgentKind::value, AgentKind::momentum};
 };
 
 struct MarketParams {
@@ -89,6 +104,8 @@ struct MarketParams {
   double wash_interval = 120.0;
   std::uint32_t wash_lots = 50;
 
+  TraderModel trader_model;  ///< when set, per-agent sizes and intervals of `trader_model.kinds`
+
   std::vector<NewsJump> news;
   std::vector<MarketShock> shocks;
 };
@@ -98,7 +115,8 @@ void validate(const MarketParams& p);
 
 class MarketPopulation final : public Population {
  public:
-  /// Throws ConfigError for invalid parameters.
+  /// Throws ConfigError for invalid parameters, DataError naming the model
+  /// file when `p.trader_model` cannot produce the agents' attributes.
   MarketPopulation(const MarketParams& p, std::uint64_t seed, double duration);
 
   std::string type_name() const override { return "market"; }
@@ -112,6 +130,10 @@ class MarketPopulation final : public Population {
 
   std::uint32_t agent_count() const { return static_cast<std::uint32_t>(kind_.size()); }
   AgentKind kind(std::uint32_t agent) const { return kind_[agent]; }
+  /// Mean time between the agent's actions in the calm regime, s.
+  double mean_interval(std::uint32_t agent) const { return interval_[agent]; }
+  /// Largest order of a zi/noise/value/momentum agent, lots (orders are uniform in 1..max).
+  std::uint32_t max_lots(std::uint32_t agent) const { return max_lots_[agent]; }
   const FundamentalPath& fundamental(std::uint32_t symbol) const { return (*paths_)[symbol]; }
 
   enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions };
@@ -138,6 +160,8 @@ class MarketPopulation final : public Population {
     Ticks bid = kNoPrice, ask = kNoPrice, last = kNoPrice;
     double fast = 0.0, slow = 0.0, ema_time = -1.0;
   };
+  // Per-agent order sizes and intervals from the trader model (construction).
+  void attributes_from_model(const TraderModel& m);
   void exchange_init(Context& ctx, std::uint32_t sym);
   void exchange_handle(Context& ctx, std::uint32_t sym, const Event& ev);
   void exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Event& ev);
@@ -165,6 +189,7 @@ class MarketPopulation final : public Population {
   std::vector<std::uint32_t> symbol_;
   std::vector<double> interval_;  ///< mean time between an agent's actions
   std::vector<double> horizon_;   ///< value traders' horizon
+  std::vector<std::uint32_t> max_lots_;  ///< largest order of zi/noise/value/momentum agents, lots
   // Per-agent state, written only by the agent's own trader LP.
   std::vector<std::uint32_t> next_seq_;
   std::vector<std::uint64_t> open_first_;
@@ -182,8 +207,11 @@ class MarketPopulation final : public Population {
 /// Declares population type "market" with every parameter and action.
 void register_market(Registry& registry);
 
-/// Parameters from validated scenario values (the registry's make()).
-MarketParams market_params_from(const PopulationSpec& spec);
+/// Parameters from validated scenario values (the registry's make()); opens
+/// the `attributes` model file, if any, with `info`'s loader (relative to
+/// `info.scenario_dir`). Throws UserError naming the file when there is no
+/// loader, the file cannot be read, or a column is unknown to the model.
+MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& info);
 
 }  // namespace simulacra::market
 
