@@ -3,7 +3,7 @@
 # diabetes (442 x 11, the reference), iris (150 x 5), wine (178 x 14),
 # breast_cancer (569 x 31). sklearn's files carry a summary line instead of a
 # header, so this script writes proper CSVs first.
-# Usage: bench/learned.sh [build-dir]   (default: build)
+# Usage: bench/learned.sh [build-dir] [bench_learned options, e.g. --epochs 600]   (default: build)
 set -euo pipefail
 BIN="${1:-build}/bench/learned/bench_learned"
 DATA=/usr/lib/python3/dist-packages/sklearn/datasets/data
@@ -19,4 +19,4 @@ trap 'rm -rf "$TMP"' EXIT
 { printf 'f%d,' $(seq 1 30); echo "diagnosis"
   tail -n +2 "$DATA/breast_cancer.csv" | awk -F, -v OFS=, '{$31 = ($31 == 0 ? "malignant" : "benign"); print}'; } > "$TMP/breast_cancer.csv"
 echo "\$ bench_learned diabetes.csv iris.csv wine.csv breast_cancer.csv"
-"$BIN" "$TMP/diabetes.csv" "$TMP/iris.csv" "$TMP/wine.csv" "$TMP/breast_cancer.csv"
+"$BIN" "${@:2}" "$TMP/diabetes.csv" "$TMP/iris.csv" "$TMP/wine.csv" "$TMP/breast_cancer.csv"

@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake make pkg-config ccache
   libboost-dev libboost-graph-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev
-  catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev
+  catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev
 )
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(python3-sklearn)

@@ -2,15 +2,22 @@
 // generator to train, time fit and a 10,000-row sample, and evaluate that
 // sample against train (holdout for privacy). A "holdout" row scores the real
 // holdout against train: the level that sampling noise alone gives.
-// Usage: bench_learned TABLE.csv...
+// With LibTorch the neural generator (tabular VAE) is benchmarked too; its
+// training options can be overridden to explore the time/fidelity trade-off.
+// Usage: bench_learned [--epochs E] [--batch-size B] [--learning-rate R] [--seed S] TABLE.csv...
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <numeric>
+#include <string>
+#include <vector>
 
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/metrics.hpp"
+#ifdef SIMULACRA_HAVE_TORCH
+#include "simulacra/learned/neural.hpp"
+#endif
 
 using namespace simulacra;
 using namespace simulacra::learned;
@@ -36,15 +43,47 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: bench_learned TABLE.csv...\n";
+  std::vector<std::string> tables;
+  std::vector<std::string> kinds = {"copula", "bayesnet"};
+#ifdef SIMULACRA_HAVE_TORCH
+  kinds.push_back("neural");
+  NeuralOptions neural;
+#endif
+  for (int a = 1; a < argc; ++a) {
+    const std::string arg = argv[a];
+    if (arg.rfind("--", 0) != 0) {
+      tables.push_back(arg);
+      continue;
+    }
+    if (a + 1 >= argc) {
+      std::cerr << arg << " needs a value\n";
+      return 2;
+    }
+    const std::string value = argv[++a];
+    const std::size_t v = arg == "--learning-rate" ? 0 : std::stoul(value);
+#ifdef SIMULACRA_HAVE_TORCH
+    if (arg == "--learning-rate") neural.learning_rate = std::stod(value);
+    else if (arg == "--epochs") neural.epochs = v;
+    else if (arg == "--batch-size") neural.batch_size = v;
+    else if (arg == "--seed") neural.seed = v;
+    else {
+#else
+    {
+      (void)v;
+#endif
+      std::cerr << "unknown option " << arg << '\n';
+      return 2;
+    }
+  }
+  if (tables.empty()) {
+    std::cerr << "usage: bench_learned [--epochs E] [--batch-size B] [--learning-rate R] [--seed S] TABLE.csv...\n";
     return 2;
   }
   std::printf("%-16s %-9s %5s %4s %9s %11s %7s %7s %7s %7s %7s %7s %7s\n", "table", "model", "rows", "cols",
               "fit_s", "sample10k_s", "auc", "1-KS", "1-TV", "corr_d", "copies", "h_copy", "dcr/h");
   try {
-    for (int a = 1; a < argc; ++a) {
-      const DataTable all = read_csv(argv[a]);
+    for (const std::string& table : tables) {
+      const DataTable all = read_csv(table);
       std::vector<std::size_t> idx(all.rows);
       std::iota(idx.begin(), idx.end(), 0);
       RandomStream split(2024, 0);
@@ -52,12 +91,15 @@ int main(int argc, char** argv) {
       const std::size_t ntrain = all.rows * 4 / 5;
       const DataTable train = rows_of(all, {idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(ntrain)});
       const DataTable holdout = rows_of(all, {idx.begin() + static_cast<std::ptrdiff_t>(ntrain), idx.end()});
-      std::string name = argv[a];
+      std::string name = table;
       name = name.substr(name.find_last_of('/') + 1);
-      for (const std::string kind : {"copula", "bayesnet"}) {
+      for (const std::string& kind : kinds) {
         auto t0 = std::chrono::steady_clock::now();
         std::unique_ptr<Generator> g;
         if (kind == "copula") g = GaussianCopula::fit(train);
+#ifdef SIMULACRA_HAVE_TORCH
+        else if (kind == "neural") g = NeuralGenerator::fit(train, neural);
+#endif
         else g = BayesNet::fit(train);
         const double fit_s = seconds_since(t0);
         RandomStream rng(1, 0);

@@ -11,6 +11,9 @@
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/metrics.hpp"
+#ifdef SIMULACRA_HAVE_TORCH
+#include "simulacra/learned/neural.hpp"
+#endif
 
 namespace simulacra::cli {
 
@@ -43,7 +46,7 @@ int fit_command(const Args& args) {
                "Fits a generator to a CSV table (header row of column names) and saves it as an\n"
                "HDF5 model file. Column types are detected (numeric when every value is a number,\n"
                "else categorical) and can be forced with --type.",
-               {{"model", "KIND", "copula or bayesnet", "copula", false, 'm'},
+               {{"model", "KIND", "copula, bayesnet or neural", "copula", false, 'm'},
                 {"output", "MODEL.h5", "the model file to write", "", false, 'o'},
                 {"type", "COL=KIND", "force a column numeric or categorical", "", true, 0},
                 {"min", "COL=V", "sampled values of COL are at least V", "", true, 0},
@@ -51,7 +54,10 @@ int fit_command(const Args& args) {
                 {"integer", "COL", "round sampled values of COL (whole-number columns are by default)", "", true, 0},
                 {"allowed", "COL=A|B|...", "COL only takes these values", "", true, 0},
                 {"epsilon", "E", "bayesnet: differential-privacy budget (0: no noise)", "0", false, 0},
-                {"bins", "B", "bayesnet: bins per numeric column", "20", false, 0}},
+                {"bins", "B", "bayesnet: bins per numeric column", "20", false, 0},
+                {"epochs", "E", "neural: passes over the data (0: enough for 3000 gradient steps)", "0", false, 0},
+                {"batch-size", "B", "neural: rows per gradient step", "64", false, 0},
+                {"seed", "S", "neural: seed of weights and minibatches; same seed, same model", "1", false, 0}},
                {"DATA.csv"});
   if (!opts.parse(args)) {
     std::cout << opts.help();
@@ -80,9 +86,19 @@ int fit_command(const Args& args) {
     if (bo.max_bins < 2) throw UsageError("--bins '" + opts.get("bins") + "': expected at least 2");
     model = BayesNet::fit(data, bo);
   } else if (kind == "neural") {
-    throw UsageError("--model neural: this build has no neural generator (not implemented yet); use copula or bayesnet");
+#ifdef SIMULACRA_HAVE_TORCH
+    NeuralOptions no;
+    no.epochs = opts.get_u32("epochs");
+    no.batch_size = opts.get_u32("batch-size");
+    no.seed = opts.get_u64("seed");
+    if (no.batch_size == 0) throw UsageError("--batch-size '" + opts.get("batch-size") + "': expected at least 1");
+    model = NeuralGenerator::fit(data, no);
+#else
+    throw UsageError("--model neural: this build has no neural generator (configured with "
+                     "SIMULACRA_WITH_TORCH=OFF); use copula or bayesnet");
+#endif
   } else {
-    throw UsageError("--model '" + kind + "': expected copula or bayesnet");
+    throw UsageError("--model '" + kind + "': expected copula, bayesnet or neural");
   }
   // Gather constraints per column, then apply each once.
   std::map<std::string, Constraint> constraints;

@@ -7,9 +7,9 @@
 
 namespace simulacra::cli {
 
-/// fit DATA.csv --model copula|bayesnet -o MODEL.h5 [--type col=kind ...]
+/// fit DATA.csv --model copula|bayesnet|neural -o MODEL.h5 [--type col=kind ...]
 /// [--min col=v] [--max col=v] [--integer col] [--allowed col=a|b] [--epsilon E]
-/// [--bins B]. Throws UsageError for bad flags, DataError for bad data.
+/// [--bins B] [--epochs E] [--batch-size B] [--seed S]. Throws UsageError for bad flags, DataError for bad data.
 int fit_command(const Args& args);
 /// sample MODEL.h5 -n N -o SYNTH.csv [--where col=value ...] [--seed S].
 /// Throws UsageError, ModelFileError or DataError.

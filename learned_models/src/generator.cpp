@@ -8,6 +8,9 @@
 
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
+#ifdef SIMULACRA_HAVE_TORCH
+#include "simulacra/learned/neural.hpp"
+#endif
 
 namespace simulacra::learned {
 
@@ -241,6 +244,13 @@ std::unique_ptr<Generator> load_generator(const std::string& path) {
   const ModelArchive a = load_archive(path, kind);
   if (kind == "copula") return GaussianCopula::load(a);
   if (kind == "bayesnet") return BayesNet::load(a);
+#ifdef SIMULACRA_HAVE_TORCH
+  if (kind == "neural") return NeuralGenerator::load(a);
+#else
+  if (kind == "neural")
+    throw ModelFileError(path + ": a neural model, but this build has no neural generator "
+                         "(configured with SIMULACRA_WITH_TORCH=OFF)");
+#endif
   throw ModelFileError(path + ": unknown model kind '" + kind + "'");
 }
 

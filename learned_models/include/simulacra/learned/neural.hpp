@@ -1,0 +1,95 @@
+// The neural generator: a tabular variational autoencoder (in the manner of
+// TVAE) for tables whose dependence a Gaussian copula cannot capture. Built
+// only with SIMULACRA_WITH_TORCH; this header includes no torch header.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "simulacra/learned/generator.hpp"
+
+namespace simulacra::learned {
+
+struct NeuralOptions {
+  /// Passes over the data; 0 picks enough for `steps` gradient steps (at
+  /// least 300 passes), so small tables are not under-trained.
+  std::size_t epochs = 0;
+  std::size_t steps = 3000;      ///< gradient steps when epochs is 0
+  std::size_t batch_size = 64;   ///< rows per gradient step (capped at the row count)
+  std::size_t latent = 16;       ///< latent dimension
+  std::size_t hidden = 128;      ///< width of the two hidden layers of encoder and decoder
+  double learning_rate = 2e-3;   ///< Adam
+  std::uint64_t seed = 1;        ///< weight initialisation, minibatch order, reparameterisation noise
+  /// Latent candidates per sampled row when columns are fixed or constrained
+  /// (see NeuralGenerator). Saved with the model, so a loaded model samples
+  /// exactly as the fitted one.
+  std::size_t candidates = 128;
+};
+
+/// Tabular VAE. Encoding: a numeric column becomes the normal score of its
+/// empirical marginal (Phi^-1 of the CDF; a point mass is the mean normal
+/// score of its cell), a categorical column a one-hot block. Encoder and
+/// decoder are MLPs with two ReLU hidden layers; the decoder gives each
+/// numeric score a mean (and the column a learned standard deviation, clamped
+/// to [0.01, 1]) and each categorical block logits. Fit: Adam on
+/// 2 x reconstruction negative log-likelihood + KL(q(z|x) || N(0, I)).
+/// Sample: z ~ N(0, I) from our RandomStream, decode, draw each column from
+/// its output distribution, map a score through Phi and the marginal's
+/// quantile (so marginals are the empirical ones, as for the copula).
+///
+/// Conditional sampling chooses latent codes by sampling importance
+/// resampling: per row, `candidates` codes are drawn from the prior, each is
+/// weighted by the decoder's likelihood of the fixed values (a category's
+/// probability, a point mass's interval probability, a continuous value's
+/// density) times the probability its free columns land in their allowed
+/// sets, and one code is drawn by weight. The free columns are then drawn from
+/// the decoder's distribution given that code, truncated to their allowed
+/// sets. This approximates p(free | fixed) (exact as candidates grows), and
+/// never fails: a rare value only makes the weights more uneven.
+///
+/// Determinism: fitting is seeded (torch::manual_seed) and sampling draws all
+/// its randomness from the RandomStream; both run torch on one CPU thread so
+/// float reductions do not depend on the thread count. Samples for a seed are
+/// identical on one machine and build; a CPU with other SIMD kernels may round
+/// differently.
+class NeuralGenerator final : public Generator {
+ public:
+  /// Throws DataError for an empty table; std::invalid_argument for a zero
+  /// batch size, latent or hidden size or candidates, zero epochs and zero
+  /// steps, or a non-positive learning rate.
+  static std::unique_ptr<NeuralGenerator> fit(const DataTable& data, const NeuralOptions& options = {});
+  /// Throws ModelFileError for missing or inconsistent arrays (including
+  /// weights whose shapes do not match the stored architecture).
+  static std::unique_ptr<NeuralGenerator> load(const ModelArchive& archive);
+
+  NeuralGenerator(const NeuralGenerator&) = delete;
+  NeuralGenerator& operator=(const NeuralGenerator&) = delete;
+  ~NeuralGenerator() override;
+
+  std::string kind() const override { return "neural"; }
+  /// Mean training loss per row in the last epoch (0 for a loaded model).
+  double final_loss() const { return final_loss_; }
+
+  class Network;  ///< the torch modules, defined in neural_net.cpp
+
+ private:
+  NeuralGenerator();
+  void draw_u(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& evidence,
+              std::vector<double>& u) const override;
+  void store(ModelArchive& archive) const override;
+  void build_layout();
+
+  std::unique_ptr<Network> net_;
+  std::size_t latent_ = 0;
+  std::size_t hidden_ = 0;
+  std::size_t candidates_ = 0;
+  /// Per column: first slot in the encoded row, and its width (1 numeric).
+  std::vector<std::size_t> slot_;
+  std::vector<std::size_t> width_;
+  std::size_t encoded_width_ = 0;
+  double final_loss_ = 0;
+};
+
+}  // namespace simulacra::learned
