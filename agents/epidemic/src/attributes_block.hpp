@@ -1,19 +1,23 @@
 // The epidemic population's `attributes` parameter: a YAML block naming a
-// model file whose rows give persons' ages and household sizes. Checked at
-// validation (keys, columns, where), opened once at build through the
-// engine's AttributeLoader (agents never include learned_models).
+// model file whose rows give persons' ages and household sizes. Its shape,
+// path and opening are the engine's (attribute_block.hpp); the columns and
+// the rule that `age` is among them are the population's.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "simulacra/agents/epidemic/params.hpp"
+#include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/registry.hpp"
 
 namespace simulacra::epidemic::detail {
 
 /// The columns the population knows, in the order it documents them.
 inline const std::vector<std::string> kAttributeColumns = {"age", "household_size"};
+
+/// The block's columns and examples for the engine's checks: `age` is required.
+const AttributeBlockSpec& attribute_spec();
 
 /// Reports every problem of the `attributes` value at `path`
 /// ("populations[0].params.attributes") with its file:line:column: not a

@@ -1,12 +1,12 @@
 #include "simulacra/agents/epidemic/town.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <numeric>
 #include <string>
+
+#include "simulacra/engine/attribute_block.hpp"
 
 namespace simulacra::epidemic {
 
@@ -57,42 +57,6 @@ void form_groups(std::vector<std::uint32_t>& pool, NextSize next_size, std::int3
   }
 }
 
-// One sampled column as numbers (a categorical column must hold numbers).
-// Throws DataError naming the model file for a value that is not a finite number.
-std::vector<double> numeric_column(const TableChunk& rows, const TableSchema& schema, const std::string& name,
-                                   const std::string& file) {
-  const std::size_t c = schema.column_index(name);
-  std::vector<double> out;
-  out.reserve(rows.rows());
-  const auto bad = [&](const std::string& v) {
-    return DataError(file + ": column '" + name + "' must hold numbers, found '" + v + "'");
-  };
-  switch (schema.columns[c].type) {
-    case ColumnType::int64:
-      for (auto v : std::get<std::vector<std::int64_t>>(rows.column(c))) out.push_back(static_cast<double>(v));
-      break;
-    case ColumnType::float64:
-      for (double v : std::get<std::vector<double>>(rows.column(c))) {
-        if (!std::isfinite(v)) throw bad(std::to_string(v));
-        out.push_back(v);
-      }
-      break;
-    case ColumnType::string:
-      for (const auto& v : std::get<std::vector<std::string>>(rows.column(c))) {
-        char* end = nullptr;
-        errno = 0;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || errno != 0 || !std::isfinite(x)) throw bad(v);
-        out.push_back(x);
-      }
-      break;
-    case ColumnType::boolean:
-      for (auto v : std::get<std::vector<std::uint8_t>>(rows.column(c))) out.push_back(v);
-      break;
-  }
-  return out;
-}
-
 // Households from a model of persons. Each sampled row is a person; with a
 // household_size column, persons of size s are dealt into households of s
 // (sampling persons weights a size by how many live in such households, so
@@ -113,16 +77,15 @@ void households_from_model(const EpidemicParams& p, RandomStream& rng, Town& t) 
   if (rows.rows() != n) throw DataError(m.file + ": the model returned " + std::to_string(rows.rows()) + " rows");
   std::vector<std::uint8_t> age(n);
   {
-    const std::vector<double> a = numeric_column(rows, schema, "age", m.file);
+    const std::vector<double> a = attribute_numbers(rows, schema, "age", m.file);
     for (std::uint32_t i = 0; i < n; ++i) age[i] = static_cast<std::uint8_t>(std::clamp(std::lround(a[i]), 0L, 120L));
   }
-  const bool sized = std::any_of(schema.columns.begin(), schema.columns.end(),
-                                 [](const Column& c) { return c.name == "household_size"; });
+  const bool sized = has_column(schema, "household_size");
 
   // Groups of persons and the sizes of the households they form.
   std::map<std::uint32_t, std::vector<std::uint32_t>> groups;  // by household size (0: from the weights)
   if (sized) {
-    const std::vector<double> hs = numeric_column(rows, schema, "household_size", m.file);
+    const std::vector<double> hs = attribute_numbers(rows, schema, "household_size", m.file);
     for (std::uint32_t i = 0; i < n; ++i) {
       groups[static_cast<std::uint32_t>(std::clamp(std::lround(hs[i]), 1L, static_cast<long>(n)))].push_back(i);
     }

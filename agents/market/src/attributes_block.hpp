@@ -1,13 +1,14 @@
 // The market population's `attributes` parameter: a YAML block naming a model
-// file of traders whose rows give agents' order sizes and activity. Checked
-// at validation (keys, columns, kinds, where), opened once at build through
-// the engine's AttributeLoader (agents never include learned_models).
+// file of traders whose rows give agents' order sizes and activity. Its shape,
+// path and opening are the engine's (attribute_block.hpp); the columns, the
+// `kinds` key and the rule that `kind` is never fixed by `where` are the market's.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "simulacra/agents/market/market.hpp"
+#include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/registry.hpp"
 
 namespace simulacra::market::detail {
@@ -16,6 +17,10 @@ namespace simulacra::market::detail {
 inline const std::vector<std::string> kAttributeColumns = {"order_size", "interval", "kind"};
 /// The kinds that may draw from a model (their `agent_type` names).
 inline const std::vector<std::string> kModelKinds = {"zero_intelligence", "noise", "value", "momentum"};
+
+/// The block's columns, its `kinds` key and examples for the engine's checks:
+/// order_size or interval is required.
+const AttributeBlockSpec& attribute_spec();
 
 /// Reports every problem of the `attributes` value at `path`
 /// ("populations[0].params.attributes") with its file:line:column: not a

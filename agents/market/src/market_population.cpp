@@ -1,13 +1,12 @@
 // The market population's construction, tables and exchange LPs. The trader
 // LPs' behaviour lives in traders.cpp.
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 #include "market_internal.hpp"
 #include "simulacra/agents/market/market.hpp"
+#include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/errors.hpp"
 
 namespace simulacra::market {
@@ -43,47 +42,6 @@ namespace {
 void require(bool ok, const std::string& what) {
   if (!ok) throw ConfigError("market: " + what);
 }
-
-// One sampled column as numbers (a categorical column must hold numbers).
-// Throws DataError naming the model file for a value that is not a finite number.
-std::vector<double> numeric_column(const TableChunk& rows, const TableSchema& schema, const std::string& name,
-                                   const std::string& file) {
-  const std::size_t c = schema.column_index(name);
-  std::vector<double> out;
-  out.reserve(rows.rows());
-  const auto bad = [&](const std::string& v) {
-    return DataError(file + ": column '" + name + "' must hold numbers, found '" + v + "'");
-  };
-  switch (schema.columns[c].type) {
-    case ColumnType::int64:
-      for (auto v : std::get<std::vector<std::int64_t>>(rows.column(c))) out.push_back(static_cast<double>(v));
-      break;
-    case ColumnType::float64:
-      for (double v : std::get<std::vector<double>>(rows.column(c))) {
-        if (!std::isfinite(v)) throw bad(std::to_string(v));
-        out.push_back(v);
-      }
-      break;
-    case ColumnType::string:
-      for (const auto& v : std::get<std::vector<std::string>>(rows.column(c))) {
-        char* end = nullptr;
-        errno = 0;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0' || errno != 0 || !std::isfinite(x)) throw bad(v);
-        out.push_back(x);
-      }
-      break;
-    case ColumnType::boolean:
-      for (auto v : std::get<std::vector<std::uint8_t>>(rows.column(c))) out.push_back(v);
-      break;
-  }
-  return out;
-}
-
-bool has_column(const TableSchema& schema, const std::string& name) {
-  return std::any_of(schema.columns.begin(), schema.columns.end(), [&](const Column& c) { return c.name == name; });
-}
-
 }  // namespace
 
 // The smallest mean interval a model may give an agent: a zero or negative
@@ -120,7 +78,7 @@ void MarketPopulation::attributes_from_model(const TraderModel& m) {
     }
     if (rows.rows() != agents.size()) throw DataError(m.file + ": the model returned too few rows");
     if (has_column(schema, "order_size")) {
-      const auto size = numeric_column(rows, schema, "order_size", m.file);
+      const auto size = attribute_numbers(rows, schema, "order_size", m.file);
       for (std::size_t i = 0; i < agents.size(); ++i) {
         // Orders are uniform in 1..2m-1 lots: their mean is the agent's m.
         const double mean_lots = std::max(1.0, std::round(size[i] / params_.lot_size));
@@ -128,7 +86,7 @@ void MarketPopulation::attributes_from_model(const TraderModel& m) {
       }
     }
     if (has_column(schema, "interval")) {
-      const auto iv = numeric_column(rows, schema, "interval", m.file);
+      const auto iv = attribute_numbers(rows, schema, "interval", m.file);
       for (std::size_t i = 0; i < agents.size(); ++i) interval_[agents[i]] = std::max(iv[i], kMinModelInterval);
     }
   }

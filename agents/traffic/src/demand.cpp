@@ -1,14 +1,18 @@
 // Demand of the traffic population: ring vehicles placed at t = 0, or
 // Poisson trips (rate × hourly profile × timeline factor) from origin links
-// or an OD matrix, each with a driver drawn from its vehicle type and a
-// shortest-travel-time route. All drawn at construction from the run seed.
+// or an OD matrix, or trips from a model of trips, each with a driver drawn
+// from its vehicle type and a shortest-travel-time route. All drawn at
+// construction from the run seed.
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "simulacra/agents/traffic/traffic.hpp"
+#include "simulacra/engine/attribute_block.hpp"
+#include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/random.hpp"
 
 namespace simulacra::traffic {
@@ -36,6 +40,49 @@ void draw_vehicle(const TrafficParams& p, RandomStream& rng, std::uint8_t type, 
   factor = truncated_normal(rng, 1.0, p.speed_factor_sd, 0.6, 1.4);
   length = t.length;
 }
+
+// The stream a trip model's rows are drawn from, apart from the demand
+// stream (Poisson times, drawn origins, vehicle types and drivers).
+constexpr std::uint64_t kTripModelStream = 0x4154'5452ULL;  // "ATTR"
+
+std::string number_text(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+
+// "links 0 to 119" for every link, else the first few ids.
+std::string describe_links(const std::vector<std::uint32_t>& allowed, std::size_t link_count) {
+  if (allowed.size() == link_count) return "links 0 to " + std::to_string(link_count - 1);
+  std::string s;
+  for (std::size_t i = 0; i < allowed.size() && i < 12; ++i) s += (i == 0 ? "" : ", ") + std::to_string(allowed[i]);
+  if (allowed.size() > 12) s += ", ... (" + std::to_string(allowed.size()) + " in all)";
+  return s;
+}
+
+// A sampled origin or destination column as link ids. Throws DataError naming
+// the file, the column and the value for anything but the id of one of the
+// network's origin (destination) links: ids are never mapped onto others.
+std::vector<std::uint32_t> link_column(const TableChunk& rows, const TableSchema& schema, const std::string& column,
+                                       const std::string& file, const Network& net) {
+  const bool origin = column == "origin";
+  const std::vector<std::uint32_t>& allowed = origin ? net.origins : net.destinations;
+  std::vector<bool> ok(net.links.size(), false);
+  for (std::uint32_t l : allowed) ok[l] = true;
+  std::vector<std::uint32_t> out;
+  out.reserve(rows.rows());
+  for (double x : attribute_numbers(rows, schema, column, file)) {
+    if (!(x >= 0.0 && x < static_cast<double>(net.links.size()) && x == std::floor(x) &&
+          ok[static_cast<std::size_t>(x)])) {
+      throw DataError(file + ": column '" + column + "' holds " + number_text(x) + ", not the id of " +
+                      (origin ? "an origin" : "a destination") + " link of this network (" +
+                      describe_links(allowed, net.links.size()) + ")");
+    }
+    out.push_back(static_cast<std::uint32_t>(x));
+  }
+  return out;
+}
+
 }  // namespace
 
 void TrafficPopulation::place_ring_vehicles(Shared& s) {
@@ -85,10 +132,9 @@ void TrafficPopulation::generate_demand(Shared& s) {
   double fmax = 1.0;
   for (const auto& af : p.demand_factors) fmax = std::max(fmax, af.second);
   peak *= fmax;
-  if (peak <= 0.0) return;
   // Poisson arrivals with rate(t) = rate × profile(t), by thinning.
   auto arrivals = [&](double rate, auto&& on_arrival) {
-    if (rate <= 0.0) return;
+    if (rate <= 0.0 || peak <= 0.0) return;
     const double lambda_max = rate * peak / 3600.0;
     for (double t = rng.exponential(1.0 / lambda_max); t < p.duration; t += rng.exponential(1.0 / lambda_max)) {
       if (rng.bernoulli(profile(t) / peak)) on_arrival(t);
@@ -101,19 +147,72 @@ void TrafficPopulation::generate_demand(Shared& s) {
   std::vector<Trip> trips;
   double weight_sum = 0.0;
   for (std::uint32_t o : net.origins) weight_sum += net.links[o].lanes;
-  if (!net.origins.empty()) {
-    arrivals(p.demand_rate, [&](double t) {
-      double w = rng.uniform() * weight_sum;
-      std::uint32_t origin = net.origins.back();
-      for (std::uint32_t o : net.origins) {
-        w -= net.links[o].lanes;
-        if (w < 0.0) {
-          origin = o;
-          break;
-        }
+  auto draw_origin = [&] {
+    double w = rng.uniform() * weight_sum;
+    std::uint32_t origin = net.origins.back();
+    for (std::uint32_t o : net.origins) {
+      w -= net.links[o].lanes;
+      if (w < 0.0) {
+        origin = o;
+        break;
       }
-      trips.push_back({t, origin, kNone});
-    });
+    }
+    return origin;
+  };
+
+  // A model of trips: its departure times replace demand_rate's (validate()
+  // saw to demand_rate = 0), or its origins and destinations replace those
+  // demand_rate's trips would draw. Rows come from the model's own stream.
+  const TripModel& model = p.trip_model;
+  const TableSchema* schema = model.sampler ? &model.sampler->schema() : nullptr;
+  const bool model_times = schema != nullptr && has_column(*schema, "departure");
+  const bool model_origin = schema != nullptr && has_column(*schema, "origin");
+  const bool model_destination = schema != nullptr && has_column(*schema, "destination");
+  RandomStream model_rng(p.seed, kTripModelStream);
+  auto sample_model = [&](std::size_t n) {
+    TableChunk rows;
+    try {
+      rows = model.where.empty() ? model.sampler->sample(n, model_rng)
+                                 : model.sampler->sample_where(n, model.where, model_rng);
+    } catch (const UserError& e) {
+      throw DataError(model.file + ": " + e.what());
+    }
+    if (rows.rows() != n) throw DataError(model.file + ": the model returned " + std::to_string(rows.rows()) + " rows");
+    return rows;
+  };
+  // Row i's origin and destination (those the model has) go to trip i.
+  auto take_od = [&](const TableChunk& rows) {
+    if (model_origin) {
+      const auto o = link_column(rows, *schema, "origin", model.file, net);
+      for (std::size_t i = 0; i < o.size(); ++i) trips[i].origin = o[i];
+    }
+    if (model_destination) {
+      const auto d = link_column(rows, *schema, "destination", model.file, net);
+      for (std::size_t i = 0; i < d.size(); ++i) trips[i].destination = d[i];
+    }
+  };
+
+  if (model_times) {
+    const TableChunk rows = sample_model(model.trips);
+    const std::vector<double> t = attribute_numbers(rows, *schema, "departure", model.file);
+    // Every row becomes a trip first (ids checked for all rows alike), then
+    // those departing at or after the run's end are dropped.
+    for (double x : t) trips.push_back({x, kNone, kNone});
+    take_od(rows);
+    std::vector<Trip> kept;
+    for (Trip& trip : trips) {
+      if (trip.t < 0.0) {
+        throw DataError(model.file + ": column 'departure' holds " + number_text(trip.t) +
+                        ": departures are seconds from the run's start, never negative");
+      }
+      if (trip.t >= p.duration) continue;
+      if (trip.origin == kNone) trip.origin = draw_origin();
+      kept.push_back(trip);
+    }
+    trips = std::move(kept);
+  } else if (!net.origins.empty()) {
+    arrivals(p.demand_rate, [&](double t) { trips.push_back({t, model_origin ? kNone : draw_origin(), kNone}); });
+    if (schema != nullptr && !trips.empty()) take_od(sample_model(trips.size()));
   }
   for (const OdFlow& f : p.od) {
     if (f.origin >= net.links.size() || f.destination >= net.links.size()) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "attributes_block.hpp"
 #include "simulacra/agents/traffic/sumo.hpp"
 #include "simulacra/agents/traffic/traffic.hpp"
 #include "simulacra/engine/errors.hpp"
@@ -69,6 +70,10 @@ std::vector<ParamSpec> traffic_param_specs() {
        "origin-destination matrix as triples [origin link, destination link, trips/h, ...], added to demand_rate"},
       {"demand_profile", T::real_list, D::none, "[]", 0.0, none, {},
        "demand multipliers per hour of the day, repeated; empty: 1"},
+      {"attributes", T::node, D::none, "null", none, none, {},
+       "trips from a model file: {model: FILE, columns: [departure, origin, destination], trips: N, "
+       "where: {COLUMN: VALUE}}; departure (s from the start) replaces demand_rate's times, origin and "
+       "destination (link ids) its origins and destinations"},
       q("truck_share", D::fraction, "10%", 0.0, 1.0, "share of trucks among new vehicles"),
       q("car_length", D::length, "5m", 1.0, 30.0, "car length"),
       q("car_max_speed", D::speed, "180km/h", 1.0, 100.0, "car top desired speed (v0 = min(this, limit × factor))"),
@@ -129,6 +134,7 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.seed = info.seed;
   p.demand_rate = v.real("demand_rate");
   p.demand_profile = v.reals("demand_profile");
+  p.trip_model = detail::open_trip_model(v.at("attributes"), spec.path + ".params.attributes", info);
   const auto& od = v.reals("od");
   for (std::size_t k = 0; k + 2 < od.size(); k += 3) {
     p.od.push_back({static_cast<std::uint32_t>(od[k]), static_cast<std::uint32_t>(od[k + 1]), od[k + 2]});
@@ -190,6 +196,7 @@ void register_traffic(Registry& registry) {
     if (spec.params.string("network") == "sumo" && spec.params.string("sumo_file").empty()) {
       issues.add(spec.params.at("network").at, path + ".params.sumo_file", "network: sumo needs a sumo_file");
     }
+    traffic::detail::check_attributes(spec.params, path, issues);
   };
   t.make = [](const PopulationSpec& spec, const BuildInfo& info) -> std::unique_ptr<Population> {
     const traffic::TrafficParams p = traffic::params_from(spec, info);
@@ -197,6 +204,9 @@ void register_traffic(Registry& registry) {
       return std::make_unique<traffic::TrafficPopulation>(p);
     } catch (const std::invalid_argument& e) {
       throw UserError(spec.path + ": " + e.what());
+    } catch (const DataError& e) {
+      // A model's rows that do not fit the network (see demand.cpp).
+      throw DataError(spec.path + ".params.attributes: " + e.what());
     }
   };
   registry.add(std::move(t));

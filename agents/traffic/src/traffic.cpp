@@ -45,6 +45,19 @@ void validate(const TrafficParams& p) {
   if (!(p.max_decel > 0.0)) bad("max_decel must be positive");
   if (p.trajectory_interval < 0.0 || p.stats_interval < 0.0) bad("intervals must not be negative");
   if (!(p.green > 0.0) || p.intergreen < 0.0) bad("green must be positive and intergreen not negative");
+  if (const TripModel& m = p.trip_model; m.sampler) {
+    const bool times = has_column(m.sampler->schema(), "departure");
+    if (p.network == "ring") bad("attributes: a ring has no trips (ring_vehicles circulate)");
+    if (times && m.trips == 0) {
+      bad("attributes: " + m.file + " gives departure times, so attributes.trips (how many trips to draw) is required");
+    }
+    if (!times && m.trips != 0) {
+      bad("attributes.trips: " + m.file + " gives no departure times; the trips' times and number come from demand_rate");
+    }
+    if (times && p.demand_rate > 0.0) {
+      bad("demand_rate must be 0: the trips' departure times come from attributes (" + m.file + ")");
+    }
+  }
 }
 
 TrafficPopulation::TrafficPopulation(const TrafficParams& p) : TrafficPopulation(p, build_network(p)) {}

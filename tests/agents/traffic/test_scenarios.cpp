@@ -12,6 +12,7 @@
 #include "simulacra/agents/traffic/traffic.hpp"
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/engine/scenario.hpp"
+#include "simulacra/learned/model_attributes.hpp"
 
 using namespace simulacra;
 
@@ -48,6 +49,7 @@ TEST_CASE("traffic scenarios run at test scale with the same trace hash on 1, 2 
           "[traffic][scenario][determinism]") {
   Registry registry;
   register_traffic(registry);
+  registry.set_attribute_loader(learned::model_attribute_loader());  // trips_from_model.yaml
   const auto files = scenario_files();
   REQUIRE(files.size() >= 4);
   for (const auto& file : files) {

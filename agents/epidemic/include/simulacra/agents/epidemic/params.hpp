@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "simulacra/engine/attribute_source.hpp"
+#include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/random.hpp"
 
@@ -98,12 +98,9 @@ struct TimelineStep {
 /// Persons' ages (and household sizes) drawn from a model of persons instead
 /// of `age_weights` (and `household_size_weights`); see the README's
 /// "Attributes from a model". The sampler's rows need an `age` column and may
-/// have `household_size` (persons in the person's household).
-struct PersonModel {
-  std::shared_ptr<const AttributeSampler> sampler;  ///< null: the parametric town
-  std::string file;                                 ///< where it came from, for messages
-  std::vector<std::pair<std::string, std::string>> where;  ///< columns fixed to values
-};
+/// have `household_size` (persons in the person's household). A null sampler
+/// means the parametric town.
+using PersonModel = AttributeModel;
 
 struct EpidemicParams {
   // Town.

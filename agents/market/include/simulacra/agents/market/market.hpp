@@ -14,7 +14,7 @@
 
 #include "simulacra/agents/market/fundamental.hpp"
 #include "simulacra/agents/market/order_book.hpp"
-#include "simulacra/engine/attribute_source.hpp"
+#include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/population.hpp"
 #include "simulacra/engine/registry.hpp"
 
@@ -40,10 +40,8 @@ struct MarketShock {
 /// sampler's rows have `order_size` (shares, the agent's mean order) and/or
 /// `interval` (s, the agent's mean time between actions, calm regime), and
 /// optionally `kind` (then each kind draws from the model given its name).
-struct TraderModel {
-  std::shared_ptr<const AttributeSampler> sampler;  ///< null: parameters only
-  std::string file;                                 ///< where it came from, for messages
-  std::vector<std::pair<std::string, std::string>> where;  ///< columns fixed to values
+/// A null sampler means parameters only.
+struct TraderModel : AttributeModel {
   /// Kinds whose agents draw from the model (zi, noise, value, momentum only).
   std::vector<AgentKind> kinds{AgentKind::zi, AgentKind::noise, AgentKind::value, AgentKind::momentum};
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "simulacra/agents/traffic/network.hpp"
+#include "simulacra/engine/attribute_block.hpp"
 
 namespace simulacra::traffic {
 
@@ -28,6 +29,17 @@ struct OdFlow {
   std::uint32_t origin = 0;
   std::uint32_t destination = 0;
   double rate = 0.0;
+};
+
+/// Trips drawn from a model of trips (the `attributes` parameter; see the
+/// README's "Trips from a model"). The sampler's rows may have `departure`
+/// (s from the run's start), `origin` and `destination` (link ids, as in
+/// `od` and the trips table). With `departure`, the model's trips replace
+/// demand_rate's: `trips` rows are drawn and those departing before the run's
+/// end become vehicles. Without it, demand_rate's trips keep their times and
+/// take origin and/or destination from the model. A null sampler: no model.
+struct TripModel : AttributeModel {
+  std::uint64_t trips = 0;  ///< rows drawn when the model gives departure times
 };
 
 struct TrafficParams {
@@ -52,6 +64,7 @@ struct TrafficParams {
   std::vector<std::pair<double, double>> demand_factors;
   std::uint32_t ring_vehicles = 0;   ///< ring: vehicles placed at t = 0, evenly spaced
   double ring_jitter = 0.0;          ///< m: sd of the ring's initial position noise
+  TripModel trip_model;              ///< when set, trips' times and/or OD come from a model
 
   // Vehicles
   VehicleType car;

@@ -36,7 +36,9 @@ enum Counter : std::uint32_t {
 class TrafficPopulation final : public Population {
  public:
   /// Throws std::invalid_argument for invalid parameters or network settings,
-  /// NetworkFileError for an unusable network file.
+  /// NetworkFileError for an unusable network file, DataError naming the model
+  /// file when `p.trip_model` gives rows that do not fit the network (a link
+  /// id that is not an origin/destination link, a negative departure).
   explicit TrafficPopulation(const TrafficParams& p);
   /// The same on a network built by the caller.
   TrafficPopulation(const TrafficParams& p, Network net);
@@ -65,6 +67,17 @@ class TrafficPopulation final : public Population {
   /// Vehicles on a lane, rear first.
   const std::vector<std::uint32_t>& lane_vehicles(std::uint32_t link, std::uint32_t lane) const {
     return lanes_[shared_->net.links[link].first_lane + lane];
+  }
+  /// A vehicle's scheduled departure (s) and its route's first and last
+  /// links (kNone for a ring vehicle).
+  double departure(std::uint32_t v) const { return shared_->veh[v].depart; }
+  std::uint32_t origin(std::uint32_t v) const {
+    const auto r = shared_->veh[v].route;
+    return r == kNone ? kNone : shared_->routes[r].front();
+  }
+  std::uint32_t destination(std::uint32_t v) const {
+    const auto r = shared_->veh[v].route;
+    return r == kNone ? kNone : shared_->routes[r].back();
   }
   std::uint64_t count(Counter c) const;
   std::uint64_t vehicle_steps() const;
