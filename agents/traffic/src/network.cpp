@@ -5,6 +5,7 @@
 #include <numbers>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
@@ -174,7 +175,17 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, 
                                                     boost::property<boost::edge_index_t, std::uint32_t>>>;
 }
 
-Router::Router(const Network& net) : net_(&net), pred_(net.nodes.size()) {}
+Router::Router(const Network& net, std::vector<double> times)
+    : net_(&net), times_(std::move(times)), pred_(net.nodes.size()) {
+  if (!times_.empty() && times_.size() != net.links.size()) {
+    throw std::invalid_argument("Router: one travel time per link expected");
+  }
+}
+
+double Router::weight(std::uint32_t link) const {
+  const Link& l = net_->links[link];
+  return times_.empty() ? l.length / l.speed_limit : times_[link];
+}
 
 std::vector<std::uint32_t> Router::route(std::uint32_t origin, std::uint32_t destination) {
   const Network& net = *net_;
@@ -184,7 +195,7 @@ std::vector<std::uint32_t> Router::route(std::uint32_t origin, std::uint32_t des
     Graph g(net.nodes.size());
     for (std::uint32_t i = 0; i < net.links.size(); ++i) {
       const Link& l = net.links[i];
-      boost::add_edge(l.from, l.to, Graph::edge_property_type(l.length / l.speed_limit, i), g);
+      boost::add_edge(l.from, l.to, Graph::edge_property_type(weight(i), i), g);
     }
     std::vector<Graph::vertex_descriptor> pred(net.nodes.size());
     std::vector<double> dist(net.nodes.size());
@@ -197,9 +208,8 @@ std::vector<std::uint32_t> Router::route(std::uint32_t origin, std::uint32_t des
       if (pred[v] == v) continue;
       double best = std::numeric_limits<double>::infinity();
       for (std::uint32_t li : net.approaches[v]) {
-        const Link& l = net.links[li];
-        const double w = l.length / l.speed_limit;
-        if (l.from == pred[v] && w < best) {
+        const double w = weight(li);
+        if (net.links[li].from == pred[v] && w < best) {
           best = w;
           p[v] = li;
         }

@@ -107,6 +107,9 @@ std::vector<ParamSpec> traffic_param_specs() {
       q("crash_clearance", D::time, "15min", 0.0, none, "time crashed vehicles block their lane"),
       q("trajectory_interval", D::time, "0s", 0.0, none, "time between trajectory samples (0: no trajectories)"),
       q("stats_interval", D::time, "5min", 0.0, none, "link statistics interval (0: none)"),
+      q("reroute_interval", D::time, "0s", 0.0, none,
+        "re-routing: link travel times are measured over this interval and vehicles re-plan their route on "
+        "them each time they enter a link (0: free-flow routes fixed at departure)"),
   };
 }
 
@@ -167,6 +170,7 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.crash_clearance = v.real("crash_clearance");
   p.trajectory_interval = v.real("trajectory_interval");
   p.stats_interval = v.real("stats_interval");
+  p.reroute_interval = v.real("reroute_interval");
   for (const auto& a : spec.timeline) {
     if (a.action == "set_demand_factor") p.demand_factors.emplace_back(a.at, a.params.real("factor"));
   }

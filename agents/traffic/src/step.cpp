@@ -40,6 +40,7 @@ void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
     return interval > 0.0 && std::floor((t + 1e-9) / interval) != std::floor((t - dt + 1e-9) / interval);
   };
   sample(ctx, lp, t, crossed(s.p.trajectory_interval), crossed(s.p.stats_interval));
+  if (crossed(s.p.reroute_interval)) share_travel_times(ctx, lp);
   publish(ctx, lp, k);
 }
 
@@ -330,6 +331,7 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
     lane_[v] = entry;
     pos_[v] = std::min(over, 0.5 * s.net.links[next].length);
     v0_[v] = desired_speed(v, next);
+    reroute(v, next, lp);
     record_entry(s.net.links[next].first_lane + entry, v, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
     // From here on the vehicle belongs to the next link's LP.
     ctx.send(this->lp(link_owner(next)), SimTime{s.p.step / 2.0}, kHandover, {v, 0});
@@ -373,6 +375,8 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
     }
     stat_count_[li] += n;
     stat_speed_[li] += vsum;
+    reroute_count_[li] += n;
+    reroute_speed_[li] += vsum;
     if (stats) {
       const double steps = s.p.stats_interval / s.p.step;
       const double density = stat_count_[li] / steps / (l.length / 1000.0);

@@ -44,6 +44,9 @@ void validate(const TrafficParams& p) {
   }
   if (!(p.max_decel > 0.0)) bad("max_decel must be positive");
   if (p.trajectory_interval < 0.0 || p.stats_interval < 0.0) bad("intervals must not be negative");
+  if (p.reroute_interval != 0.0 && !(p.reroute_interval >= p.step)) {
+    bad("reroute_interval must be 0 (no re-routing) or at least one step");
+  }
   if (!(p.green > 0.0) || p.intergreen < 0.0) bad("green must be positive and intergreen not negative");
   if (const TripModel& m = p.trip_model; m.sampler) {
     const bool times = has_column(m.sampler->schema(), "departure");
@@ -119,6 +122,12 @@ void TrafficPopulation::setup(Shared& s) {
   stat_speed_.assign(net.links.size(), 0.0);
   stat_exits_.assign(net.links.size(), 0);
   waiting_.assign(net.links.size(), {});
+  reroute_count_.assign(net.links.size(), 0.0);
+  reroute_speed_.assign(net.links.size(), 0.0);
+  if (s.p.reroute_interval > 0.0) travel_time_.assign(std::size_t{blocks_} * net.links.size(), 0.0);
+  have_snapshot_.assign(blocks_, 0);
+  router_stale_.assign(blocks_, 1);
+  router_.assign(blocks_, std::nullopt);
   step_.assign(blocks_, 0);
   next_departure_.assign(blocks_, 0);
   moved_.assign(blocks_, 0);
@@ -139,6 +148,7 @@ void TrafficPopulation::setup(Shared& s) {
   link_.resize(n, kNone);
   lane_.resize(n, 0);
   route_idx_.resize(n, 0);
+  plan_.resize(n);
   status_.resize(n, static_cast<std::uint8_t>(Status::pending));
   flags_.resize(n, 0);
   if (s.p.network == "ring") {
@@ -167,8 +177,49 @@ std::uint32_t TrafficPopulation::next_link(std::uint32_t v) const {
     const auto& out = shared_->net.links[link_[v]].out;
     return out.empty() ? kNone : out.front();
   }
-  const auto& r = shared_->routes[vs.route];
+  const auto& r = plan_[v].empty() ? shared_->routes[vs.route] : plan_[v];
   return route_idx_[v] + 1 < r.size() ? r[route_idx_[v] + 1] : kNone;
+}
+
+void TrafficPopulation::share_travel_times(Context& ctx, std::uint32_t lp) {
+  const Shared& s = *shared_;
+  const std::size_t links = s.net.links.size();
+  for (std::uint32_t li : s.own_links[lp]) {
+    const Link& l = s.net.links[li];
+    // Length over the space-mean speed of the interval, never faster than
+    // free flow; a stopped queue counts as crawling at 0.5 m/s.
+    double time = l.length / l.speed_limit;
+    if (reroute_count_[li] > 0.0) {
+      time = std::max(time, l.length / std::max(0.5, reroute_speed_[li] / reroute_count_[li]));
+    }
+    reroute_count_[li] = 0.0;
+    reroute_speed_[li] = 0.0;
+    travel_time_[lp * links + li] = time;  // read from the next step on, like the messages below
+    for (std::uint32_t dst = 0; dst < blocks_; ++dst) {
+      if (dst != lp) {
+        ctx.send(this->lp(dst), SimTime{s.p.step / 2.0}, kTravelTime, {li, std::bit_cast<std::uint64_t>(time)});
+      }
+    }
+  }
+  // Every LP runs this at the same step, so every LP's snapshot is complete
+  // (the messages arrive at + dt/2) before any of them uses it.
+  have_snapshot_[lp] = 1;
+  router_stale_[lp] = 1;
+}
+
+void TrafficPopulation::reroute(std::uint32_t v, std::uint32_t link, std::uint32_t lp) {
+  const Shared& s = *shared_;
+  if (s.p.reroute_interval <= 0.0 || !have_snapshot_[lp] || s.veh[v].route == kNone) return;
+  if (router_stale_[lp]) {
+    const std::size_t links = s.net.links.size();
+    const auto first = travel_time_.begin() + static_cast<std::ptrdiff_t>(lp * links);
+    router_[lp].emplace(s.net, std::vector<double>(first, first + static_cast<std::ptrdiff_t>(links)));
+    router_stale_[lp] = 0;
+  }
+  auto r = router_[lp]->route(link, s.routes[s.veh[v].route].back());
+  if (r.empty()) return;  // keep the current plan
+  plan_[v] = std::move(r);
+  route_idx_[v] = 0;
 }
 
 double TrafficPopulation::desired_speed(std::uint32_t v, std::uint32_t link) const {
@@ -213,6 +264,9 @@ void TrafficPopulation::handle(Context& ctx, std::uint32_t local, const Event& e
       break;
     case kHandover:
       insert(ctx, static_cast<std::uint32_t>(ev.data[0]), ctx.now().value);
+      break;
+    case kTravelTime:
+      travel_time_[std::size_t{local} * shared_->net.links.size() + ev.data[0]] = std::bit_cast<double>(ev.data[1]);
       break;
     case kTail: {
       const std::uint32_t lane = hi_of(ev.data[0]);

@@ -103,16 +103,20 @@ struct CorridorSpec {
 /// segment. Throws std::invalid_argument for fewer than 2 segments.
 Network make_corridor(const CorridorSpec& spec);
 
-/// Shortest-travel-time routes (free-flow times, Boost.Graph Dijkstra), one
-/// search per origin node, cached.
+/// Shortest-travel-time routes (Boost.Graph Dijkstra), one search per origin
+/// node, cached. Link travel times are the free-flow ones (length / limit)
+/// unless `times` gives one per link (s).
 class Router {
  public:
-  explicit Router(const Network& net);
+  explicit Router(const Network& net, std::vector<double> times = {});
   /// Links from `origin` to `destination` inclusive; empty if unreachable.
   std::vector<std::uint32_t> route(std::uint32_t origin, std::uint32_t destination);
 
  private:
+  double weight(std::uint32_t link) const;
+
   const Network* net_;
+  std::vector<double> times_;  ///< per link, s; empty: free-flow
   std::vector<std::vector<std::uint32_t>> pred_;  ///< per source node: predecessor link of each node
 };
 

@@ -65,6 +65,9 @@ struct TrafficParams {
   std::uint32_t ring_vehicles = 0;   ///< ring: vehicles placed at t = 0, evenly spaced
   double ring_jitter = 0.0;          ///< m: sd of the ring's initial position noise
   TripModel trip_model;              ///< when set, trips' times and/or OD come from a model
+  /// s between travel-time snapshots for re-routing (0: routes stay the
+  /// free-flow ones chosen at departure).
+  double reroute_interval = 0.0;
 
   // Vehicles
   VehicleType car;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,7 +84,7 @@ class TrafficPopulation final : public Population {
   std::uint64_t vehicle_steps() const;
 
  private:
-  enum Kind : std::uint32_t { kStep = 0, kHandover = 1, kTail = 2 };
+  enum Kind : std::uint32_t { kStep = 0, kHandover = 1, kTail = 2, kTravelTime = 3 };
   static constexpr double kFar = 1.0e9;  ///< a gap meaning "nothing ahead"
   /// Per-vehicle flags: an episode already reported, or the amber decision.
   static constexpr std::uint8_t kNearMissFlag = 1, kHardBrakeFlag = 2, kGridlockFlag = 4, kAmberGo = 8,
@@ -148,6 +149,12 @@ class TrafficPopulation final : public Population {
   void publish(Context& ctx, std::uint32_t lp, std::uint64_t k);
   void event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other, double value);
   void trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status);
+  // Re-routing (reroute_interval > 0): each LP measures its links' travel
+  // times over the interval and sends them to every LP, so that all LPs hold
+  // the same snapshot from dt/2 after the interval's end; a vehicle entering a
+  // link re-plans the rest of its route on its LP's copy.
+  void share_travel_times(Context& ctx, std::uint32_t lp);
+  void reroute(std::uint32_t v, std::uint32_t link, std::uint32_t lp);
   void bump(std::uint32_t lp, Counter c) { ++counters_[lp * kCounterCount + c]; }
 
   std::shared_ptr<const Shared> shared_;
@@ -157,6 +164,9 @@ class TrafficPopulation final : public Population {
   std::vector<double> pos_, speed_, acc_, v0_, distance_, started_, stopped_since_, distracted_until_,
       last_change_, crashed_at_;
   std::vector<std::uint32_t> link_, lane_, route_idx_;
+  /// A re-planned route from the link the vehicle entered on (empty: its
+  /// route from the shared routes); route_idx_ indexes whichever is in use.
+  std::vector<std::vector<std::uint32_t>> plan_;
   std::vector<std::uint8_t> status_, flags_;
 
   /// The tail of a lane as seen at step `k`'s start by its upstream LP:
@@ -196,6 +206,15 @@ class TrafficPopulation final : public Population {
   std::vector<double> stat_count_, stat_speed_;
   std::vector<std::uint32_t> stat_exits_;
   std::vector<std::vector<std::uint32_t>> waiting_;
+  // Per link (owner of its end node): vehicles and their speeds summed over
+  // the steps of the current re-routing interval.
+  std::vector<double> reroute_count_, reroute_speed_;
+  // Per LP: its copy of the travel-time snapshot (links × LPs, each LP writes
+  // only its row), whether a snapshot exists, and a router on it (rebuilt
+  // lazily when the snapshot changed).
+  std::vector<double> travel_time_;
+  std::vector<std::uint8_t> have_snapshot_, router_stale_;
+  std::vector<std::optional<Router>> router_;
 
   // Per LP.
   std::vector<std::uint64_t> step_, next_departure_, counters_, moved_;
