@@ -124,6 +124,7 @@ int run_command(const Args& args) {
   }
 
   std::error_code ec;
+  const bool created = !fs::exists(out_dir, ec);
   fs::create_directories(out_dir, ec);
   if (ec) throw DataError("cannot create output directory " + out_dir.string() + ": " + ec.message());
 
@@ -179,7 +180,12 @@ int run_command(const Args& args) {
   for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  if (failure) {
+    // Each run's files appear whole or not at all; a folder this command
+    // made and left empty goes too, so a failed run leaves nothing behind.
+    if (created && fs::is_empty(out_dir, ec)) fs::remove(out_dir, ec);
+    std::rethrow_exception(failure);
+  }
 
   std::ostringstream manifest;
   manifest << "run,label,sweep_point,replicate,seed,sweep_values,hdf5,csv,trace_hash,committed_events\n";

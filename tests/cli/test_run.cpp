@@ -141,3 +141,13 @@ TEST_CASE("a bad scenario writes nothing at all", "[cli][run]") {
   REQUIRE_THROWS_AS(cli::run_command({file.string(), "-o", out.string()}), UserError);
   CHECK_FALSE(fs::exists(out));
 }
+
+TEST_CASE("a run that fails while running leaves no dataset and no folder behind", "[cli][run]") {
+  TempDir tmp;
+  const fs::path file = write_file(tmp.path, "tiny.yaml", kScenario);
+  const fs::path out = tmp.path / "out";
+  // A lookahead longer than PHOLD's delays: the model breaks it mid-run.
+  REQUIRE_THROWS_AS(cli::run_command({file.string(), "-o", out.string(), "--set", "engine.lookahead=10s", "--quiet"}),
+                    LookaheadError);
+  CHECK_FALSE(fs::exists(out));
+}
