@@ -6,24 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include "simulacra/engine/phold.hpp"
+#include "support/collect_rows.hpp"
 
 using namespace simulacra;
 
 namespace {
 
-// Collects every row in arrival order, as a sink would.
-class Collect final : public RowConsumer {
- public:
-  explicit Collect(const std::vector<TableSchema>& tables) {
-    for (const auto& t : tables) all.emplace_back(t);
-  }
-  void consume(std::size_t table, const TableChunk& rows) override {
-    ++batches;
-    for (std::size_t r = 0; r < rows.rows(); ++r) all[table].append_row_from(rows, r);
-  }
-  std::vector<TableChunk> all;
-  int batches = 0;
-};
+using Collect = simulacra::testing::CollectRows;
 
 PholdParams recorded(SchedulerKind kind, unsigned threads) {
   PholdParams p;

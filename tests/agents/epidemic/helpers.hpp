@@ -4,20 +4,12 @@
 
 #include <vector>
 
+#include "support/collect_rows.hpp"
 #include "simulacra/agents/epidemic/epidemic.hpp"
 
 namespace epi_test {
 
-class Collect final : public simulacra::RowConsumer {
- public:
-  explicit Collect(const std::vector<simulacra::TableSchema>& tables) {
-    for (const auto& t : tables) all.emplace_back(t);
-  }
-  void consume(std::size_t table, const simulacra::TableChunk& rows) override {
-    for (std::size_t r = 0; r < rows.rows(); ++r) all[table].append_row_from(rows, r);
-  }
-  std::vector<simulacra::TableChunk> all;
-};
+using Collect = simulacra::testing::CollectRows;
 
 struct Outcome {
   std::uint64_t trace_hash = 0;

@@ -18,6 +18,7 @@
 #include "simulacra/agents/epidemic/register.hpp"
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/engine/scenario.hpp"
+#include "support/scenario_probe.hpp"
 #include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/model_attributes.hpp"
 
@@ -68,19 +69,14 @@ double mean(const std::vector<double>& v) {
   return s / static_cast<double>(v.size());
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("simulacra-epi-attr-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path / "models"); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // One model file for the whole test program.
 const PersonTable& persons() {
   static const PersonTable t = generate_persons(3000);
   return t;
 }
-const TempDir& dir() {
-  static const TempDir d;
+const testing::ScratchDir& dir() {
+  static const testing::ScratchDir d("simulacra-epi-attr");
   static const bool fitted = [] {
     learned::GaussianCopula::fit(learned::parse_csv(persons().csv, "persons.csv"))
         ->save((d.path / "models" / "persons.h5").string());
@@ -105,9 +101,7 @@ std::string scenario(const std::string& attributes, int persons = 20000) {
 
 // Writes the scenario next to the model folder, so relative paths resolve.
 Scenario load(const std::string& text, const Registry& reg) {
-  const fs::path file = dir().path / "town.yaml";
-  std::ofstream(file) << text;
-  return load_scenario(file.string(), {}, reg);
+  return testing::load_text_as(dir().path / "town.yaml", text, reg);
 }
 
 const epidemic::EpidemicPopulation& town_of(const Simulation& sim) {
@@ -115,28 +109,14 @@ const epidemic::EpidemicPopulation& town_of(const Simulation& sim) {
 }
 
 std::vector<std::string> issues_of(const std::string& attributes) {
-  try {
-    load(scenario(attributes), registry());
-  } catch (const ScenarioError& e) {
-    std::vector<std::string> out;
-    for (const auto& i : e.issues()) out.push_back(i.text());
-    return out;
-  }
-  return {};
+  return testing::issues_of(dir().path / "town.yaml", scenario(attributes), registry());
 }
 
 std::string build_error(const std::string& attributes, bool with_loader = true) {
-  const Registry reg = registry(with_loader);
-  const Scenario sc = load(scenario(attributes), reg);
-  try {
-    build_simulation(sc, reg, sc.seed, 1);
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::build_error(dir().path / "town.yaml", scenario(attributes), registry(with_loader));
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
 
 }  // namespace
 

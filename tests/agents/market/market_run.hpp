@@ -8,22 +8,14 @@
 
 #include "simulacra/agents/market/market.hpp"
 #include "simulacra/engine/simulation.hpp"
+#include "support/collect_rows.hpp"
 
 namespace market_test {
 
 using namespace simulacra;
 using namespace simulacra::market;
 
-class Collect final : public RowConsumer {
- public:
-  explicit Collect(const std::vector<TableSchema>& tables) {
-    for (const auto& t : tables) all.emplace_back(t);
-  }
-  void consume(std::size_t table, const TableChunk& rows) override {
-    for (std::size_t r = 0; r < rows.rows(); ++r) all[table].append_row_from(rows, r);
-  }
-  std::vector<TableChunk> all;
-};
+using Collect = simulacra::testing::CollectRows;
 
 struct RunOut {
   std::vector<TableChunk> tables;

@@ -17,6 +17,7 @@
 #include "market_run.hpp"
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/engine/scenario.hpp"
+#include "support/scenario_probe.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/model_attributes.hpp"
@@ -41,14 +42,9 @@ std::string trader_csv() {
   return csv;
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("simulacra-market-attr-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path / "models"); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
-const TempDir& dir() {
-  static const TempDir d;
+const testing::ScratchDir& dir() {
+  static const testing::ScratchDir d("simulacra-market-attr");
   static const bool fitted = [] {
     learned::BayesNet::fit(learned::parse_csv(trader_csv(), "traders.csv"))
         ->save((d.path / "models" / "traders.h5").string());
@@ -72,9 +68,7 @@ std::string scenario(const std::string& attributes, int noise = 400, int value =
 }
 
 Scenario load(const std::string& text, const Registry& reg) {
-  const fs::path file = dir().path / "day.yaml";
-  std::ofstream(file) << text;
-  return load_scenario(file.string(), {}, reg);
+  return testing::load_text_as(dir().path / "day.yaml", text, reg);
 }
 
 const MarketPopulation& market_of(const Simulation& sim) {
@@ -101,28 +95,14 @@ KindStats stats(const MarketPopulation& m, AgentKind k) {
 }
 
 std::vector<std::string> issues_of(const std::string& attributes) {
-  try {
-    load(scenario(attributes), registry());
-  } catch (const ScenarioError& e) {
-    std::vector<std::string> out;
-    for (const auto& i : e.issues()) out.push_back(i.text());
-    return out;
-  }
-  return {};
+  return testing::issues_of(dir().path / "day.yaml", scenario(attributes), registry());
 }
 
 std::string build_error(const std::string& attributes, bool with_loader = true) {
-  const Registry reg = registry(with_loader);
-  const Scenario sc = load(scenario(attributes), reg);
-  try {
-    build_simulation(sc, reg, sc.seed, 1);
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::build_error(dir().path / "day.yaml", scenario(attributes), registry(with_loader));
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
 
 }  // namespace
 

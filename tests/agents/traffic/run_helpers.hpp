@@ -3,27 +3,20 @@
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "simulacra/agents/traffic/traffic.hpp"
 #include "simulacra/engine/simulation.hpp"
+#include "support/collect_rows.hpp"
 
 namespace traffic_test {
 
 using namespace simulacra;
 using namespace simulacra::traffic;
 
-class Collect final : public RowConsumer {
- public:
-  explicit Collect(const std::vector<TableSchema>& tables) {
-    for (const auto& t : tables) all.emplace_back(t);
-  }
-  void consume(std::size_t table, const TableChunk& rows) override {
-    for (std::size_t r = 0; r < rows.rows(); ++r) all[table].append_row_from(rows, r);
-  }
-  std::vector<TableChunk> all;
-};
+using Collect = simulacra::testing::CollectRows;
 
 struct Run {
   Simulation sim;
@@ -70,6 +63,22 @@ inline TrafficParams homogeneous() {
   p.accel_sd = 0.0;
   p.stats_interval = 0.0;
   return p;
+}
+
+/// The trips table as sorted lines (vehicle, entered, arrival, distance,
+/// status): equal for runs that differ only in how vehicles were grouped.
+inline std::vector<std::string> trip_lines(const Run& r) {
+  const auto& t = r.rows[TrafficPopulation::kTrips];
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    std::ostringstream s;
+    s.precision(17);
+    s << ints(t, 0)[i] << ' ' << reals(t, 5)[i] << ' ' << reals(t, 6)[i] << ' ' << reals(t, 7)[i] << ' '
+      << strings(t, 9)[i];
+    lines.push_back(s.str());
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 }  // namespace traffic_test

@@ -21,6 +21,7 @@
 #include "simulacra/agents/traffic/traffic.hpp"
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/engine/scenario.hpp"
+#include "support/scenario_probe.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/model_attributes.hpp"
 
@@ -62,13 +63,8 @@ TripTable generate_trips(std::size_t n) {
   return t;
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("simulacra-traffic-attr-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path / "models"); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
 
 const learned::TypeOverrides kLinksAreCategories = {{"origin", learned::ColumnKind::categorical},
                                                      {"destination", learned::ColumnKind::categorical}};
@@ -79,8 +75,8 @@ const TripTable& survey() {
 }
 
 // The test program's folder of models, fitted once.
-const TempDir& dir() {
-  static const TempDir d;
+const testing::ScratchDir& dir() {
+  static const testing::ScratchDir d("simulacra-traffic-attr");
   static const bool fitted = [] {
     learned::BayesNet::fit(learned::parse_csv(survey().csv, "trips.csv", kLinksAreCategories))
         ->save((d.path / "models" / "trips.h5").string());
@@ -120,9 +116,7 @@ std::string scenario(const std::string& attributes, const std::string& duration 
 
 // Writes the scenario next to the model folder, so relative paths resolve.
 Scenario load(const std::string& text, const Registry& reg) {
-  const fs::path file = dir().path / "grid.yaml";
-  std::ofstream(file) << text;
-  return load_scenario(file.string(), {}, reg);
+  return testing::load_text_as(dir().path / "grid.yaml", text, reg);
 }
 
 const traffic::TrafficPopulation& traffic_of(const Simulation& sim) {
@@ -130,25 +124,11 @@ const traffic::TrafficPopulation& traffic_of(const Simulation& sim) {
 }
 
 std::vector<std::string> issues_of(const std::string& text) {
-  try {
-    load(text, registry());
-  } catch (const ScenarioError& e) {
-    std::vector<std::string> out;
-    for (const auto& i : e.issues()) out.push_back(i.text());
-    return out;
-  }
-  return {};
+  return testing::issues_of(dir().path / "grid.yaml", text, registry());
 }
 
 std::string build_error(const std::string& text, bool with_loader = true) {
-  const Registry reg = registry(with_loader);
-  const Scenario sc = load(text, reg);
-  try {
-    build_simulation(sc, reg, sc.seed, 1);
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::build_error(dir().path / "grid.yaml", text, registry(with_loader));
 }
 
 // Share of values in each of `bins` bins of [0, end).

@@ -27,20 +27,6 @@ TrafficParams scenario(std::uint32_t blocks) {
   return p;
 }
 
-std::vector<std::string> trip_lines(const Run& r) {
-  const auto& t = r.rows[TrafficPopulation::kTrips];
-  std::vector<std::string> lines;
-  for (std::size_t i = 0; i < t.rows(); ++i) {
-    std::ostringstream s;
-    s.precision(17);
-    s << ints(t, 0)[i] << ' ' << reals(t, 5)[i] << ' ' << reals(t, 6)[i] << ' ' << reals(t, 7)[i] << ' '
-      << strings(t, 9)[i];
-    lines.push_back(s.str());
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
-
 }  // namespace
 
 TEST_CASE("same trace hash and identical rows with 1, 2 and 4 threads", "[traffic][determinism]") {
