@@ -86,22 +86,36 @@ void Generator::set_constraint(const std::string& column, const Constraint& c) {
   constraints_[i] = c;
 }
 
+USet Generator::allowed_set(std::size_t i, const Marginal& m) const {
+  const Constraint& k = constraints_[i];
+  USet allowed;
+  if (k.min || k.max) {
+    const UInterval r = m.range(k.min.value_or(-std::numeric_limits<double>::infinity()),
+                                k.max.value_or(std::numeric_limits<double>::infinity()));
+    allowed = allowed.clip(r.lo, r.hi);
+  }
+  if (columns_[i].kind == ColumnKind::categorical && !k.allowed.empty()) {
+    std::vector<UInterval> parts;
+    for (const auto& a : k.allowed) parts.push_back(m.cell(level_index(columns_[i], a)));
+    allowed = allowed.intersect(USet(parts));
+  }
+  return allowed;
+}
+
+ColumnEvidence Generator::evidence_in(std::size_t i, const Marginal& m, const ColumnEvidence& pooled) const {
+  ColumnEvidence e = pooled;
+  e.allowed = allowed_set(i, m);
+  if (pooled.fixed)
+    e.fixed_u = columns_[i].kind == ColumnKind::categorical ? m.cell(static_cast<std::size_t>(pooled.value))
+                                                             : m.interval_of(pooled.value);
+  return e;
+}
+
 std::vector<ColumnEvidence> Generator::evidence_for(const std::vector<Condition>& where) const {
   std::vector<ColumnEvidence> ev(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Constraint& k = constraints_[i];
-    const Marginal& m = marginals_[i];
-    USet allowed;
-    if (k.min || k.max) {
-      const UInterval r = m.range(k.min.value_or(-std::numeric_limits<double>::infinity()),
-                                  k.max.value_or(std::numeric_limits<double>::infinity()));
-      allowed = allowed.clip(r.lo, r.hi);
-    }
-    if (columns_[i].kind == ColumnKind::categorical && !k.allowed.empty()) {
-      std::vector<UInterval> parts;
-      for (const auto& a : k.allowed) parts.push_back(m.cell(level_index(columns_[i], a)));
-      allowed = allowed.intersect(USet(parts));
-    }
+    const USet allowed = allowed_set(i, marginals_[i]);
     if (allowed.empty() || (allowed.measure() <= 0 && !(k.min && k.max && *k.min == *k.max)))
       throw DataError("the constraints on column '" + columns_[i].name +
                       "' exclude every value the model gives probability to");
@@ -135,8 +149,7 @@ std::vector<ColumnEvidence> Generator::evidence_for(const std::vector<Condition>
   return ev;
 }
 
-double Generator::finish(std::size_t column, double u) const {
-  const Marginal& m = marginals_[column];
+double Generator::finish(std::size_t column, double u, const Marginal& m) const {
   double x = m.quantile(u);
   if (columns_[column].kind == ColumnKind::categorical) return x;
   const Constraint& k = constraints_[column];
@@ -161,8 +174,8 @@ double Generator::finish(std::size_t column, double u) const {
 DataTable Generator::sample(std::size_t n, RandomStream& rng, const std::vector<Condition>& where) const {
   const auto ev = evidence_for(where);
   const std::size_t d = columns_.size();
-  std::vector<double> u(n * d);
-  draw_u(n, rng, ev, u);
+  std::vector<double> x(n * d);
+  draw_values(n, rng, ev, x);
   DataTable out;
   out.rows = n;
   for (std::size_t c = 0; c < d; ++c) {
@@ -171,12 +184,21 @@ DataTable Generator::sample(std::size_t n, RandomStream& rng, const std::vector<
     col.kind = columns_[c].kind;
     col.levels = columns_[c].levels;
     col.values.resize(n);
-    for (std::size_t r = 0; r < n; ++r) col.values[r] = ev[c].fixed ? ev[c].value : finish(c, u[r * d + c]);
+    for (std::size_t r = 0; r < n; ++r) col.values[r] = ev[c].fixed ? ev[c].value : x[r * d + c];
     col.integral = col.kind == ColumnKind::numeric &&
                    std::all_of(col.values.begin(), col.values.end(), [](double v) { return v == std::round(v); });
     out.columns.push_back(std::move(col));
   }
   return out;
+}
+
+void Generator::draw_values(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& ev,
+                            std::vector<double>& x) const {
+  const std::size_t d = columns_.size();
+  draw_u(n, rng, ev, x);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t c = 0; c < d; ++c)
+      if (!ev[c].fixed) x[r * d + c] = finish(c, x[r * d + c], marginals_[c]);
 }
 
 void Generator::save(const std::string& path) const {
@@ -200,15 +222,30 @@ void Generator::store_common(ModelArchive& a) const {
     const Marginal& m = marginals_[i];
     const Constraint& k = constraints_[i];
     a.put(p + "levels", columns_[i].levels);
-    a.put_number(p + "mode", m.mode());
-    a.put(p + "support", m.support());
-    a.put(p + "cum", m.cum());
-    a.put(p + "counts", m.counts());
+    store_marginal(a, p, m);
     a.put(p + "min", k.min ? std::vector<double>{*k.min} : std::vector<double>{});
     a.put(p + "max", k.max ? std::vector<double>{*k.max} : std::vector<double>{});
     a.put_number(p + "integer", k.integer ? 1 : 0);
     a.put(p + "allowed", k.allowed);
   }
+}
+
+void Generator::store_marginal(ModelArchive& a, const std::string& p, const Marginal& m) {
+  a.put_number(p + "mode", m.mode());
+  a.put(p + "support", m.support());
+  a.put(p + "cum", m.cum());
+  a.put(p + "counts", m.counts());
+}
+
+Marginal Generator::load_marginal(const ModelArchive& a, const std::string& p, const ColumnInfo& c) {
+  const int mode = static_cast<int>(a.number(p + "mode"));
+  const auto& cum = a.numbers(p + "cum");
+  const auto& support = a.numbers(p + "support");
+  if (cum.size() < 2 || (mode == Marginal::kHistogram ? support.size() != cum.size() : support.size() + 1 != cum.size()) ||
+      (c.kind == ColumnKind::categorical && c.levels.size() != support.size()) ||
+      (c.kind == ColumnKind::categorical) != (mode == Marginal::kCategorical))
+    throw ModelFileError(a.source + ": marginal of column '" + c.name + "' is inconsistent");
+  return Marginal::from_parts(mode, support, cum, a.numbers(p + "counts"));
 }
 
 void Generator::load_common(const ModelArchive& a) {
@@ -222,13 +259,7 @@ void Generator::load_common(const ModelArchive& a) {
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string p = column_prefix(i);
     ColumnInfo c{names[i], kinds[i] > 0.5 ? ColumnKind::categorical : ColumnKind::numeric, a.strings(p + "levels")};
-    const int mode = static_cast<int>(a.number(p + "mode"));
-    const auto& cum = a.numbers(p + "cum");
-    const auto& support = a.numbers(p + "support");
-    if (cum.size() < 2 || (mode == Marginal::kHistogram ? support.size() != cum.size() : support.size() + 1 != cum.size()) ||
-        (c.kind == ColumnKind::categorical && c.levels.size() != support.size()))
-      throw ModelFileError(a.source + ": marginal of column '" + c.name + "' is inconsistent");
-    marginals_.push_back(Marginal::from_parts(mode, support, cum, a.numbers(p + "counts")));
+    marginals_.push_back(load_marginal(a, p, c));
     Constraint k;
     if (!a.numbers(p + "min").empty()) k.min = a.numbers(p + "min")[0];
     if (!a.numbers(p + "max").empty()) k.max = a.numbers(p + "max")[0];

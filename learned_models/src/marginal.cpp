@@ -137,6 +137,15 @@ Marginal Marginal::histogram(std::vector<double> edges, const std::vector<double
   return m;
 }
 
+Marginal Marginal::discrete(std::vector<double> support, const std::vector<double>& weights) {
+  if (support.empty() || support.size() != weights.size())
+    throw std::invalid_argument("Marginal::discrete: support and weights must be non-empty and of equal size");
+  Marginal m = histogram({}, weights);
+  m.mode_ = kDiscrete;
+  m.support_ = std::move(support);
+  return m;
+}
+
 Marginal Marginal::from_parts(int mode, std::vector<double> support, std::vector<double> cum,
                               std::vector<double> counts) {
   Marginal m;
@@ -156,6 +165,35 @@ double Marginal::smoothed_hi(std::size_t i) const {
 
 double Marginal::min_value() const { return support_.front(); }
 double Marginal::max_value() const { return support_.back(); }
+
+double Marginal::mass_at(double x) const {
+  if (mode_ == kHistogram) return 0.0;
+  if (mode_ == kCategorical) {
+    const double i = std::round(x);
+    return i >= 0 && i < static_cast<double>(size()) ? cell(static_cast<std::size_t>(i)).width() : 0.0;
+  }
+  const auto it = std::lower_bound(support_.begin(), support_.end(), x);
+  return it != support_.end() && *it == x ? cell(static_cast<std::size_t>(it - support_.begin())).width() : 0.0;
+}
+
+double Marginal::density_at(double x) const {
+  if (mode_ == kCategorical) return 0.0;
+  if (mode_ == kHistogram) {
+    if (x < support_.front() || x > support_.back()) return 0.0;
+    std::size_t i = static_cast<std::size_t>(std::upper_bound(support_.begin(), support_.end(), x) - support_.begin());
+    i = std::min(i, size()) - 1;
+    const double w = support_[i + 1] - support_[i];
+    return w > 0 ? cell(i).width() / w : 0.0;
+  }
+  const std::size_t i = static_cast<std::size_t>(std::lower_bound(support_.begin(), support_.end(), x) - support_.begin());
+  for (std::size_t j : {i, i - 1}) {  // i - 1 wraps to a huge index when i == 0
+    if (j >= size() || point_mass(j)) continue;
+    const double lo = smoothed_lo(j);
+    const double hi = smoothed_hi(j);
+    if (x >= lo && x <= hi && hi > lo) return cell(j).width() / (hi - lo);
+  }
+  return 0.0;
+}
 
 double Marginal::quantile(double u) const {
   u = std::clamp(u, 0.0, 1.0);

@@ -231,6 +231,22 @@ Evaluation evaluate(const DataTable& real, const DataTable& synth, const DataTab
     std::size_t hc = 0;
     for (std::size_t r = 0; r < holdout->rows; ++r) hc += real_keys.count(row_key(*holdout, r));
     e.holdout_copy_share = static_cast<double>(hc) / static_cast<double>(holdout->rows);
+    // Over all splits: a row whose values k other rows share lands in the
+    // holdout with none of them in the real part with probability
+    // C(N-1-k, R) / C(N-1, R) = prod_{i<k} (H-1-i) / (N-1-i).
+    std::map<std::string, std::size_t> times;
+    for (std::size_t r = 0; r < real.rows; ++r) ++times[row_key(real, r)];
+    for (std::size_t r = 0; r < holdout->rows; ++r) ++times[row_key(*holdout, r)];
+    const double total = static_cast<double>(real.rows + holdout->rows);
+    const double h = static_cast<double>(holdout->rows);
+    double expected = 0;
+    for (const auto& [key, count] : times) {
+      double none = 1;
+      for (std::size_t i = 0; i + 1 < count; ++i)
+        none *= std::max(0.0, (h - 1 - static_cast<double>(i)) / (total - 1 - static_cast<double>(i)));
+      expected += static_cast<double>(count) * (1 - none);
+    }
+    e.expected_copy_share = expected / total;
     e.dcr_holdout_median =
         median(closest(real, ref, features(real, *holdout, subsample(holdout->rows, opt.max_rows, rng))));
   }
@@ -272,7 +288,8 @@ std::string to_text(const Evaluation& e) {
     << "median DCR, synthetic          " << fmt(e.dcr_synthetic_median) << "\n";
   if (e.has_holdout)
     o << "median DCR, holdout            " << fmt(e.dcr_holdout_median) << "\n"
-      << "holdout rows equal to real     " << fmt(e.holdout_copy_share) << " (the chance level of copies)\n";
+      << "holdout rows equal to real     " << fmt(e.holdout_copy_share) << " (this split)\n"
+      << "  expected over all splits     " << fmt(e.expected_copy_share) << " (the chance level of copies)\n";
   return o.str();
 }
 
@@ -290,7 +307,8 @@ std::string to_json(const Evaluation& e) {
     << ",\n  \"dcr_synthetic_median\": " << e.dcr_synthetic_median;
   if (e.has_holdout)
     o << ",\n  \"holdout_rows\": " << e.holdout_rows << ",\n  \"dcr_holdout_median\": " << e.dcr_holdout_median
-      << ",\n  \"holdout_copy_share\": " << e.holdout_copy_share;
+      << ",\n  \"holdout_copy_share\": " << e.holdout_copy_share
+      << ",\n  \"expected_copy_share\": " << e.expected_copy_share;
   o << "\n}\n";
   return o.str();
 }

@@ -189,9 +189,9 @@ ModelArchive load_archive(const std::string& path, std::string& kind) {
     Id attr(H5Aopen(file.get(), "format_version", H5P_DEFAULT), H5Aclose);
     if (H5Aread(attr.get(), H5T_NATIVE_INT64, &version) < 0) version = -1;
   }
-  if (version != kModelFormatVersion)
-    throw ModelFileError(path + ": model format version " + std::to_string(version) +
-                         ", but this build reads version " + std::to_string(kModelFormatVersion));
+  if (version < kOldestModelFormatVersion || version > kModelFormatVersion)
+    throw ModelFileError(path + ": model format version " + std::to_string(version) + ", but this build reads versions " +
+                         std::to_string(kOldestModelFormatVersion) + " to " + std::to_string(kModelFormatVersion));
   if (!read_string_attr(file.get(), "kind", kind) || !read_string_attr(file.get(), "checksum", stored_sum))
     throw ModelFileError(path + ": model file lacks its kind or checksum attribute");
   Id group(H5Gopen2(file.get(), "model", H5P_DEFAULT), H5Gclose);

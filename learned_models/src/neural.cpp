@@ -62,6 +62,7 @@ struct ColumnPlan {
   bool numeric = true;
   bool fixed = false;
   bool constrained = false;          // free, and its allowed set is not everything
+  std::size_t index = 0;             // numeric: which numeric column (calibration, sigma)
   double zlo = 0, zhi = 0;           // numeric fixed: z-interval (equal: a point)
   std::size_t level = 0;             // categorical fixed
   std::vector<UInterval> zparts;     // numeric constrained: allowed set in z
@@ -70,6 +71,23 @@ struct ColumnPlan {
 };
 
 double z_of(double u) { return normal_quantile(std::clamp(u, 0.0, 1.0)); }
+
+constexpr std::size_t kCalibrationKnots = 256;
+constexpr std::size_t kCalibrationDraws = 20000;
+
+// Normal score of the calibration's k-th knot: Phi^-1((k + 1/2) / K).
+double knot_score(std::size_t k, std::size_t count) {
+  return normal_quantile((static_cast<double>(k) + 0.5) / static_cast<double>(count));
+}
+
+// Piecewise-linear map from knots xs to ys (both increasing), extended
+// linearly beyond the ends; infinities stay infinite.
+double piecewise(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
+  if (std::isinf(x) || xs.size() < 2) return x;
+  std::size_t i = static_cast<std::size_t>(std::upper_bound(xs.begin(), xs.end(), x) - xs.begin());
+  i = std::clamp<std::size_t>(i, 1, xs.size() - 1);
+  return ys[i - 1] + (x - xs[i - 1]) * (ys[i] - ys[i - 1]) / (xs[i] - xs[i - 1]);
+}
 
 }  // namespace
 
@@ -137,10 +155,59 @@ std::unique_ptr<NeuralGenerator> NeuralGenerator::fit(const DataTable& data, con
     run.epochs = std::max<std::size_t>(300, (o.steps + per_epoch - 1) / per_epoch);
   }
   g->final_loss_ = g->net_->train(rows, n, run);
+  if (o.calibrate) g->calibrate(o.seed);
   return g;
 }
 
+void NeuralGenerator::calibrate(std::uint64_t seed) {
+  // The decoder's output scores, drawn as sampling draws them, per numeric
+  // column; their quantiles become the knots of the map to normal scores.
+  const std::size_t d = columns_.size();
+  const std::vector<double> sigma = net_->sigma();
+  RandomStream rng(seed, 0x63616c6962ULL);
+  std::vector<std::vector<double>> draws(sigma.size());
+  std::vector<float> z, out;
+  for (std::size_t first = 0; first < kCalibrationDraws; first += kCodesPerPass) {
+    const std::size_t m = std::min(kCodesPerPass, kCalibrationDraws - first);
+    z.resize(m * latent_);
+    for (float& v : z) v = static_cast<float>(rng.normal());
+    net_->decode(z, m, out);
+    for (std::size_t r = 0; r < m; ++r)
+      for (std::size_t c = 0, k = 0; c < d; ++c)
+        if (columns_[c].kind == ColumnKind::numeric) {
+          draws[k].push_back(static_cast<double>(out[r * encoded_width_ + slot_[c]]) + sigma[k] * rng.normal());
+          ++k;
+        }
+  }
+  calibration_.assign(sigma.size(), {});
+  for (std::size_t k = 0; k < draws.size(); ++k) {
+    std::sort(draws[k].begin(), draws[k].end());
+    auto& knots = calibration_[k];
+    for (std::size_t i = 0; i < kCalibrationKnots; ++i) {
+      const double at = (static_cast<double>(i) + 0.5) / static_cast<double>(kCalibrationKnots);
+      double q = draws[k][static_cast<std::size_t>(at * static_cast<double>(draws[k].size()))];
+      if (!knots.empty() && q <= knots.back()) q = knots.back() + 1e-9 * (1 + std::abs(knots.back()));
+      knots.push_back(q);
+    }
+  }
+  knot_scores_.clear();
+  for (std::size_t i = 0; i < kCalibrationKnots; ++i) knot_scores_.push_back(knot_score(i, kCalibrationKnots));
+}
+
+double NeuralGenerator::to_normal(std::size_t k, double score) const {
+  return calibration_.empty() ? score : piecewise(calibration_[k], knot_scores_, score);
+}
+
+double NeuralGenerator::from_normal(std::size_t k, double z) const {
+  return calibration_.empty() ? z : piecewise(knot_scores_, calibration_[k], z);
+}
+
 void NeuralGenerator::store(ModelArchive& a) const {
+  if (!calibration_.empty()) {
+    std::vector<double> flat;
+    for (const auto& knots : calibration_) flat.insert(flat.end(), knots.begin(), knots.end());
+    a.put("calibration", flat);
+  }
   a.put_number(kWeightPrefix + "latent", static_cast<double>(latent_));
   a.put_number(kWeightPrefix + "hidden", static_cast<double>(hidden_));
   a.put_number(kWeightPrefix + "candidates", static_cast<double>(candidates_));
@@ -164,6 +231,20 @@ std::unique_ptr<NeuralGenerator> NeuralGenerator::load(const ModelArchive& a) {
   for (const auto& [name, array] : a.arrays())
     if (name.rfind(kWeightPrefix, 0) == 0 && std::holds_alternative<std::vector<double>>(array))
       weights[name.substr(kWeightPrefix.size())] = std::get<std::vector<double>>(array);
+  if (a.has("calibration")) {  // absent in models saved before calibration
+    const auto& flat = a.numbers("calibration");
+    std::size_t numeric = 0;
+    for (const auto& c : g->columns_) numeric += c.kind == ColumnKind::numeric ? 1 : 0;
+    if (flat.size() != numeric * kCalibrationKnots)
+      throw ModelFileError(a.source + ": 'calibration' does not match the numeric columns");
+    for (std::size_t k = 0; k < numeric; ++k) {
+      g->calibration_.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(k * kCalibrationKnots),
+                                   flat.begin() + static_cast<std::ptrdiff_t>((k + 1) * kCalibrationKnots));
+      if (!std::is_sorted(g->calibration_.back().begin(), g->calibration_.back().end()))
+        throw ModelFileError(a.source + ": 'calibration' knots are not increasing");
+    }
+    for (std::size_t i = 0; i < kCalibrationKnots; ++i) g->knot_scores_.push_back(knot_score(i, kCalibrationKnots));
+  }
   g->net_ = std::make_unique<Network>(layout_of(g->columns_, g->slot_, g->width_, g->encoded_width_), g->latent_,
                                       g->hidden_, 0);
   try {
@@ -187,19 +268,24 @@ void NeuralGenerator::draw_u(std::size_t n, RandomStream& rng, const std::vector
     p.numeric = columns_[c].kind == ColumnKind::numeric;
     p.fixed = e.fixed;
     p.constrained = !e.fixed && !e.allowed.full();
-    if (p.numeric) sigma[c] = sigma_by_slot[k++];
+    if (p.numeric) {
+      p.index = k;
+      sigma[c] = sigma_by_slot[k++];
+    }
     weighted = weighted || p.fixed || p.constrained;
     if (p.fixed) {
       if (p.numeric) {
-        p.zlo = e.fixed_u.width() > 0 ? z_of(e.fixed_u.lo) : std::clamp(z_of(e.fixed_u.lo), -kZLimit, kZLimit);
-        p.zhi = e.fixed_u.width() > 0 ? z_of(e.fixed_u.hi) : p.zlo;
+        p.zlo = from_normal(p.index, e.fixed_u.width() > 0 ? z_of(e.fixed_u.lo)
+                                                            : std::clamp(z_of(e.fixed_u.lo), -kZLimit, kZLimit));
+        p.zhi = e.fixed_u.width() > 0 ? from_normal(p.index, z_of(e.fixed_u.hi)) : p.zlo;
       } else {
         p.level = static_cast<std::size_t>(e.value);
       }
     } else if (p.constrained) {
       if (p.numeric) {
         p.uparts = e.allowed.parts();
-        for (const UInterval& part : p.uparts) p.zparts.push_back({z_of(part.lo), z_of(part.hi)});
+        for (const UInterval& part : p.uparts)
+          p.zparts.push_back({from_normal(p.index, z_of(part.lo)), from_normal(p.index, z_of(part.hi))});
       } else {
         const Marginal& m = marginals_[c];
         for (std::size_t l = 0; l < m.size(); ++l) {
@@ -279,7 +365,7 @@ void NeuralGenerator::draw_u(std::size_t n, RandomStream& rng, const std::vector
     }
     const double mu = y[slot_[c]];
     const double s = sigma[c];
-    if (!p.constrained) return normal_cdf(mu + s * rng.normal());
+    if (!p.constrained) return normal_cdf(to_normal(p.index, mu + s * rng.normal()));
     if (e.allowed.measure() <= 0) return p.uparts.front().lo;  // min == max: a single point
     std::vector<double> mass(p.zparts.size());
     double total = 0;
@@ -290,7 +376,7 @@ void NeuralGenerator::draw_u(std::size_t n, RandomStream& rng, const std::vector
     std::size_t i = 0;
     while (i + 1 < mass.size() && t >= mass[i]) t -= mass[i++];
     const double zv = mu + s * truncated_normal((p.zparts[i].lo - mu) / s, (p.zparts[i].hi - mu) / s, rng);
-    return std::clamp(normal_cdf(zv), p.uparts[i].lo, p.uparts[i].hi);
+    return std::clamp(normal_cdf(to_normal(p.index, zv)), p.uparts[i].lo, p.uparts[i].hi);
   };
 
   for (std::size_t first = 0; first < n; first += rows_per_pass) {

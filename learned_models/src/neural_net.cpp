@@ -13,7 +13,14 @@ namespace {
 
 constexpr double kMinSigma = 0.01;  // as in TVAE: keeps the likelihood bounded
 constexpr double kMaxSigma = 1.0;   // a score's whole marginal has sd 1
-constexpr double kReconstructionWeight = 2.0;
+// Weight of the reconstruction term against the KL term (TVAE uses 2). A
+// lighter reconstruction (a beta-VAE with beta = 2) keeps the aggregate of
+// the encoder's codes close to the N(0, I) that sampling draws from, so
+// decoded samples keep the table's dependence: on breast_cancer (455
+// training rows, 31 columns) the two-sample AUC went from 0.71 at 2 to 0.50
+// at 0.5, mean |correlation difference| from 0.14 to 0.07; at 0.25 the
+// latent code collapses and the nonlinear dependence of the tests is lost.
+constexpr double kReconstructionWeight = 0.5;
 constexpr double kWeightDecay = 1e-5;
 
 // Torch runs on one CPU thread while we hold this: intra-op parallelism splits

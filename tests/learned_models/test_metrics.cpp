@@ -66,3 +66,18 @@ TEST_CASE("privacy figures count exact copies and distances", "[learned][metrics
   CHECK(json.find("\"exact_copy_share\": 1") != std::string::npos);
   CHECK(to_text(copy).find("two-sample classifier AUC") != std::string::npos);
 }
+
+TEST_CASE("the chance level of copies is the exact mean over all holdout splits", "[learned][metrics]") {
+  // Rows a, b, c real; a, d holdout. Over the 10 ways to split these 5 rows
+  // into 3 real and 2 holdout, a holdout row equals a real one when exactly
+  // one of the two a's is held out: 6 splits with 1 such row of 2, so the
+  // expected share is 6 * 0.5 / 10 = 0.3, while this split shows 0.5.
+  const DataTable real = parse_csv("x,y\n1,p\n2,q\n3,r\n", "real.csv");
+  const DataTable holdout = parse_csv("x,y\n1,p\n4,s\n", "holdout.csv");
+  const Evaluation e = evaluate(real, real, &holdout);
+  CHECK(e.holdout_copy_share == Approx(0.5));
+  CHECK(e.expected_copy_share == Approx(0.3));
+  const DataTable fresh = parse_csv("x,y\n5,p\n4,s\n", "fresh.csv");
+  CHECK(evaluate(real, real, &fresh).expected_copy_share == 0.0);
+  CHECK(to_json(e).find("\"expected_copy_share\": 0.29999") != std::string::npos);
+}

@@ -78,12 +78,13 @@ TEST_CASE("damaged, foreign and newer model files are refused", "[learned][model
   {
     const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
-    const std::int64_t v = 2;
+    const std::int64_t v = kModelFormatVersion + 1;
     H5Awrite(a, H5T_NATIVE_INT64, &v);
     H5Aclose(a);
     H5Fclose(f);
   }
-  CHECK(load_error(p) == p.string() + ": model format version 2, but this build reads version 1");
+  CHECK(load_error(p) == p.string() + ": model format version " + std::to_string(kModelFormatVersion + 1) +
+                             ", but this build reads versions 1 to " + std::to_string(kModelFormatVersion));
   std::ofstream(p) << "age,sex\n1,2\n";
   CHECK(load_error(p) == p.string() + ": not an HDF5 file");
   fs::remove(p);
@@ -104,5 +105,42 @@ TEST_CASE("the engine's AttributeSampler serves typed columns from a model file"
   const auto& sex = std::get<std::vector<std::string>>(rows.column(0));
   CHECK(std::all_of(sex.begin(), sex.end(), [](const std::string& s) { return s == "f"; }));
   CHECK_THROWS_AS(model_attribute_loader()(p.string(), {"height"}), DataError);
+  fs::remove(p);
+}
+
+TEST_CASE("a stratified copula survives a save and load; version 1 files still load", "[learned][model_file]") {
+  // Two species whose x differ by 3 sd: the copula stratifies by species.
+  RandomStream rng(12, 0);
+  std::string csv = "x,species,y\n";
+  for (int i = 0; i < 200; ++i) {
+    const bool b = i % 2 == 1;
+    const double x = rng.normal() + (b ? 3.0 : 0.0);
+    csv += format_number(x) + (b ? ",b," : ",a,") + format_number((b ? -1 : 1) * x + rng.normal()) + "\n";
+  }
+  const auto g = GaussianCopula::fit(parse_csv(csv, "species.csv"));
+  REQUIRE(g->stratified_by() == 1);
+  const fs::path p = temp_file("strata.h5");
+  g->save(p.string());
+  const auto back = load_generator(p.string());
+  const auto* copula = dynamic_cast<const GaussianCopula*>(back.get());
+  REQUIRE(copula != nullptr);
+  CHECK(copula->stratified_by() == 1);
+  CHECK(copula->strata() == 2);
+  for (const std::vector<Condition>& where :
+       {std::vector<Condition>{}, std::vector<Condition>{{"species", "b"}}, std::vector<Condition>{{"x", "1.5"}}}) {
+    RandomStream a(5, 0), b(5, 0);
+    CHECK(to_csv(back->sample(300, a, where)) == to_csv(g->sample(300, b, where)));
+  }
+  // A version 1 file (one copula, no strata arrays) is read as before.
+  GaussianCopula::fit(mixed_table())->save(p.string());
+  {
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    const std::int64_t v = 1;
+    H5Awrite(a, H5T_NATIVE_INT64, &v);
+    H5Aclose(a);
+    H5Fclose(f);
+  }
+  CHECK(load_generator(p.string())->kind() == "copula");
   fs::remove(p);
 }

@@ -11,6 +11,7 @@
 #include "learned_commands.hpp"
 #include "options.hpp"
 #include "simulacra/learned/copula.hpp"
+#include "simulacra/learned/metrics.hpp"
 #include "simulacra/learned/neural.hpp"
 
 using namespace simulacra;
@@ -198,6 +199,7 @@ TEST_CASE("neural model file round trip reproduces samples and refuses bad weigh
   ModelArchive archive = load_archive(dir / "m.h5", kind);
   CHECK(archive.has("nn.decoder.fc1.weight"));
   CHECK(archive.has("nn.log_sigma"));
+  CHECK(archive.has("calibration"));
   std::get<std::vector<double>>(archive.arrays()["nn.decoder.fc1.weight"]).pop_back();
   CHECK_THROWS_AS(NeuralGenerator::load(archive), ModelFileError);
   archive.arrays().erase("nn.decoder.head.bias");
@@ -215,4 +217,23 @@ TEST_CASE("simulacra fit --model neural writes a model that sample reads", "[lea
   CHECK(s.columns[0].levels == std::vector<std::string>{"b"});
   CHECK_THROWS_AS(cli::fit_command({dir / "data.csv", "--model", "neural", "--batch-size", "0", "-o", dir / "z.h5"}),
                   cli::UsageError);
+}
+
+TEST_CASE("calibration gives the neural generator's samples the real marginals", "[learned][neural]") {
+  // After few epochs the decoder's output scores are far from N(0, 1); the
+  // map through their own quantiles puts each column back on its marginal.
+  const DataTable data = parabola(600);
+  NeuralOptions raw = quick(20);
+  raw.calibrate = false;
+  const auto plain = NeuralGenerator::fit(data, raw);
+  const auto calibrated = NeuralGenerator::fit(data, quick(20));
+  RandomStream a(4, 0), b(4, 0);
+  const DataTable sp = plain->sample(5000, a), sc = calibrated->sample(5000, b);
+  for (std::size_t c = 0; c < 2; ++c) {
+    const double ks_plain = ks_statistic(data.columns[c].values, sp.columns[c].values);
+    const double ks_cal = ks_statistic(data.columns[c].values, sc.columns[c].values);
+    INFO("column " << c << ": KS " << ks_plain << " uncalibrated, " << ks_cal << " calibrated");
+    CHECK(ks_cal < 0.05);
+    CHECK(ks_cal < ks_plain);
+  }
 }

@@ -11,7 +11,11 @@
 namespace simulacra::learned {
 
 struct BayesNetOptions {
-  std::size_t max_bins = 20;  ///< bins per numeric column (categorical: one per level)
+  /// Bins per numeric column at most (categorical: one per level). A table
+  /// of n rows gets at most sqrt(n / 5), so that a pairwise table has about
+  /// 5 rows per cell and the network generalises instead of spelling out
+  /// the real rows.
+  std::size_t max_bins = 20;
   /// Privacy budget; 0 disables noise. Half goes to the pairwise counts that
   /// choose the tree, half to the counts of its conditional tables; each
   /// table's counts get Laplace noise of scale (tables in that half) / (epsilon/2),
@@ -25,7 +29,8 @@ struct BayesNetOptions {
 
 /// Chow-Liu tree Bayesian network. Fit: discretise each column (a numeric
 /// column's bins are runs of its distinct values holding about equal
-/// probability, so point masses are never split), compute mutual information
+/// probability, so point masses are never split, and a gap wider than a
+/// tenth of the column's range always ends a bin), compute mutual information
 /// of every pair from (noisy) counts, take the maximum spanning tree rooted at
 /// the first column, estimate P(root) and P(child | parent). Sample: forward
 /// sampling from the root; a value within a bin comes from the column's

@@ -84,10 +84,27 @@ class Generator {
   /// evidence; fixed columns may be left as anything.
   virtual void draw_u(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& evidence,
                       std::vector<double>& u) const = 0;
+  /// Draws n rows of values (row-major, columns() wide) respecting the
+  /// evidence; sample() overwrites the fixed columns. The default draws u
+  /// with draw_u and maps it through the marginals and constraints; a model
+  /// with marginals of its own per row (a stratified copula) overrides it.
+  virtual void draw_values(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& evidence,
+                           std::vector<double>& x) const;
+  /// The value of u in column `column` under marginal m, after the column's
+  /// constraints (rounding, bounds, allowed values).
+  double finish(std::size_t column, double u, const Marginal& m) const;
+  /// The evidence `pooled` (built on the column's own marginal) restated in
+  /// the u-space of another marginal m of the same column: constraints
+  /// become m's allowed set (possibly empty), a fixed value m's interval.
+  ColumnEvidence evidence_in(std::size_t column, const Marginal& m, const ColumnEvidence& pooled) const;
   virtual void store(ModelArchive& archive) const = 0;
   void store_common(ModelArchive& archive) const;
   /// Throws ModelFileError if arrays are missing or inconsistent.
   void load_common(const ModelArchive& archive);
+  /// One marginal's arrays under `prefix` ("c3.", "s1.c3.").
+  static void store_marginal(ModelArchive& archive, const std::string& prefix, const Marginal& m);
+  /// Throws ModelFileError if they are missing or do not fit column c.
+  static Marginal load_marginal(const ModelArchive& archive, const std::string& prefix, const ColumnInfo& c);
 
   std::vector<ColumnInfo> columns_;
   std::vector<Marginal> marginals_;
@@ -95,7 +112,7 @@ class Generator {
 
  private:
   std::vector<ColumnEvidence> evidence_for(const std::vector<Condition>& where) const;
-  double finish(std::size_t column, double u) const;
+  USet allowed_set(std::size_t column, const Marginal& m) const;
 };
 
 /// "c<i>.": the prefix of column i's arrays in a model file.

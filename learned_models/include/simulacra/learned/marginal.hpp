@@ -60,6 +60,9 @@ class Marginal {
   static Marginal empirical(const std::vector<double>& values, bool categorical, std::size_t levels);
   /// Bins [edges[i], edges[i+1]) with weights[i] (normalised here).
   static Marginal histogram(std::vector<double> edges, const std::vector<double>& weights);
+  /// Point masses at `support` (sorted, distinct) with `weights` (normalised
+  /// here). Throws std::invalid_argument if they are empty or of unequal size.
+  static Marginal discrete(std::vector<double> support, const std::vector<double>& weights);
   /// Rebuilds a marginal saved with the fields below.
   static Marginal from_parts(int mode, std::vector<double> support, std::vector<double> cum,
                              std::vector<double> counts);
@@ -82,6 +85,13 @@ class Marginal {
   double quantile(double u) const;
   double min_value() const;
   double max_value() const;
+  /// Probability of exactly x: the cell's probability when x is a support
+  /// value (or a category code) of an empirical marginal, else 0.
+  double mass_at(double x) const;
+  /// Density at x of the smoothed (continuous) part: a singleton's cell
+  /// probability spread over its smoothing interval, or a histogram bin's
+  /// probability over its width; 0 outside them.
+  double density_at(double x) const;
 
   int mode() const { return mode_; }
   const std::vector<double>& support() const { return support_; }
@@ -91,9 +101,12 @@ class Marginal {
   static constexpr int kNumeric = 0;
   static constexpr int kCategorical = 1;
   static constexpr int kHistogram = 2;
+  /// Every support point a point mass with the given probability (a
+  /// stratified copula's smoothed marginal of a column recorded on a grid).
+  static constexpr int kDiscrete = 3;
 
  private:
-  bool point_mass(std::size_t i) const { return mode_ == kCategorical || counts_[i] > 1.5; }
+  bool point_mass(std::size_t i) const { return mode_ == kCategorical || mode_ == kDiscrete || counts_[i] > 1.5; }
   double smoothed_lo(std::size_t i) const;
   double smoothed_hi(std::size_t i) const;
 

@@ -36,6 +36,13 @@ struct Evaluation {
   double dcr_holdout_median = 0;    ///< the same for holdout rows (the chance level)
   double exact_copy_share = 0;      ///< synthetic rows equal to some real row
   double holdout_copy_share = 0;    ///< holdout rows equal to some real row
+  /// The chance level of copies: holdout_copy_share averaged over every way
+  /// of splitting the real and holdout rows together into parts of their
+  /// sizes (exact, from how often each row's values recur). One small
+  /// holdout split is a coarse estimate: on iris (150 rows, one duplicated
+  /// pair) a 30-row holdout shares 0 or 1 row with the rest, 0% or 3.3%,
+  /// while the expectation is 1.07%.
+  double expected_copy_share = 0;
 };
 
 /// Re-reads `other` in the column order and kinds of `reference`. Throws

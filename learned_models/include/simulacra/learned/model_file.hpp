@@ -47,8 +47,11 @@ class ModelArchive {
   std::map<std::string, Array> arrays_;
 };
 
-/// The format version this build writes and reads.
-inline constexpr std::int64_t kModelFormatVersion = 1;
+/// The format version this build writes. It reads every version from
+/// kOldestModelFormatVersion on: version 2 added the stratified copula's
+/// arrays ("strata.*", "s<k>.*"); a version 1 copula is one copula.
+inline constexpr std::int64_t kModelFormatVersion = 2;
+inline constexpr std::int64_t kOldestModelFormatVersion = 1;
 
 /// Writes the archive to an HDF5 file at `path` (attributes "format" =
 /// "simulacra-model", "format_version", "kind", "checksum" as 16 hex digits;
@@ -58,7 +61,8 @@ void save_archive(const ModelArchive& archive, const std::string& kind, const st
 
 /// Reads an archive back and returns it with its kind. Throws ModelFileError
 /// naming the path if the file cannot be opened or is not a Simulacra model,
-/// if its format version differs from kModelFormatVersion, or if the stored
+/// if its format version is outside [kOldestModelFormatVersion,
+/// kModelFormatVersion], or if the stored
 /// checksum does not match the arrays (a damaged or edited file).
 ModelArchive load_archive(const std::string& path, std::string& kind);
 

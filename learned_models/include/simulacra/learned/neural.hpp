@@ -26,6 +26,11 @@ struct NeuralOptions {
   /// (see NeuralGenerator). Saved with the model, so a loaded model samples
   /// exactly as the fitted one.
   std::size_t candidates = 128;
+  /// After training, map each numeric column's output scores to normal
+  /// scores through the quantiles of 20,000 decoded draws (saved with the
+  /// model), so sampled marginals are the empirical ones even where the
+  /// decoder's aggregate output is not N(0, 1) (see NeuralGenerator).
+  bool calibrate = true;
 };
 
 /// Tabular VAE. Encoding: a numeric column becomes the normal score of its
@@ -34,10 +39,15 @@ struct NeuralOptions {
 /// decoder are MLPs with two ReLU hidden layers; the decoder gives each
 /// numeric score a mean (and the column a learned standard deviation, clamped
 /// to [0.01, 1]) and each categorical block logits. Fit: Adam on
-/// 2 x reconstruction negative log-likelihood + KL(q(z|x) || N(0, I)).
+/// 0.5 x reconstruction negative log-likelihood + KL(q(z|x) || N(0, I))
+/// (TVAE weighs the reconstruction 2; the lighter weight keeps the codes
+/// near the prior that sampling draws from, see neural_net.cpp). Then
+/// calibration: 20,000 decoded draws give each numeric column's quantiles
+/// of output scores, a monotone piecewise-linear map to normal scores.
 /// Sample: z ~ N(0, I) from our RandomStream, decode, draw each column from
-/// its output distribution, map a score through Phi and the marginal's
-/// quantile (so marginals are the empirical ones, as for the copula).
+/// its output distribution, map a score through the calibration, Phi and the
+/// marginal's quantile (so marginals are the empirical ones, as for the
+/// copula, even where the decoder's aggregate output is not N(0, 1)).
 ///
 /// Conditional sampling chooses latent codes by sampling importance
 /// resampling: per row, `candidates` codes are drawn from the prior, each is
@@ -80,6 +90,11 @@ class NeuralGenerator final : public Generator {
               std::vector<double>& u) const override;
   void store(ModelArchive& archive) const override;
   void build_layout();
+  void calibrate(std::uint64_t seed);
+  /// Numeric column k's output score to a normal score, and back (identity
+  /// without calibration).
+  double to_normal(std::size_t k, double score) const;
+  double from_normal(std::size_t k, double z) const;
 
   std::unique_ptr<Network> net_;
   std::size_t latent_ = 0;
@@ -90,6 +105,9 @@ class NeuralGenerator final : public Generator {
   std::vector<std::size_t> width_;
   std::size_t encoded_width_ = 0;
   double final_loss_ = 0;
+  /// Per numeric column: output scores at the knots (empty: no calibration).
+  std::vector<std::vector<double>> calibration_;
+  std::vector<double> knot_scores_;  ///< the knots' normal scores
 };
 
 }  // namespace simulacra::learned
