@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   const std::size_t links = pop->network().links.size();
   EngineConfig cfg;
   cfg.threads = threads;
-  cfg.lookahead = SimTime{step / 2.0};
+  cfg.lookahead = pop->lookahead_hint();
   Simulation sim(cfg, 1);
   sim.add_population(std::move(pop));
   CountRows rows;

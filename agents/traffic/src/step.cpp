@@ -53,7 +53,9 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   const std::uint32_t next = next_link(v);
   if (next == kNone) return {kFar, kFar, kNone};  // leaves the network at the end
   const Node& node = s.net.nodes[l.to];
-  if (node.control == Control::signal && !green(l.to, link, t)) {
+  const std::uint32_t me = l.first_lane + lane;
+  const auto k = static_cast<std::uint64_t>(std::llround(t / s.p.step));
+  if (node.plan != kNone && !proceeds(light_for(v, link, lane))) {
     // Red is a stopped obstacle at the line, except for a driver who decided
     // at amber that it could not stop (decide_amber): it keeps going even if
     // the all-red ends before the line, since braking then would leave it in
@@ -63,8 +65,9 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1) {
     return {to_end, 0.0, kNone};
   }
+  if (hold_step_[me] == k) return {to_end, 0.0, kNone};  // gives way (control_junctions)
   const std::uint32_t nl = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
-  const Tail ahead = tail(nl, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
+  const Tail ahead = tail(nl, k);
   return {to_end + ahead.rear, ahead.speed, ahead.vehicle};
 }
 
@@ -96,9 +99,15 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
     return pos_[a] != pos_[b] ? pos_[a] > pos_[b] : a < b;
   });
   const std::uint32_t through = s.net.through_lanes(link);
+  const Node& end = s.net.nodes[l.to];
+  const bool contended = end.plan != kNone || (end.control == Control::yield && s.net.approaches[l.to].size() > 1);
   for (std::uint32_t v : order) {
     if (status_[v] != static_cast<std::uint8_t>(Status::active) || t - last_change_[v] < s.p.lc_cooldown) continue;
-    if (l.length - pos_[v] < 5.0) continue;  // too close to the junction to change
+    // Not close to a junction where movements contend for lanes (give_way
+    // has already chosen among the front vehicles for this step), nor in the
+    // last metres before any link end; an acceleration lane may always merge.
+    const bool in_drop_lane = l.drop_lane && lane_[v] == l.lanes - 1;
+    if (!in_drop_lane && l.length - pos_[v] < (contended ? std::max(30.0, 4.0 * speed_[v]) : 5.0)) continue;
     // A follower on the upstream link is not visible here (another LP may own
     // it) and sees the change one step late: change only where that follower
     // is far enough behind to react.
@@ -186,25 +195,20 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
   const double dt = s.p.step;
   const std::uint32_t lp = link_owner(link);
   const Link& l = s.net.links[link];
-  bool red = false, amber = false;
-  if (s.net.nodes[l.to].control == Control::signal && s.net.phase_count[l.to] > 1 &&
-      !(l.drop_lane && lane == l.lanes - 1)) {
-    const int st = signal_state(l.to, t);
-    red = !(st % 2 == 0 && static_cast<std::uint32_t>(st / 2) == l.phase);
-    amber = st % 2 == 1 && static_cast<std::uint32_t>(st / 2) == l.phase;
-    if (amber) decide_amber(vs.back(), link, t);
-  }
+  const bool signalled = s.net.nodes[l.to].plan != kNone && !(l.drop_lane && lane == l.lanes - 1);
+  if (signalled) decide_amber(vs.back(), link, lane);
   // Parallel update: every acceleration from the state at the step's start.
   for (std::size_t i = vs.size(); i-- > 0;) {
     const std::uint32_t v = vs[i];
     if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
     Obstacle o = leader(v, link, lane, i, t);
-    if (red && i + 1 < vs.size()) {
+    if (signalled && i + 1 < vs.size() && !proceeds(light_for(v, link, lane))) {
       // Followers see the light too, not only their leader: one that has not
-      // committed to go at amber stops at the line behind a leader that goes.
-      if (amber) decide_amber(v, link, t);
+      // committed to go at amber stops at the line behind a leader that goes
+      // (or one whose movement has another light).
+      decide_amber(v, link, lane);
       const double to_end = l.length - pos_[v];
-      if ((flags_[v] & kAmberGo) == 0 && to_end < o.gap && next_link(v) != kNone) o = {to_end, 0.0, kNone};
+      if ((flags_[v] & kAmberGo) == 0 && to_end < o.gap) o = {to_end, 0.0, kNone};
     }
     const double ttc = speed_[v] > o.speed && o.gap < kFar * 0.5 ? o.gap / (speed_[v] - o.speed) : kFar;
     if (ttc < s.p.ttc_threshold) {
@@ -334,7 +338,7 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
     reroute(v, next, lp);
     record_entry(s.net.links[next].first_lane + entry, v, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
     // From here on the vehicle belongs to the next link's LP.
-    ctx.send(this->lp(link_owner(next)), SimTime{s.p.step / 2.0}, kHandover, {v, 0});
+    ctx.send(this->lp(link_owner(next)), message_delay(), kHandover, {v, 0});
   }
 }
 

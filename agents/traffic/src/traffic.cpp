@@ -70,6 +70,7 @@ TrafficPopulation::TrafficPopulation(const TrafficParams& p, Network net) {
   auto s = std::make_shared<Shared>();
   s->p = p;
   s->net = std::move(net);
+  make_signal_plans(s->net, p.phase_scheme, p.green, p.intergreen);
   for (std::size_t i = 0; i < s->net.links.size(); ++i) {
     const Link& l = s->net.links[i];
     // A vehicle must not jump over a whole link in one step.
@@ -116,8 +117,9 @@ void TrafficPopulation::setup(Shared& s) {
   sent_vehicle_.assign(net.lane_count, kNone);
   reserved_step_.assign(net.lane_count, 0);
   reserved_by_.assign(net.lane_count, kNone);
+  hold_step_.assign(net.lane_count, 0);
   grant_.assign(nodes, kNone);
-  signal_state_.assign(nodes, -1);
+  phase_.assign(nodes, kNone);
   stat_count_.assign(net.links.size(), 0.0);
   stat_speed_.assign(net.links.size(), 0.0);
   stat_exits_.assign(net.links.size(), 0);
@@ -197,12 +199,12 @@ void TrafficPopulation::share_travel_times(Context& ctx, std::uint32_t lp) {
     travel_time_[lp * links + li] = time;  // read from the next step on, like the messages below
     for (std::uint32_t dst = 0; dst < blocks_; ++dst) {
       if (dst != lp) {
-        ctx.send(this->lp(dst), SimTime{s.p.step / 2.0}, kTravelTime, {li, std::bit_cast<std::uint64_t>(time)});
+        ctx.send(this->lp(dst), message_delay(), kTravelTime, {li, std::bit_cast<std::uint64_t>(time)});
       }
     }
   }
   // Every LP runs this at the same step, so every LP's snapshot is complete
-  // (the messages arrive at + dt/2) before any of them uses it.
+  // (the messages arrive just before the next step) before any of them uses it.
   have_snapshot_[lp] = 1;
   router_stale_[lp] = 1;
 }
@@ -233,22 +235,12 @@ Driver TrafficPopulation::driver_on(std::uint32_t v) const {
   return d;
 }
 
-int TrafficPopulation::signal_state(std::uint32_t node, double t) const {
-  const auto& p = shared_->p;
-  const std::uint32_t m = shared_->net.phase_count[node];
-  if (m <= 1) return 0;
-  const double period = p.green + p.intergreen;
-  const double cycle = period * m;
-  const double u = std::fmod(t + shared_->net.nodes[node].signal_offset, cycle);
-  const auto phase = std::min(static_cast<int>(std::floor(u / period)), static_cast<int>(m) - 1);
-  const bool is_green = u - phase * period < p.green;
-  return phase * 2 + (is_green ? 0 : 1);
-}
-
-bool TrafficPopulation::green(std::uint32_t node, std::uint32_t approach, double t) const {
-  if (shared_->net.phase_count[node] <= 1) return true;
-  const int st = signal_state(node, t);
-  return st % 2 == 0 && static_cast<std::uint32_t>(st / 2) == shared_->net.links[approach].phase;
+Light TrafficPopulation::light_for(std::uint32_t v, std::uint32_t link, std::uint32_t lane) const {
+  const Network& net = shared_->net;
+  const std::uint32_t node = net.links[link].to;
+  const std::uint32_t next = next_link(v);
+  if (net.nodes[node].plan == kNone || next == kNone || phase_[node] == kNone) return Light::go;
+  return net.light(link, lane, next, phase_[node]);
 }
 
 void TrafficPopulation::init_lp(Context& ctx, std::uint32_t local) {
@@ -291,7 +283,6 @@ void TrafficPopulation::record_entry(std::uint32_t lane, std::uint32_t v, std::u
 
 void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k) {
   const Shared& s = *shared_;
-  const double dt = s.p.step;
   // First compute every changed tail from the values before this phase, then
   // deliver, so no lane reads another's new value (as with messages).
   struct Out {
@@ -330,12 +321,12 @@ void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k)
   for (const Out& o : outs) {
     if (o.dst == lp) {
       // Read only from the next step on, exactly like a tail event arriving
-      // at k·dt + dt/2: the same dynamics for any number of blocks.
+      // at (k+1)·dt − dt/1024: the same dynamics for any number of blocks.
       tail_rear_[o.lane] = o.rear;
       tail_speed_[o.lane] = o.speed;
       tail_vehicle_[o.lane] = o.vehicle;
     } else {
-      ctx.send(this->lp(o.dst), SimTime{dt / 2.0}, kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
+      ctx.send(this->lp(o.dst), message_delay(), kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
     }
   }
 }
