@@ -151,6 +151,7 @@ void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::ui
       v0_[v] = d.v0;
       route_idx_[v] = 0;
       reroute(v, o, lp);
+      next_[v] = find_next(v);
       started_[v] = t;
       status_[v] = static_cast<std::uint8_t>(Status::active);
       event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);

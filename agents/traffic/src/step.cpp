@@ -202,13 +202,12 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     const std::uint32_t v = vs[i];
     if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
     Obstacle o = leader(v, link, lane, i, t);
-    if (signalled && i + 1 < vs.size() && !proceeds(light_for(v, link, lane))) {
+    if (signalled && i + 1 < vs.size() && l.length - pos_[v] < o.gap && !proceeds(light_for(v, link, lane))) {
       // Followers see the light too, not only their leader: one that has not
       // committed to go at amber stops at the line behind a leader that goes
       // (or one whose movement has another light).
       decide_amber(v, link, lane);
-      const double to_end = l.length - pos_[v];
-      if ((flags_[v] & kAmberGo) == 0 && to_end < o.gap) o = {to_end, 0.0, kNone};
+      if ((flags_[v] & kAmberGo) == 0) o = {l.length - pos_[v], 0.0, kNone};
     }
     const double ttc = speed_[v] > o.speed && o.gap < kFar * 0.5 ? o.gap / (speed_[v] - o.speed) : kFar;
     if (ttc < s.p.ttc_threshold) {
@@ -336,6 +335,7 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
     pos_[v] = std::min(over, 0.5 * s.net.links[next].length);
     v0_[v] = desired_speed(v, next);
     reroute(v, next, lp);
+    next_[v] = find_next(v);
     record_entry(s.net.links[next].first_lane + entry, v, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
     // From here on the vehicle belongs to the next link's LP.
     ctx.send(this->lp(link_owner(next)), message_delay(), kHandover, {v, 0});

@@ -150,6 +150,7 @@ void TrafficPopulation::setup(Shared& s) {
   link_.resize(n, kNone);
   lane_.resize(n, 0);
   route_idx_.resize(n, 0);
+  next_.resize(n, kNone);
   plan_.resize(n);
   status_.resize(n, static_cast<std::uint8_t>(Status::pending));
   flags_.resize(n, 0);
@@ -164,6 +165,7 @@ void TrafficPopulation::setup(Shared& s) {
       lane_[v] = v % net.links[li].lanes;
       pos_[v] = x - li * seg;
       v0_[v] = desired_speed(v, li);
+      next_[v] = find_next(v);
       status_[v] = static_cast<std::uint8_t>(Status::active);
       lanes_[net.links[li].first_lane + lane_[v]].push_back(v);
     }
@@ -173,7 +175,7 @@ void TrafficPopulation::setup(Shared& s) {
   }
 }
 
-std::uint32_t TrafficPopulation::next_link(std::uint32_t v) const {
+std::uint32_t TrafficPopulation::find_next(std::uint32_t v) const {
   const VehicleSpec& vs = shared_->veh[v];
   if (vs.route == kNone) {
     const auto& out = shared_->net.links[link_[v]].out;

@@ -129,7 +129,10 @@ class TrafficPopulation final : public Population {
   void generate_demand(Shared& s);
   void place_ring_vehicles(Shared& s);
   std::uint32_t link_owner(std::uint32_t link) const { return shared_->node_owner[shared_->net.links[link].to]; }
-  std::uint32_t next_link(std::uint32_t v) const;
+  /// The link after the vehicle's current one (kNone: it leaves the network
+  /// at this link's end), cached in next_ whenever the link or plan changes.
+  std::uint32_t next_link(std::uint32_t v) const { return next_[v]; }
+  std::uint32_t find_next(std::uint32_t v) const;
   double desired_speed(std::uint32_t v, std::uint32_t link) const;
   Driver driver_on(std::uint32_t v) const;
   /// The light vehicle v sees at the end of `lane` of `link` for its next
@@ -170,7 +173,7 @@ class TrafficPopulation final : public Population {
   // Per vehicle (struct of arrays), written only by the LP owning the vehicle's link.
   std::vector<double> pos_, speed_, acc_, v0_, distance_, started_, stopped_since_, distracted_until_,
       last_change_, crashed_at_;
-  std::vector<std::uint32_t> link_, lane_, route_idx_;
+  std::vector<std::uint32_t> link_, lane_, route_idx_, next_;
   /// A re-planned route from the link the vehicle entered on (empty: its
   /// route from the shared routes); route_idx_ indexes whichever is in use.
   std::vector<std::vector<std::uint32_t>> plan_;
