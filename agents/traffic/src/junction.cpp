@@ -43,10 +43,10 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
           const auto& lane = lanes_[l.first_lane + q];
           if (lane.empty()) continue;
           const std::uint32_t v = lane.back();
-          if (status_[v] != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
-          const double dist = l.length - pos_[v];
-          if (dist > std::max(30.0, 3.0 * speed_[v])) continue;
-          const double eta = dist / std::max(speed_[v], 1.0);
+          if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
+          const double dist = l.length - dyn_[v].pos;
+          if (dist > std::max(30.0, 3.0 * dyn_[v].speed)) continue;
+          const double eta = dist / std::max(dyn_[v].speed, 1.0);
           if (eta < best || (eta == best && v < grant_[n])) {
             best = eta;
             grant_[n] = v;
@@ -80,15 +80,15 @@ void TrafficPopulation::give_way(std::uint32_t n, std::uint64_t k) {
       if (vs.empty()) continue;
       const std::uint32_t v = vs.back();
       const std::uint32_t next = next_link(v);
-      if (status_[v] != static_cast<std::uint8_t>(Status::active) || next == kNone) continue;
-      const double dist = l.length - pos_[v];
-      if (dist > std::max(30.0, 4.0 * speed_[v])) continue;
+      if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || next == kNone) continue;
+      const double dist = l.length - dyn_[v].pos;
+      if (dist > std::max(30.0, 4.0 * dyn_[v].speed)) continue;
       const Light x = light_for(v, a, q);
-      const bool committed = speed_[v] * speed_[v] > 2.0 * std::max(dist, 0.01) * 2.0 * s.veh[v].drv.b;
-      if (!proceeds(x) && (flags_[v] & kAmberGo) == 0) continue;
-      const int rank = committed || (flags_[v] & kAmberGo) != 0 ? 0 : x == Light::yield ? 2 : 1;
+      const bool committed = dyn_[v].speed * dyn_[v].speed > 2.0 * std::max(dist, 0.01) * 2.0 * s.veh[v].drv.b;
+      if (!proceeds(x) && (dyn_[v].flags & kAmberGo) == 0) continue;
+      const int rank = committed || (dyn_[v].flags & kAmberGo) != 0 ? 0 : x == Light::yield ? 2 : 1;
       claims.push_back({s.net.links[next].first_lane + s.net.entry_lane(a, q, next), l.first_lane + q, v, rank,
-                        dist / std::max(speed_[v], 1.0)});
+                        dist / std::max(dyn_[v].speed, 1.0)});
     }
   }
   if (claims.size() < 2) return;
@@ -136,24 +136,24 @@ void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::ui
           if (vs.empty()) continue;
           const std::uint32_t u = vs.back();
           if (next_link(u) == o && s.net.entry_lane(a, ak, o) == k &&
-              al.length - pos_[u] < 10.0 + 3.0 * speed_[u]) {
+              al.length - dyn_[u].pos < 10.0 + 3.0 * dyn_[u].speed) {
             blocked = true;
           }
         }
       }
       if (blocked) continue;
       const double v_in = std::min({d.v0, idm_equilibrium_speed(d, gap), ahead.speed + 5.0});
-      link_[v] = o;
-      lane_[v] = k;
-      pos_[v] = len;
-      speed_[v] = std::max(0.0, v_in);
-      acc_[v] = 0.0;
-      v0_[v] = d.v0;
+      dyn_[v].link = o;
+      dyn_[v].lane = k;
+      dyn_[v].pos = len;
+      dyn_[v].speed = std::max(0.0, v_in);
+      dyn_[v].acc = 0.0;
+      dyn_[v].v0 = d.v0;
       route_idx_[v] = 0;
       reroute(v, o, lp);
-      next_[v] = find_next(v);
+      dyn_[v].next = find_next(v);
       started_[v] = t;
-      status_[v] = static_cast<std::uint8_t>(Status::active);
+      dyn_[v].status = static_cast<std::uint8_t>(Status::active);
       event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);
       bump(lp, kDepartures);
       record_entry(lane, v, step);
@@ -171,11 +171,11 @@ void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, std::u
   // who braked creep over the line late.
   const Shared& s = *shared_;
   const Link& l = s.net.links[link];
-  if ((flags_[v] & (kAmberGo | kAmberStop)) != 0) return;
+  if ((dyn_[v].flags & (kAmberGo | kAmberStop)) != 0) return;
   if (light_for(v, link, lane) != Light::amber) return;
-  const double to_end = std::max(l.length - pos_[v], 0.1);
-  const bool can_stop = speed_[v] * speed_[v] <= 2.0 * to_end * 2.0 * s.veh[v].drv.b;
-  flags_[v] = static_cast<std::uint8_t>(flags_[v] | (can_stop ? kAmberStop : kAmberGo));
+  const double to_end = std::max(l.length - dyn_[v].pos, 0.1);
+  const bool can_stop = dyn_[v].speed * dyn_[v].speed <= 2.0 * to_end * 2.0 * s.veh[v].drv.b;
+  dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags | (can_stop ? kAmberStop : kAmberGo));
 }
 
 void TrafficPopulation::reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k,
@@ -185,20 +185,20 @@ void TrafficPopulation::reserve_entry(std::uint32_t v, std::uint32_t link, std::
   // order: a fixed priority), it brakes for the stop line instead.
   const Shared& s = *shared_;
   const Link& l = s.net.links[link];
-  if (status_[v] != static_cast<std::uint8_t>(Status::active) || (l.drop_lane && lane == l.lanes - 1)) return;
+  if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || (l.drop_lane && lane == l.lanes - 1)) return;
   const std::uint32_t next = next_link(v);
   if (next == kNone) return;
   const double dt = s.p.step;
-  const double a = acc_[v];
-  const double reach = speed_[v] + a * dt < 0.0 ? (a < 0.0 ? -speed_[v] * speed_[v] / (2.0 * a) : 0.0)
-                                                : speed_[v] * dt + 0.5 * a * dt * dt;
-  if (pos_[v] + reach < l.length) return;
+  const double a = dyn_[v].acc;
+  const double reach = dyn_[v].speed + a * dt < 0.0 ? (a < 0.0 ? -dyn_[v].speed * dyn_[v].speed / (2.0 * a) : 0.0)
+                                                : dyn_[v].speed * dt + 0.5 * a * dt * dt;
+  if (dyn_[v].pos + reach < l.length) return;
   const std::uint32_t entry = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
   const std::uint32_t me = l.first_lane + lane;
-  const double to_end = l.length - pos_[v];
-  const bool can_stop = speed_[v] * speed_[v] <= 2.0 * std::max(to_end, 0.01) * s.p.max_decel;
+  const double to_end = l.length - dyn_[v].pos;
+  const bool can_stop = dyn_[v].speed * dyn_[v].speed <= 2.0 * std::max(to_end, 0.01) * s.p.max_decel;
   if (reserved_step_[entry] == k && reserved_by_[entry] != me && can_stop) {
-    if (attentive) acc_[v] = accel(v, {to_end, 0.0, kNone});
+    if (attentive) dyn_[v].acc = accel(v, {to_end, 0.0, kNone});
     return;
   }
   reserved_step_[entry] = k;

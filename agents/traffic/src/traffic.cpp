@@ -141,19 +141,11 @@ void TrafficPopulation::setup(Shared& s) {
     generate_demand(s);
   }
   const std::size_t n = s.veh.size();
-  for (auto* v : {&speed_, &acc_, &distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
-  pos_.resize(n, 0.0);
-  v0_.resize(n, 0.0);
-  stopped_since_.assign(n, -1.0);
-  distracted_until_.assign(n, -1.0);
+  for (auto* v : {&distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
+  dyn_.resize(n);
   for (auto& x : last_change_) x = -1e9;
-  link_.resize(n, kNone);
-  lane_.resize(n, 0);
   route_idx_.resize(n, 0);
-  next_.resize(n, kNone);
   plan_.resize(n);
-  status_.resize(n, static_cast<std::uint8_t>(Status::pending));
-  flags_.resize(n, 0);
   if (s.p.network == "ring") {
     // Positions were drawn into distance_ by place_ring_vehicles: move them in.
     const double seg = net.links[0].length;
@@ -161,16 +153,16 @@ void TrafficPopulation::setup(Shared& s) {
       const double x = distance_[v];
       distance_[v] = 0.0;
       const auto li = static_cast<std::uint32_t>(std::min(std::floor(x / seg), static_cast<double>(net.links.size() - 1)));
-      link_[v] = li;
-      lane_[v] = v % net.links[li].lanes;
-      pos_[v] = x - li * seg;
-      v0_[v] = desired_speed(v, li);
-      next_[v] = find_next(v);
-      status_[v] = static_cast<std::uint8_t>(Status::active);
-      lanes_[net.links[li].first_lane + lane_[v]].push_back(v);
+      dyn_[v].link = li;
+      dyn_[v].lane = v % net.links[li].lanes;
+      dyn_[v].pos = x - li * seg;
+      dyn_[v].v0 = desired_speed(v, li);
+      dyn_[v].next = find_next(v);
+      dyn_[v].status = static_cast<std::uint8_t>(Status::active);
+      lanes_[net.links[li].first_lane + dyn_[v].lane].push_back(v);
     }
     for (auto& lane : lanes_) {
-      std::sort(lane.begin(), lane.end(), [&](std::uint32_t a, std::uint32_t b) { return pos_[a] < pos_[b]; });
+      std::sort(lane.begin(), lane.end(), [&](std::uint32_t a, std::uint32_t b) { return dyn_[a].pos < dyn_[b].pos; });
     }
   }
 }
@@ -178,7 +170,7 @@ void TrafficPopulation::setup(Shared& s) {
 std::uint32_t TrafficPopulation::find_next(std::uint32_t v) const {
   const VehicleSpec& vs = shared_->veh[v];
   if (vs.route == kNone) {
-    const auto& out = shared_->net.links[link_[v]].out;
+    const auto& out = shared_->net.links[dyn_[v].link].out;
     return out.empty() ? kNone : out.front();
   }
   const auto& r = plan_[v].empty() ? shared_->routes[vs.route] : plan_[v];
@@ -233,7 +225,7 @@ double TrafficPopulation::desired_speed(std::uint32_t v, std::uint32_t link) con
 
 Driver TrafficPopulation::driver_on(std::uint32_t v) const {
   Driver d = shared_->veh[v].drv;
-  d.v0 = v0_[v];
+  d.v0 = dyn_[v].v0;
   return d;
 }
 
@@ -278,8 +270,8 @@ void TrafficPopulation::record_entry(std::uint32_t lane, std::uint32_t v, std::u
   // Entries into one lane in one step come in order (one approach lane per
   // step, rear-most last), so the last recorded is the lane's new tail.
   entry_step_[lane] = k;
-  entry_rear_[lane] = pos_[v] - shared_->veh[v].length;
-  entry_speed_[lane] = speed_[v];
+  entry_rear_[lane] = dyn_[v].pos - shared_->veh[v].length;
+  entry_speed_[lane] = dyn_[v].speed;
   entry_vehicle_[lane] = v;
 }
 
@@ -299,8 +291,8 @@ void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k)
       Out o{lane, kNone, s.node_owner[l.from], kFree, 0.0f};
       if (!lanes_[lane].empty()) {
         const std::uint32_t v = lanes_[lane].front();
-        o.rear = static_cast<float>(pos_[v] - s.veh[v].length);
-        o.speed = static_cast<float>(speed_[v]);
+        o.rear = static_cast<float>(dyn_[v].pos - s.veh[v].length);
+        o.speed = static_cast<float>(dyn_[v].speed);
         o.vehicle = v;
       } else if (l.out.size() == 1 && !(l.drop_lane && j == l.lanes - 1)) {
         // A chain without choices (ring, corridor): look through an empty
@@ -381,8 +373,8 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
 void TrafficPopulation::event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other,
                                   double value) {
   const auto oth = other == kNone ? std::int64_t{-1} : std::int64_t{other};
-  ctx.emit(kEvents, t, what, std::int64_t{v}, oth, std::int64_t{link_[v]}, std::int64_t{lane_[v]}, pos_[v],
-           speed_[v], value);
+  ctx.emit(kEvents, t, what, std::int64_t{v}, oth, std::int64_t{dyn_[v].link}, std::int64_t{dyn_[v].lane}, dyn_[v].pos,
+           dyn_[v].speed, value);
 }
 
 void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status) {
@@ -394,15 +386,15 @@ void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, 
   }
   const bool arrived = std::string_view(status) == "arrived";
   const double nan = std::nan("");
-  const bool entered = status_[v] != static_cast<std::uint8_t>(Status::pending);
+  const bool entered = dyn_[v].status != static_cast<std::uint8_t>(Status::pending);
   ctx.emit(kTrips, std::int64_t{v}, vs.type == 1 ? "truck" : "car", origin, dest, vs.depart,
            entered ? started_[v] : nan, arrival, distance_[v], arrived ? arrival - vs.depart - vs.free_time : nan,
            status);
 }
 
 void TrafficPopulation::finish(Context& ctx) {
-  for (std::uint32_t v = 0; v < pos_.size(); ++v) {
-    const auto st = static_cast<Status>(status_[v]);
+  for (std::uint32_t v = 0; v < dyn_.size(); ++v) {
+    const auto st = static_cast<Status>(dyn_[v].status);
     if (st == Status::active) trip_row(ctx, v, std::nan(""), "en_route");
     if (st == Status::pending && shared_->veh[v].depart <= ctx.now().value) trip_row(ctx, v, std::nan(""), "waiting");
   }

@@ -62,12 +62,12 @@ class TrafficPopulation final : public Population {
 
   // Read access for tests and benchmarks.
   const Network& network() const { return shared_->net; }
-  std::size_t vehicle_count() const { return pos_.size(); }
-  Status status(std::uint32_t v) const { return static_cast<Status>(status_[v]); }
-  double speed(std::uint32_t v) const { return speed_[v]; }
-  double position(std::uint32_t v) const { return pos_[v]; }
-  std::uint32_t link_of(std::uint32_t v) const { return link_[v]; }
-  std::uint32_t lane_of(std::uint32_t v) const { return lane_[v]; }
+  std::size_t vehicle_count() const { return dyn_.size(); }
+  Status status(std::uint32_t v) const { return static_cast<Status>(dyn_[v].status); }
+  double speed(std::uint32_t v) const { return dyn_[v].speed; }
+  double position(std::uint32_t v) const { return dyn_[v].pos; }
+  std::uint32_t link_of(std::uint32_t v) const { return dyn_[v].link; }
+  std::uint32_t lane_of(std::uint32_t v) const { return dyn_[v].lane; }
   double vehicle_length(std::uint32_t v) const { return shared_->veh[v].length; }
   const Driver& driver(std::uint32_t v) const { return shared_->veh[v].drv; }
   /// Vehicles on a lane, rear first.
@@ -130,8 +130,8 @@ class TrafficPopulation final : public Population {
   void place_ring_vehicles(Shared& s);
   std::uint32_t link_owner(std::uint32_t link) const { return shared_->node_owner[shared_->net.links[link].to]; }
   /// The link after the vehicle's current one (kNone: it leaves the network
-  /// at this link's end), cached in next_ whenever the link or plan changes.
-  std::uint32_t next_link(std::uint32_t v) const { return next_[v]; }
+  /// at this link's end), cached whenever the link or plan changes.
+  std::uint32_t next_link(std::uint32_t v) const { return dyn_[v].next; }
   std::uint32_t find_next(std::uint32_t v) const;
   double desired_speed(std::uint32_t v, std::uint32_t link) const;
   Driver driver_on(std::uint32_t v) const;
@@ -170,14 +170,25 @@ class TrafficPopulation final : public Population {
   std::shared_ptr<const Shared> shared_;
   std::uint32_t blocks_ = 1;
 
-  // Per vehicle (struct of arrays), written only by the LP owning the vehicle's link.
-  std::vector<double> pos_, speed_, acc_, v0_, distance_, started_, stopped_since_, distracted_until_,
-      last_change_, crashed_at_;
-  std::vector<std::uint32_t> link_, lane_, route_idx_, next_;
+  // Per vehicle, written only by the LP owning the vehicle's link.
+  /// What every step reads and writes of a vehicle, in one cache line.
+  struct alignas(64) Dynamics {
+    double pos = 0.0;    ///< m, front bumper from the link's start
+    double speed = 0.0;  ///< m/s
+    double acc = 0.0;    ///< m/s², decided this step
+    double v0 = 0.0;     ///< desired speed on the current link
+    double stopped_since = -1.0;
+    double distracted_until = -1.0;
+    std::uint32_t link = kNone, lane = 0;
+    std::uint32_t next = kNone;  ///< next link (see next_link)
+    std::uint8_t status = static_cast<std::uint8_t>(Status::pending), flags = 0;
+  };
+  std::vector<Dynamics> dyn_;
+  std::vector<double> distance_, started_, last_change_, crashed_at_;
+  std::vector<std::uint32_t> route_idx_;
   /// A re-planned route from the link the vehicle entered on (empty: its
   /// route from the shared routes); route_idx_ indexes whichever is in use.
   std::vector<std::vector<std::uint32_t>> plan_;
-  std::vector<std::uint8_t> status_, flags_;
 
   /// The tail of a lane as seen at step `k`'s start by its upstream LP:
   /// the last vehicle that entered it during step k - 1, else the published one.
