@@ -4,6 +4,7 @@
 //
 //   traffic_bench [--nx 10] [--rate 10000] [--hours 1] [--drain 0] [--step 1]
 //                 [--threads 1] [--blocks 16] [--profile day] [--trajectories 0]
+//                 [--phases paired|split] [--green 20]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   std::uint32_t nx = 10, threads = 1, blocks = 16;
   double rate = 10000.0, hours = 1.0, drain = 0.0, step = 1.0, trajectories = 0.0;
   bool day_profile = false;
+  PhaseScheme phases = PhaseScheme::paired;
+  double green = 20.0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
@@ -52,6 +55,8 @@ int main(int argc, char** argv) {
     else if (k == "--blocks") blocks = static_cast<std::uint32_t>(std::atoi(v));
     else if (k == "--trajectories") trajectories = std::atof(v);
     else if (k == "--profile") day_profile = std::strcmp(v, "day") == 0;
+    else if (k == "--phases") phases = std::strcmp(v, "split") == 0 ? PhaseScheme::split : PhaseScheme::paired;
+    else if (k == "--green") green = std::atof(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -61,6 +66,8 @@ int main(int argc, char** argv) {
   p.network = "grid";
   p.grid = {nx, nx, 200.0, 2, 13.89, Control::signal};
   p.step = step;
+  p.phase_scheme = phases;
+  p.green = green;
   p.blocks = blocks;
   p.demand_rate = rate;
   p.duration = hours * 3600.0;
@@ -82,7 +89,7 @@ int main(int argc, char** argv) {
   const std::size_t links = pop->network().links.size();
   EngineConfig cfg;
   cfg.threads = threads;
-  cfg.lookahead = SimTime{step / 2.0};
+  cfg.lookahead = pop->lookahead_hint();
   Simulation sim(cfg, 1);
   sim.add_population(std::move(pop));
   CountRows rows;
@@ -107,6 +114,8 @@ int main(int argc, char** argv) {
   const double updates = static_cast<double>(tp.vehicle_steps());
   std::printf("grid %ux%u (%zu links, 200 m, 2 lanes), step %.2f s, %.1f h + %.0f s drain, blocks %u, threads %u\n",
               nx, nx, links, step, hours, drain, blocks, threads);
+  std::printf("signals                %s phases, %.0f s green + 3 s amber\n",
+              phases == PhaseScheme::paired ? "paired" : "split", green);
   std::printf("vehicles scheduled     %zu\n", vehicles);
   std::printf("departed / arrived     %llu / %llu\n", static_cast<unsigned long long>(tp.count(kDepartures)),
               static_cast<unsigned long long>(tp.count(kArrivals)));

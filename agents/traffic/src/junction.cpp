@@ -11,38 +11,42 @@ namespace simulacra::traffic {
 
 void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double t) {
   const Shared& s = *shared_;
+  const auto k = static_cast<std::uint64_t>(std::llround(t / s.p.step));
   for (std::uint32_t n : s.own_nodes[lp]) {
     const Node& node = s.net.nodes[n];
-    if (node.control == Control::signal && s.net.phase_count[n] > 1) {
-      const int st = signal_state(n, t);
-      if (st != signal_state_[n]) {
-        signal_state_[n] = st;
-        // One row per change: the phase (approaches along one axis) turning
-        // green, or -1 for all-red; `link` is the phase's first approach.
+    if (node.plan != kNone) {
+      const SignalPlan& plan = s.net.plans[node.plan];
+      const std::uint32_t ph = plan.phase_at(t);
+      if (ph != phase_[n]) {
+        phase_[n] = ph;
+        // One row per phase change: the phase's index in the plan; `link` is
+        // the first approach with a green movement, -1 when none has one.
         std::int64_t first = -1;
         for (std::uint32_t a : s.net.approaches[n]) {
-          if (st % 2 == 0 && s.net.links[a].phase == static_cast<std::uint32_t>(st / 2)) {
-            first = a;
-            break;
+          const Link& l = s.net.links[a];
+          for (std::size_t j = 0; j < l.signal.size() && first < 0; ++j) {
+            if (l.signal[j] != kNone && plan.phases[ph].lights[l.signal[j]] == Light::go) first = a;
           }
+          if (first >= 0) break;
         }
         ctx.emit(kEvents, t, "signal", std::int64_t{-1}, std::int64_t{-1}, first, std::int64_t{n}, 0.0, 0.0,
-                 st % 2 == 0 ? static_cast<double>(st / 2) : -1.0);
+                 static_cast<double>(ph));
         bump(lp, kSignalChanges);
       }
+      give_way(n, k);
     } else if (node.control == Control::yield && grant_[n] == kNone) {
       // First come, first served among the front vehicles close to the line.
       double best = kFar;
       for (std::uint32_t a : s.net.approaches[n]) {
         const Link& l = s.net.links[a];
-        for (std::uint32_t k = 0; k < l.lanes; ++k) {
-          const auto& lane = lanes_[l.first_lane + k];
+        for (std::uint32_t q = 0; q < l.lanes; ++q) {
+          const auto& lane = lanes_[l.first_lane + q];
           if (lane.empty()) continue;
           const std::uint32_t v = lane.back();
-          if (status_[v] != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
-          const double dist = l.length - pos_[v];
-          if (dist > std::max(30.0, 3.0 * speed_[v])) continue;
-          const double eta = dist / std::max(speed_[v], 1.0);
+          if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
+          const double dist = l.length - dyn_[v].pos;
+          if (dist > std::max(30.0, 3.0 * dyn_[v].speed)) continue;
+          const double eta = dist / std::max(dyn_[v].speed, 1.0);
           if (eta < best || (eta == best && v < grant_[n])) {
             best = eta;
             grant_[n] = v;
@@ -50,6 +54,52 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
         }
       }
     }
+  }
+}
+
+void TrafficPopulation::give_way(std::uint32_t n, std::uint64_t k) {
+  // Vehicles that may pass a signalised junction at once (a plan's
+  // simultaneous greens, amber-go drivers clearing) can aim at one lane of
+  // the next link. Among the front vehicles close to the line, each target
+  // lane goes to one: first a driver who can no longer stop comfortably,
+  // then a priority (G) movement over a yielding one (g), then the earlier
+  // arrival, then the lower vehicle id. The others stop at the line this
+  // step. All from the state at the step's start, before anyone moves.
+  const Shared& s = *shared_;
+  struct Claim {
+    std::uint32_t target, lane, vehicle;
+    int rank;
+    double eta;
+  };
+  thread_local std::vector<Claim> claims;  // scratch; LPs of one population run concurrently
+  claims.clear();
+  for (std::uint32_t a : s.net.approaches[n]) {
+    const Link& l = s.net.links[a];
+    for (std::uint32_t q = 0; q < s.net.through_lanes(a); ++q) {
+      const auto& vs = lanes_[l.first_lane + q];
+      if (vs.empty()) continue;
+      const std::uint32_t v = vs.back();
+      const std::uint32_t next = next_link(v);
+      if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || next == kNone) continue;
+      const double dist = l.length - dyn_[v].pos;
+      if (dist > std::max(30.0, 4.0 * dyn_[v].speed)) continue;
+      const Light x = light_for(v, a, q);
+      const bool committed = dyn_[v].speed * dyn_[v].speed > 2.0 * std::max(dist, 0.01) * 2.0 * s.veh[v].drv.b;
+      if (!proceeds(x) && (dyn_[v].flags & kAmberGo) == 0) continue;
+      const int rank = committed || (dyn_[v].flags & kAmberGo) != 0 ? 0 : x == Light::yield ? 2 : 1;
+      claims.push_back({s.net.links[next].first_lane + s.net.entry_lane(a, q, next), l.first_lane + q, v, rank,
+                        dist / std::max(dyn_[v].speed, 1.0)});
+    }
+  }
+  if (claims.size() < 2) return;
+  std::sort(claims.begin(), claims.end(), [](const Claim& x, const Claim& y) {
+    if (x.target != y.target) return x.target < y.target;
+    if (x.rank != y.rank) return x.rank < y.rank;
+    if (x.eta != y.eta) return x.eta < y.eta;
+    return x.vehicle < y.vehicle;
+  });
+  for (std::size_t i = 1; i < claims.size(); ++i) {
+    if (claims[i].target == claims[i - 1].target) hold_step_[claims[i].lane] = k;
   }
 }
 
@@ -86,47 +136,46 @@ void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::ui
           if (vs.empty()) continue;
           const std::uint32_t u = vs.back();
           if (next_link(u) == o && s.net.entry_lane(a, ak, o) == k &&
-              al.length - pos_[u] < 10.0 + 3.0 * speed_[u]) {
+              al.length - dyn_[u].pos < 10.0 + 3.0 * dyn_[u].speed) {
             blocked = true;
           }
         }
       }
       if (blocked) continue;
       const double v_in = std::min({d.v0, idm_equilibrium_speed(d, gap), ahead.speed + 5.0});
-      link_[v] = o;
-      lane_[v] = k;
-      pos_[v] = len;
-      speed_[v] = std::max(0.0, v_in);
-      acc_[v] = 0.0;
-      v0_[v] = d.v0;
+      dyn_[v].link = o;
+      dyn_[v].lane = k;
+      dyn_[v].pos = len;
+      dyn_[v].speed = std::max(0.0, v_in);
+      dyn_[v].acc = 0.0;
+      dyn_[v].v0 = d.v0;
       route_idx_[v] = 0;
       reroute(v, o, lp);
+      dyn_[v].next = find_next(v);
       started_[v] = t;
-      status_[v] = static_cast<std::uint8_t>(Status::active);
+      dyn_[v].status = static_cast<std::uint8_t>(Status::active);
       event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);
       bump(lp, kDepartures);
       record_entry(lane, v, step);
-      ctx.send(this->lp(link_owner(o)), SimTime{s.p.step / 2.0}, kHandover, {v, 0});
+      ctx.send(this->lp(link_owner(o)), message_delay(), kHandover, {v, 0});
       ++entered;
     }
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(entered));
   }
 }
 
-void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, double t) {
+void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, std::uint32_t lane) {
   // The stop-or-go decision at amber is made once, by the front vehicle: a
   // driver who can stop at 2b stops; one who cannot goes on and clears the
   // junction during the all-red. Deciding again each step would let a driver
   // who braked creep over the line late.
   const Shared& s = *shared_;
   const Link& l = s.net.links[link];
-  if (s.net.nodes[l.to].control != Control::signal || s.net.phase_count[l.to] <= 1) return;
-  if ((flags_[v] & (kAmberGo | kAmberStop)) != 0) return;
-  const int st = signal_state(l.to, t);
-  if (!(st % 2 == 1 && static_cast<std::uint32_t>(st / 2) == l.phase)) return;
-  const double to_end = std::max(l.length - pos_[v], 0.1);
-  const bool can_stop = speed_[v] * speed_[v] <= 2.0 * to_end * 2.0 * s.veh[v].drv.b;
-  flags_[v] = static_cast<std::uint8_t>(flags_[v] | (can_stop ? kAmberStop : kAmberGo));
+  if ((dyn_[v].flags & (kAmberGo | kAmberStop)) != 0) return;
+  if (light_for(v, link, lane) != Light::amber) return;
+  const double to_end = std::max(l.length - dyn_[v].pos, 0.1);
+  const bool can_stop = dyn_[v].speed * dyn_[v].speed <= 2.0 * to_end * 2.0 * s.veh[v].drv.b;
+  dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags | (can_stop ? kAmberStop : kAmberGo));
 }
 
 void TrafficPopulation::reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k,
@@ -136,20 +185,20 @@ void TrafficPopulation::reserve_entry(std::uint32_t v, std::uint32_t link, std::
   // order: a fixed priority), it brakes for the stop line instead.
   const Shared& s = *shared_;
   const Link& l = s.net.links[link];
-  if (status_[v] != static_cast<std::uint8_t>(Status::active) || (l.drop_lane && lane == l.lanes - 1)) return;
+  if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || (l.drop_lane && lane == l.lanes - 1)) return;
   const std::uint32_t next = next_link(v);
   if (next == kNone) return;
   const double dt = s.p.step;
-  const double a = acc_[v];
-  const double reach = speed_[v] + a * dt < 0.0 ? (a < 0.0 ? -speed_[v] * speed_[v] / (2.0 * a) : 0.0)
-                                                : speed_[v] * dt + 0.5 * a * dt * dt;
-  if (pos_[v] + reach < l.length) return;
+  const double a = dyn_[v].acc;
+  const double reach = dyn_[v].speed + a * dt < 0.0 ? (a < 0.0 ? -dyn_[v].speed * dyn_[v].speed / (2.0 * a) : 0.0)
+                                                : dyn_[v].speed * dt + 0.5 * a * dt * dt;
+  if (dyn_[v].pos + reach < l.length) return;
   const std::uint32_t entry = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
   const std::uint32_t me = l.first_lane + lane;
-  const double to_end = l.length - pos_[v];
-  const bool can_stop = speed_[v] * speed_[v] <= 2.0 * std::max(to_end, 0.01) * s.p.max_decel;
+  const double to_end = l.length - dyn_[v].pos;
+  const bool can_stop = dyn_[v].speed * dyn_[v].speed <= 2.0 * std::max(to_end, 0.01) * s.p.max_decel;
   if (reserved_step_[entry] == k && reserved_by_[entry] != me && can_stop) {
-    if (attentive) acc_[v] = accel(v, {to_end, 0.0, kNone});
+    if (attentive) dyn_[v].acc = accel(v, {to_end, 0.0, kNone});
     return;
   }
   reserved_step_[entry] = k;

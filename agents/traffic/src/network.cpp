@@ -31,19 +31,76 @@ void Network::finalize() {
     lane_count += l.lanes;
     approaches[l.to].push_back(i);
   }
-  for (std::uint32_t i = 0; i < links.size(); ++i) {
-    for (std::uint32_t j : approaches[links[i].from]) links[i].in.push_back(j);
-  }
-  for (std::uint32_t i = 0; i < links.size(); ++i) {
-    for (std::uint32_t j : links[i].in) links[j].out.push_back(i);
+  if (turns.empty()) {
+    for (std::uint32_t i = 0; i < links.size(); ++i) {
+      for (std::uint32_t j : approaches[links[i].from]) {
+        links[i].in.push_back(j);
+        links[j].out.push_back(i);
+      }
+    }
+  } else {
+    for (const Turn& t : turns) {
+      if (t.from >= links.size() || t.to >= links.size() || t.from_lane >= links[t.from].lanes ||
+          links[t.from].to != links[t.to].from) {
+        throw std::invalid_argument("a turn from link " + std::to_string(t.from) + " lane " +
+                                    std::to_string(t.from_lane) + " to link " + std::to_string(t.to) +
+                                    " does not join two links at one node");
+      }
+      links[t.from].out.push_back(t.to);
+    }
+    for (auto& l : links) {
+      std::sort(l.out.begin(), l.out.end());
+      l.out.erase(std::unique(l.out.begin(), l.out.end()), l.out.end());
+    }
+    for (std::uint32_t i = 0; i < links.size(); ++i) {
+      for (std::uint32_t j : links[i].out) links[j].in.push_back(i);
+    }
+    for (auto& l : links) std::sort(l.in.begin(), l.in.end());
   }
   for (auto& l : links) std::sort(l.out.begin(), l.out.end());
-  // Split phasing: each approach has its own phase. Approaches served
-  // together would send turning vehicles into one lane in the same step,
-  // which a zero-size junction cannot order safely.
-  phase_count.assign(nodes.size(), 0);
-  for (std::uint32_t n = 0; n < nodes.size(); ++n) {
-    for (std::uint32_t i : approaches[n]) links[i].phase = phase_count[n]++;
+  for (auto& l : links) l.signal.assign(l.lanes * l.out.size(), l.group_signal);
+  for (std::uint32_t p = 0; p < plans.size(); ++p) {
+    if (plans[p].phases.empty() || !(plans[p].cycle() > 0.0)) {
+      throw std::invalid_argument("signal plan '" + plans[p].id + "' has no phase of positive duration");
+    }
+    for (const auto& ph : plans[p].phases) {
+      if (ph.lights.size() != plans[p].phases.front().lights.size() || ph.duration < 0.0) {
+        throw std::invalid_argument("signal plan '" + plans[p].id + "': phases differ in length or last < 0 s");
+      }
+    }
+  }
+  for (const auto& n : nodes) {
+    if (n.plan != kNone && n.plan >= plans.size()) throw std::invalid_argument("a node names a missing signal plan");
+  }
+  for (const auto& l : links) {
+    const std::uint32_t plan = nodes[l.to].plan;
+    if (l.group_signal != kNone && (plan == kNone || l.group_signal >= plans[plan].phases.front().lights.size())) {
+      throw std::invalid_argument("link " + l.name + " names a signal index its end node's plan does not have");
+    }
+  }
+  for (const Turn& t : turns) {
+    if (t.signal == kNone) continue;
+    const std::uint32_t plan = nodes[links[t.from].to].plan;
+    if (plan == kNone || t.signal >= plans[plan].phases.front().lights.size()) {
+      throw std::invalid_argument("a turn from link " + std::to_string(t.from) + " names signal index " +
+                                  std::to_string(t.signal) + ", which its node's plan does not have");
+    }
+    Link& l = links[t.from];
+    const auto j = static_cast<std::size_t>(std::lower_bound(l.out.begin(), l.out.end(), t.to) - l.out.begin());
+    l.signal[t.from_lane * l.out.size() + j] = t.signal;
+  }
+  // A lane without its own movement to a successor uses the nearest lane's.
+  for (auto& l : links) {
+    const std::size_t m = l.out.size();
+    for (std::size_t j = 0; j < m; ++j) {
+      for (std::uint32_t k = 0; k < l.lanes; ++k) {
+        if (l.signal[k * m + j] != kNone) continue;
+        for (std::uint32_t d = 1; d < l.lanes; ++d) {
+          if (k >= d && l.signal[(k - d) * m + j] != kNone) { l.signal[k * m + j] = l.signal[(k - d) * m + j]; break; }
+          if (k + d < l.lanes && l.signal[(k + d) * m + j] != kNone) { l.signal[k * m + j] = l.signal[(k + d) * m + j]; break; }
+        }
+      }
+    }
   }
   if (origins.empty()) {
     for (std::uint32_t i = 0; i < links.size(); ++i) origins.push_back(i);
@@ -176,7 +233,8 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, 
 }
 
 Router::Router(const Network& net, std::vector<double> times)
-    : net_(&net), times_(std::move(times)), pred_(net.nodes.size()) {
+    : net_(&net), times_(std::move(times)), by_link_(!net.turns.empty()),
+      pred_(by_link_ ? net.links.size() : net.nodes.size()) {
   if (!times_.empty() && times_.size() != net.links.size()) {
     throw std::invalid_argument("Router: one travel time per link expected");
   }
@@ -188,6 +246,11 @@ double Router::weight(std::uint32_t link) const {
 }
 
 std::vector<std::uint32_t> Router::route(std::uint32_t origin, std::uint32_t destination) {
+  return by_link_ ? route_by_link(origin, destination) : route_by_node(origin, destination);
+}
+
+std::vector<std::uint32_t> Router::route_by_node(std::uint32_t origin, std::uint32_t destination) {
+  // Every turn is allowed: search the node graph once per origin node.
   const Network& net = *net_;
   if (origin == destination) return {origin};
   const std::uint32_t src = net.links[origin].to;
@@ -226,6 +289,37 @@ std::vector<std::uint32_t> Router::route(std::uint32_t origin, std::uint32_t des
     node = net.links[li].from;
   }
   back.push_back(origin);
+  std::reverse(back.begin(), back.end());
+  return back;
+}
+
+std::vector<std::uint32_t> Router::route_by_link(std::uint32_t origin, std::uint32_t destination) {
+  // Turns are restricted: search the graph of links joined by allowed
+  // turns, once per origin link; a vertex's cost is entering its link.
+  const Network& net = *net_;
+  if (origin == destination) return {origin};
+  if (pred_[origin].empty()) {
+    Graph g(net.links.size());
+    std::uint32_t e = 0;
+    for (std::uint32_t i = 0; i < net.links.size(); ++i) {
+      for (std::uint32_t j : net.links[i].out) boost::add_edge(i, j, Graph::edge_property_type(weight(j), e++), g);
+    }
+    std::vector<Graph::vertex_descriptor> pred(net.links.size());
+    std::vector<double> dist(net.links.size());
+    boost::dijkstra_shortest_paths(g, origin, boost::predecessor_map(pred.data()).distance_map(dist.data()));
+    auto& p = pred_[origin];
+    p.assign(net.links.size(), kNone);
+    for (std::uint32_t v = 0; v < net.links.size(); ++v) {
+      if (pred[v] != v) p[v] = static_cast<std::uint32_t>(pred[v]);
+    }
+  }
+  const auto& p = pred_[origin];
+  std::vector<std::uint32_t> back{destination};
+  for (std::uint32_t li = destination; li != origin;) {
+    li = p[li];
+    if (li == kNone) return {};
+    back.push_back(li);
+  }
   std::reverse(back.begin(), back.end());
   return back;
 }

@@ -50,8 +50,10 @@ std::vector<ParamSpec> traffic_param_specs() {
       q("speed_limit", D::speed, "50km/h", 1.0, 70.0, "speed limit of generated links"),
       {"junctions", T::choice, D::none, "signal", none, none, {"signal", "yield"},
        "grid junctions: fixed-time signals, or first-come-first-served right of way (SUMO files say per junction)"},
-      q("green", D::time, "20s", 1.0, 600.0, "green time per approach in a fixed-time plan"),
-      q("intergreen", D::time, "3s", 0.0, 60.0, "all-red time after each green"),
+      {"phases", T::choice, D::none, "paired", none, none, {"paired", "split"},
+       "generated signal plans: one approach at a time, or opposite approaches together (SUMO files bring their own)"},
+      q("green", D::time, "20s", 1.0, 600.0, "green time per phase of a generated plan"),
+      q("intergreen", D::time, "3s", 0.0, 60.0, "amber time after each green (stop if you can, else clear)"),
       q("ring_length", D::length, "2km", 50.0, none, "ring: circumference"),
       i("ring_segments", "8", 1, 100000, "ring: links around the ring"),
       i("ring_vehicles", "0", 0, 10000000, "ring: vehicles placed evenly at t = 0 (they circulate for ever)"),
@@ -127,6 +129,7 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.ring = {v.real("ring_length"), u32("ring_segments"), u32("lanes"), v.real("speed_limit")};
   p.corridor = {v.real("corridor_length"), u32("corridor_segments"), u32("lanes"), v.real("speed_limit"),
                 u32("ramp_every"), v.real("ramp_length"), v.real("ramp_speed_limit")};
+  p.phase_scheme = v.string("phases") == "paired" ? PhaseScheme::paired : PhaseScheme::split;
   p.green = v.real("green");
   p.intergreen = v.real("intergreen");
   p.ring_vehicles = u32("ring_vehicles");

@@ -53,18 +53,21 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   const std::uint32_t next = next_link(v);
   if (next == kNone) return {kFar, kFar, kNone};  // leaves the network at the end
   const Node& node = s.net.nodes[l.to];
-  if (node.control == Control::signal && !green(l.to, link, t)) {
+  const std::uint32_t me = l.first_lane + lane;
+  const auto k = static_cast<std::uint64_t>(std::llround(t / s.p.step));
+  if (node.plan != kNone && !proceeds(light_for(v, link, lane))) {
     // Red is a stopped obstacle at the line, except for a driver who decided
     // at amber that it could not stop (decide_amber): it keeps going even if
     // the all-red ends before the line, since braking then would leave it in
     // the next phase's path.
-    if ((flags_[v] & kAmberGo) == 0) return {to_end, 0.0, kNone};
+    if ((dyn_[v].flags & kAmberGo) == 0) return {to_end, 0.0, kNone};
   }
   if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1) {
     return {to_end, 0.0, kNone};
   }
+  if (hold_step_[me] == k) return {to_end, 0.0, kNone};  // gives way (control_junctions)
   const std::uint32_t nl = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
-  const Tail ahead = tail(nl, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
+  const Tail ahead = tail(nl, k);
   return {to_end + ahead.rear, ahead.speed, ahead.vehicle};
 }
 
@@ -73,15 +76,15 @@ TrafficPopulation::Obstacle TrafficPopulation::leader(std::uint32_t v, std::uint
   const auto& vs = lanes_[shared_->net.links[link].first_lane + lane];
   if (index + 1 < vs.size()) {
     const std::uint32_t u = vs[index + 1];
-    return {pos_[u] - shared_->veh[u].length - pos_[v], speed_[u], u};
+    return {dyn_[u].pos - shared_->veh[u].length - dyn_[v].pos, dyn_[u].speed, u};
   }
-  return boundary(v, link, lane, pos_[v], t);
+  return boundary(v, link, lane, dyn_[v].pos, t);
 }
 
 double TrafficPopulation::accel(std::uint32_t v, const Obstacle& o) const {
   const Driver d = driver_on(v);
-  if (o.gap >= kFar * 0.5) return idm_free(d, speed_[v]);
-  return std::max(idm_accel(d, speed_[v], o.gap, o.speed), -shared_->p.max_decel);
+  if (o.gap >= kFar * 0.5) return idm_free(d, dyn_[v].speed);
+  return std::max(idm_accel(d, dyn_[v].speed, o.gap, o.speed), -shared_->p.max_decel);
 }
 
 void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t) {
@@ -93,17 +96,23 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
     order.insert(order.end(), vs.begin(), vs.end());
   }
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return pos_[a] != pos_[b] ? pos_[a] > pos_[b] : a < b;
+    return dyn_[a].pos != dyn_[b].pos ? dyn_[a].pos > dyn_[b].pos : a < b;
   });
   const std::uint32_t through = s.net.through_lanes(link);
+  const Node& end = s.net.nodes[l.to];
+  const bool contended = end.plan != kNone || (end.control == Control::yield && s.net.approaches[l.to].size() > 1);
   for (std::uint32_t v : order) {
-    if (status_[v] != static_cast<std::uint8_t>(Status::active) || t - last_change_[v] < s.p.lc_cooldown) continue;
-    if (l.length - pos_[v] < 5.0) continue;  // too close to the junction to change
+    if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || t - last_change_[v] < s.p.lc_cooldown) continue;
+    // Not close to a junction where movements contend for lanes (give_way
+    // has already chosen among the front vehicles for this step), nor in the
+    // last metres before any link end; an acceleration lane may always merge.
+    const bool in_drop_lane = l.drop_lane && dyn_[v].lane == l.lanes - 1;
+    if (!in_drop_lane && l.length - dyn_[v].pos < (contended ? std::max(30.0, 4.0 * dyn_[v].speed) : 5.0)) continue;
     // A follower on the upstream link is not visible here (another LP may own
     // it) and sees the change one step late: change only where that follower
     // is far enough behind to react.
-    if (pos_[v] - s.veh[v].length < std::max(30.0, 2.0 * speed_[v])) continue;
-    const std::uint32_t cur = lane_[v];
+    if (dyn_[v].pos - s.veh[v].length < std::max(30.0, 2.0 * dyn_[v].speed)) continue;
+    const std::uint32_t cur = dyn_[v].lane;
     auto& here = lanes_[l.first_lane + cur];
     const auto idx = static_cast<std::size_t>(std::find(here.begin(), here.end(), v) - here.begin());
     const double a_c = accel(v, leader(v, link, cur, idx, t));
@@ -114,7 +123,7 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
       const std::uint32_t o = here[idx - 1];
       const double a_o = accel(o, leader(o, link, cur, idx - 1, t));
       Obstacle beyond = leader(v, link, cur, idx, t);
-      beyond.gap += pos_[v] - pos_[o];
+      beyond.gap += dyn_[v].pos - dyn_[o].pos;
       gain_old = accel(o, beyond) - a_o;
     }
     double best = s.p.lc_threshold;
@@ -124,15 +133,15 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
       if (target < 0 || target >= static_cast<std::int64_t>(through)) continue;
       const auto tl = static_cast<std::uint32_t>(target);
       const auto& there = lanes_[l.first_lane + tl];
-      const auto pos_it = std::lower_bound(there.begin(), there.end(), pos_[v],
-                                           [&](std::uint32_t u, double p) { return pos_[u] < p; });
+      const auto pos_it = std::lower_bound(there.begin(), there.end(), dyn_[v].pos,
+                                           [&](std::uint32_t u, double p) { return dyn_[u].pos < p; });
       const auto at = static_cast<std::size_t>(pos_it - there.begin());
       Obstacle lead_new;
       if (at < there.size()) {
         const std::uint32_t u = there[at];
-        lead_new = {pos_[u] - s.veh[u].length - pos_[v], speed_[u], u};
+        lead_new = {dyn_[u].pos - s.veh[u].length - dyn_[v].pos, dyn_[u].speed, u};
       } else {
-        lead_new = boundary(v, link, tl, pos_[v], t);
+        lead_new = boundary(v, link, tl, dyn_[v].pos, t);
       }
       // Safe gaps (Gipps' idea): after one step of reaction, the rear
       // vehicle can still stop behind the front one if both brake at the
@@ -141,20 +150,20 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
         const double bmax = 2.0 * s.p.max_decel;
         return gap + v_front * v_front / bmax - v_rear * v_rear / bmax - v_rear * s.p.step >= 0.5;
       };
-      if (lead_new.gap < s.veh[v].drv.s0 || !safe(lead_new.gap, speed_[v], lead_new.speed)) continue;
+      if (lead_new.gap < s.veh[v].drv.s0 || !safe(lead_new.gap, dyn_[v].speed, lead_new.speed)) continue;
       const double a_new = accel(v, lead_new);
       if (a_new < -s.p.lc_safe_decel) continue;  // nor may the changer itself need to brake hard
       double gain_new_follower = 0.0;
       if (at > 0) {
         const std::uint32_t f = there[at - 1];
-        const double gap_f = pos_[v] - s.veh[v].length - pos_[f];
-        if (gap_f < 0.5 || !safe(gap_f, speed_[f], speed_[v])) continue;
-        const double a_f_after = accel(f, {gap_f, speed_[v], v});
+        const double gap_f = dyn_[v].pos - s.veh[v].length - dyn_[f].pos;
+        if (gap_f < 0.5 || !safe(gap_f, dyn_[f].speed, dyn_[v].speed)) continue;
+        const double a_f_after = accel(f, {gap_f, dyn_[v].speed, v});
         if (a_f_after < -s.p.lc_safe_decel) continue;  // MOBIL's safety criterion
         const Obstacle f_before = at < there.size()
-                                      ? Obstacle{pos_[there[at]] - s.veh[there[at]].length - pos_[f], speed_[there[at]],
+                                      ? Obstacle{dyn_[there[at]].pos - s.veh[there[at]].length - dyn_[f].pos, dyn_[there[at]].speed,
                                                  there[at]}
-                                      : boundary(f, link, tl, pos_[f], t);
+                                      : boundary(f, link, tl, dyn_[f].pos, t);
         gain_new_follower = a_f_after - accel(f, f_before);
       }
       const double p_pol = s.veh[v].type == 1 ? s.p.truck.politeness : s.p.car.politeness;
@@ -168,10 +177,10 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
     if (best_lane == kNone) continue;
     here.erase(here.begin() + static_cast<std::ptrdiff_t>(idx));
     auto& there = lanes_[l.first_lane + best_lane];
-    there.insert(std::lower_bound(there.begin(), there.end(), pos_[v],
-                                  [&](std::uint32_t u, double p) { return pos_[u] < p; }),
+    there.insert(std::lower_bound(there.begin(), there.end(), dyn_[v].pos,
+                                  [&](std::uint32_t u, double p) { return dyn_[u].pos < p; }),
                  v);
-    lane_[v] = best_lane;
+    dyn_[v].lane = best_lane;
     last_change_[v] = t;
     event_row(ctx, t, "lane_change", v, kNone, static_cast<double>(best_lane));
     bump(link_owner(link), kLaneChanges);
@@ -186,104 +195,98 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
   const double dt = s.p.step;
   const std::uint32_t lp = link_owner(link);
   const Link& l = s.net.links[link];
-  bool red = false, amber = false;
-  if (s.net.nodes[l.to].control == Control::signal && s.net.phase_count[l.to] > 1 &&
-      !(l.drop_lane && lane == l.lanes - 1)) {
-    const int st = signal_state(l.to, t);
-    red = !(st % 2 == 0 && static_cast<std::uint32_t>(st / 2) == l.phase);
-    amber = st % 2 == 1 && static_cast<std::uint32_t>(st / 2) == l.phase;
-    if (amber) decide_amber(vs.back(), link, t);
-  }
+  const bool signalled = s.net.nodes[l.to].plan != kNone && !(l.drop_lane && lane == l.lanes - 1);
+  if (signalled) decide_amber(vs.back(), link, lane);
   // Parallel update: every acceleration from the state at the step's start.
   for (std::size_t i = vs.size(); i-- > 0;) {
     const std::uint32_t v = vs[i];
-    if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
+    if (dyn_[v].status != static_cast<std::uint8_t>(Status::active)) continue;
     Obstacle o = leader(v, link, lane, i, t);
-    if (red && i + 1 < vs.size()) {
+    if (signalled && i + 1 < vs.size() && l.length - dyn_[v].pos < o.gap && !proceeds(light_for(v, link, lane))) {
       // Followers see the light too, not only their leader: one that has not
-      // committed to go at amber stops at the line behind a leader that goes.
-      if (amber) decide_amber(v, link, t);
-      const double to_end = l.length - pos_[v];
-      if ((flags_[v] & kAmberGo) == 0 && to_end < o.gap && next_link(v) != kNone) o = {to_end, 0.0, kNone};
+      // committed to go at amber stops at the line behind a leader that goes
+      // (or one whose movement has another light).
+      decide_amber(v, link, lane);
+      if ((dyn_[v].flags & kAmberGo) == 0) o = {l.length - dyn_[v].pos, 0.0, kNone};
     }
-    const double ttc = speed_[v] > o.speed && o.gap < kFar * 0.5 ? o.gap / (speed_[v] - o.speed) : kFar;
+    const double ttc = dyn_[v].speed > o.speed && o.gap < kFar * 0.5 ? o.gap / (dyn_[v].speed - o.speed) : kFar;
     if (ttc < s.p.ttc_threshold) {
-      if ((flags_[v] & kNearMissFlag) == 0) {
-        flags_[v] |= kNearMissFlag;
+      if ((dyn_[v].flags & kNearMissFlag) == 0) {
+        dyn_[v].flags |= kNearMissFlag;
         event_row(ctx, t, "near_miss", v, o.other, ttc);
         bump(lp, kNearMisses);
       }
     } else if (ttc > 1.5 * s.p.ttc_threshold) {
-      flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~kNearMissFlag);
+      dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags & ~kNearMissFlag);
     }
     // Driver error: a distracted driver keeps the last acceleration; a slow
     // one re-decides only every reaction_time.
-    bool attentive = distracted_until_[v] < t;
+    bool attentive = dyn_[v].distracted_until < t;
     if (attentive && s.p.distraction_rate > 0.0 &&
         unit_hash(s.p.seed, v, k, 1) < s.p.distraction_rate * dt / 3600.0) {
-      distracted_until_[v] = t - s.p.distraction_mean * std::log(1.0 - unit_hash(s.p.seed, v, k, 2));
-      event_row(ctx, t, "distraction", v, kNone, distracted_until_[v] - t);
+      dyn_[v].distracted_until = t - s.p.distraction_mean * std::log(1.0 - unit_hash(s.p.seed, v, k, 2));
+      event_row(ctx, t, "distraction", v, kNone, dyn_[v].distracted_until - t);
       bump(lp, kDistractions);
       attentive = false;
     }
-    if (attentive && (k + v) % s.decide_every == 0) acc_[v] = accel(v, o);
+    if (attentive && (k + v) % s.decide_every == 0) dyn_[v].acc = accel(v, o);
     if (i + 1 == vs.size()) reserve_entry(v, link, lane, k, attentive);
   }
   for (std::uint32_t v : vs) {
-    if (status_[v] != static_cast<std::uint8_t>(Status::active)) continue;
-    const double v_old = speed_[v];
-    const double a = acc_[v];
+    if (dyn_[v].status != static_cast<std::uint8_t>(Status::active)) continue;
+    const double v_old = dyn_[v].speed;
+    const double a = dyn_[v].acc;
     double dx;
     if (v_old + a * dt < 0.0) {
       dx = a < 0.0 ? -v_old * v_old / (2.0 * a) : 0.0;  // stops within the step
-      speed_[v] = 0.0;
+      dyn_[v].speed = 0.0;
     } else {
       dx = v_old * dt + 0.5 * a * dt * dt;
-      speed_[v] = v_old + a * dt;
+      dyn_[v].speed = v_old + a * dt;
     }
-    pos_[v] += dx;
+    dyn_[v].pos += dx;
     distance_[v] += dx;
     ++moved_[lp];
     if (a < -s.p.hard_brake) {
-      if ((flags_[v] & kHardBrakeFlag) == 0) {
-        flags_[v] |= kHardBrakeFlag;
+      if ((dyn_[v].flags & kHardBrakeFlag) == 0) {
+        dyn_[v].flags |= kHardBrakeFlag;
         event_row(ctx, t, "hard_braking", v, kNone, -a);
         bump(lp, kHardBrakes);
       }
     } else if (a > -0.5 * s.p.hard_brake) {
-      flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~kHardBrakeFlag);
+      dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags & ~kHardBrakeFlag);
     }
-    if (speed_[v] < 0.1) {
-      if (stopped_since_[v] < 0.0) stopped_since_[v] = t;
-      if (t - stopped_since_[v] >= s.p.gridlock_time && (flags_[v] & kGridlockFlag) == 0) {
-        flags_[v] |= kGridlockFlag;
-        event_row(ctx, t, "gridlock", v, kNone, t - stopped_since_[v]);
+    if (dyn_[v].speed < 0.1) {
+      if (dyn_[v].stopped_since < 0.0) dyn_[v].stopped_since = t;
+      if (t - dyn_[v].stopped_since >= s.p.gridlock_time && (dyn_[v].flags & kGridlockFlag) == 0) {
+        dyn_[v].flags |= kGridlockFlag;
+        event_row(ctx, t, "gridlock", v, kNone, t - dyn_[v].stopped_since);
         bump(lp, kGridlocks);
       }
-    } else if (speed_[v] > 1.0) {
-      stopped_since_[v] = -1.0;
-      flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~kGridlockFlag);
+    } else if (dyn_[v].speed > 1.0) {
+      dyn_[v].stopped_since = -1.0;
+      dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags & ~kGridlockFlag);
     }
   }
   // Overlap after the move is a collision: both stop where they touched.
   for (std::size_t i = vs.size() - 1; i-- > 0;) {
     const std::uint32_t f = vs[i], u = vs[i + 1];
-    if (pos_[f] > pos_[u] - s.veh[u].length) crash(ctx, f, u, t);
+    if (dyn_[f].pos > dyn_[u].pos - s.veh[u].length) crash(ctx, f, u, t);
   }
 }
 
 void TrafficPopulation::crash(Context& ctx, std::uint32_t f, std::uint32_t u, double t) {
-  const std::uint32_t lp = link_owner(link_[f]);
-  event_row(ctx, t, "collision", f, u, speed_[f] - speed_[u]);
+  const std::uint32_t lp = link_owner(dyn_[f].link);
+  event_row(ctx, t, "collision", f, u, dyn_[f].speed - dyn_[u].speed);
   bump(lp, kCollisions);
-  pos_[f] = pos_[u] - shared_->veh[u].length;
+  dyn_[f].pos = dyn_[u].pos - shared_->veh[u].length;
   for (std::uint32_t x : {f, u}) {
-    if (status_[x] == static_cast<std::uint8_t>(Status::active)) {
-      status_[x] = static_cast<std::uint8_t>(Status::crashed);
+    if (dyn_[x].status == static_cast<std::uint8_t>(Status::active)) {
+      dyn_[x].status = static_cast<std::uint8_t>(Status::crashed);
       crashed_at_[x] = t;
     }
-    speed_[x] = 0.0;
-    acc_[x] = 0.0;
+    dyn_[x].speed = 0.0;
+    dyn_[x].acc = 0.0;
   }
 }
 
@@ -294,11 +297,11 @@ void TrafficPopulation::clear_crashed(Context& ctx, std::uint32_t link, double t
     auto& vs = lanes_[l.first_lane + k];
     for (std::size_t i = vs.size(); i-- > 0;) {
       const std::uint32_t v = vs[i];
-      if (status_[v] == static_cast<std::uint8_t>(Status::crashed) && t - crashed_at_[v] >= s.p.crash_clearance) {
+      if (dyn_[v].status == static_cast<std::uint8_t>(Status::crashed) && t - crashed_at_[v] >= s.p.crash_clearance) {
         trip_row(ctx, v, t, "crashed");
         if (grant_[l.to] == v) grant_[l.to] = kNone;
         vs.erase(vs.begin() + static_cast<std::ptrdiff_t>(i));
-        status_[v] = static_cast<std::uint8_t>(Status::arrived);  // gone from the road
+        dyn_[v].status = static_cast<std::uint8_t>(Status::arrived);  // gone from the road
       }
     }
   }
@@ -309,47 +312,48 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
   const Link& l = s.net.links[link];
   auto& vs = lanes_[l.first_lane + lane];
   const std::uint32_t lp = link_owner(link);
-  while (!vs.empty() && pos_[vs.back()] >= l.length &&
-         status_[vs.back()] == static_cast<std::uint8_t>(Status::active)) {
+  while (!vs.empty() && dyn_[vs.back()].pos >= l.length &&
+         dyn_[vs.back()].status == static_cast<std::uint8_t>(Status::active)) {
     const std::uint32_t v = vs.back();
     vs.pop_back();
     ++stat_exits_[link];
     if (grant_[l.to] == v) grant_[l.to] = kNone;
     const std::uint32_t next = next_link(v);
     if (next == kNone) {
-      status_[v] = static_cast<std::uint8_t>(Status::arrived);
+      dyn_[v].status = static_cast<std::uint8_t>(Status::arrived);
       event_row(ctx, t, "arrival", v, kNone, distance_[v]);
       trip_row(ctx, v, t, "arrived");
       bump(lp, kArrivals);
       continue;
     }
-    flags_[v] = static_cast<std::uint8_t>(flags_[v] & ~(kAmberGo | kAmberStop));
-    const double over = pos_[v] - l.length;
+    dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags & ~(kAmberGo | kAmberStop));
+    const double over = dyn_[v].pos - l.length;
     const std::uint32_t entry = s.net.entry_lane(link, lane, next);
     if (s.veh[v].route != kNone) ++route_idx_[v];
-    link_[v] = next;
-    lane_[v] = entry;
-    pos_[v] = std::min(over, 0.5 * s.net.links[next].length);
-    v0_[v] = desired_speed(v, next);
+    dyn_[v].link = next;
+    dyn_[v].lane = entry;
+    dyn_[v].pos = std::min(over, 0.5 * s.net.links[next].length);
+    dyn_[v].v0 = desired_speed(v, next);
     reroute(v, next, lp);
+    dyn_[v].next = find_next(v);
     record_entry(s.net.links[next].first_lane + entry, v, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
     // From here on the vehicle belongs to the next link's LP.
-    ctx.send(this->lp(link_owner(next)), SimTime{s.p.step / 2.0}, kHandover, {v, 0});
+    ctx.send(this->lp(link_owner(next)), message_delay(), kHandover, {v, 0});
   }
 }
 
 void TrafficPopulation::insert(Context& ctx, std::uint32_t v, double t) {
   const Shared& s = *shared_;
-  auto& vs = lanes_[s.net.links[link_[v]].first_lane + lane_[v]];
-  const auto it = std::lower_bound(vs.begin(), vs.end(), pos_[v], [&](std::uint32_t u, double p) {
-    return pos_[u] < p;
+  auto& vs = lanes_[s.net.links[dyn_[v].link].first_lane + dyn_[v].lane];
+  const auto it = std::lower_bound(vs.begin(), vs.end(), dyn_[v].pos, [&](std::uint32_t u, double p) {
+    return dyn_[u].pos < p;
   });
   const auto inserted = vs.insert(it, v);
   const auto at = static_cast<std::size_t>(inserted - vs.begin());
   // Vehicles entering from different approaches in one step can only be
   // checked here: an overlap is a collision, recorded, never hidden.
-  if (at + 1 < vs.size() && pos_[v] > pos_[vs[at + 1]] - s.veh[vs[at + 1]].length) crash(ctx, v, vs[at + 1], t);
-  if (at > 0 && pos_[vs[at - 1]] > pos_[v] - s.veh[v].length) crash(ctx, vs[at - 1], v, t);
+  if (at + 1 < vs.size() && dyn_[v].pos > dyn_[vs[at + 1]].pos - s.veh[vs[at + 1]].length) crash(ctx, v, vs[at + 1], t);
+  if (at > 0 && dyn_[vs[at - 1]].pos > dyn_[v].pos - s.veh[v].length) crash(ctx, vs[at - 1], v, t);
 }
 
 void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats) {
@@ -361,16 +365,16 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
     for (std::uint32_t k = 0; k < l.lanes; ++k) {
       for (std::uint32_t v : lanes_[l.first_lane + k]) {
         ++n;
-        vsum += speed_[v];
+        vsum += dyn_[v].speed;
         if (!trajectories) continue;
         const Node& a = s.net.nodes[l.from];
         const Node& b = s.net.nodes[l.to];
         const double dx = b.x - a.x, dy = b.y - a.y;
         const double norm = std::max(std::hypot(dx, dy), 1e-9);
-        const double f = pos_[v] / l.length;
+        const double f = dyn_[v].pos / l.length;
         const double off = (k + 0.5) * 3.5;  // lane centres right of the axis, 3.5 m lanes, 0 innermost
-        ctx.emit(kTrajectories, t, std::int64_t{v}, std::int64_t{li}, std::int64_t{k}, pos_[v],
-                 a.x + f * dx + off * dy / norm, a.y + f * dy - off * dx / norm, speed_[v], acc_[v]);
+        ctx.emit(kTrajectories, t, std::int64_t{v}, std::int64_t{li}, std::int64_t{k}, dyn_[v].pos,
+                 a.x + f * dx + off * dy / norm, a.y + f * dy - off * dx / norm, dyn_[v].speed, dyn_[v].acc);
       }
     }
     stat_count_[li] += n;

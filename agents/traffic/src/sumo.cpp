@@ -1,6 +1,7 @@
 #include "simulacra/agents/traffic/sumo.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -57,10 +58,39 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
   const pugi::xml_node root = doc.child("net");
   if (!root) throw NetworkFileError(path + ":1: no <net> root element (is this a SUMO .net.xml file?)");
   Network net;
-  std::map<std::string, std::uint32_t> junctions, edges;
-  std::map<std::string, double> tl_offsets;
+  std::map<std::string, std::uint32_t> junctions, edges, plans;
+  // Programs: the first <tlLogic> of each id (further programIDs are
+  // alternatives SUMO switches to by WAUT or TraCI, which this model does
+  // not do). Actuated programs run fixed-time with their phases' durations.
   for (const auto& tl : root.children("tlLogic")) {
-    tl_offsets[r.text(tl, "id")] = tl.attribute("offset") ? r.number(tl, "offset") : 0.0;
+    const std::string id = r.text(tl, "id");
+    if (plans.count(id)) continue;
+    SignalPlan plan;
+    plan.id = id;
+    plan.offset = tl.attribute("offset") ? r.number(tl, "offset") : 0.0;
+    for (const auto& ph : tl.children("phase")) {
+      SignalPhase phase;
+      phase.duration = r.number(ph, "duration");
+      if (phase.duration < 0.0) r.fail(ph, "duration must not be negative");
+      phase.state = r.text(ph, "state");
+      for (const char c : phase.state) {
+        switch (c) {
+          case 'G': case 'O': phase.lights.push_back(Light::go); break;
+          case 'g': case 's': case 'o': phase.lights.push_back(Light::yield); break;
+          case 'y': case 'Y': case 'u': phase.lights.push_back(Light::amber); break;
+          case 'r': phase.lights.push_back(Light::stop); break;
+          default: r.fail(ph, std::string("state '") + phase.state + "' has the unknown signal letter '" + c + "'");
+        }
+      }
+      if (!plan.phases.empty() && phase.lights.size() != plan.phases.front().lights.size()) {
+        r.fail(ph, "state '" + phase.state + "' has " + std::to_string(phase.lights.size()) +
+                       " letters, the program's first phase " + std::to_string(plan.phases.front().lights.size()));
+      }
+      plan.phases.push_back(std::move(phase));
+    }
+    if (plan.phases.empty() || !(plan.cycle() > 0.0)) r.fail(tl, "a program needs phases of positive total duration");
+    plans.emplace(id, static_cast<std::uint32_t>(net.plans.size()));
+    net.plans.push_back(std::move(plan));
   }
   for (const auto& j : root.children("junction")) {
     const std::string type = j.attribute("type").as_string();
@@ -70,9 +100,7 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
     n.x = r.number(j, "x");
     n.y = r.number(j, "y");
     if (type == "traffic_light") {
-      n.control = Control::signal;
-      const auto it = tl_offsets.find(n.name);
-      if (it != tl_offsets.end()) n.signal_offset = it->second;
+      n.control = Control::signal;  // its plan comes from its connections' tl
     } else if (type == "dead_end") {
       n.control = Control::none;
     } else {
@@ -107,13 +135,44 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
     net.links.push_back(l);
   }
   if (net.links.empty()) throw NetworkFileError(path + ": no usable <edge> elements");
+  // Connections are the allowed movements, and name their light: a program
+  // (tl) and an index into its state strings (linkIndex).
   for (const auto& c : root.children("connection")) {
     const std::string from = r.text(c, "from"), to = r.text(c, "to");
     // Connections from or to internal edges (ids starting with ':') are the
     // junctions' inner geometry, which this model does not represent.
     if (from.starts_with(':') || to.starts_with(':')) continue;
-    if (!edges.count(from)) r.fail(c, "from = '" + from + "' is not an edge of this file");
-    if (!edges.count(to)) r.fail(c, "to = '" + to + "' is not an edge of this file");
+    const auto f = edges.find(from), t = edges.find(to);
+    if (f == edges.end()) r.fail(c, "from = '" + from + "' is not an edge of this file");
+    if (t == edges.end()) r.fail(c, "to = '" + to + "' is not an edge of this file");
+    Turn turn;
+    turn.from = f->second;
+    turn.to = t->second;
+    const Link& fl = net.links[turn.from];
+    if (fl.to != net.links[turn.to].from) r.fail(c, "edges '" + from + "' and '" + to + "' do not meet at a junction");
+    const double lane = r.number(c, "fromLane");
+    if (lane < 0.0 || lane >= fl.lanes || lane != std::floor(lane)) {
+      r.fail(c, "fromLane = " + r.text(c, "fromLane") + " is not a lane of edge '" + from + "'");
+    }
+    turn.from_lane = static_cast<std::uint32_t>(lane);
+    if (c.attribute("tl")) {
+      const std::string tl = r.text(c, "tl");
+      const auto p = plans.find(tl);
+      if (p == plans.end()) r.fail(c, "tl = '" + tl + "' is not a <tlLogic> of this file");
+      const double index = r.number(c, "linkIndex");
+      if (index < 0.0 || index >= static_cast<double>(net.plans[p->second].phases.front().lights.size()) ||
+          index != std::floor(index)) {
+        r.fail(c, "linkIndex = " + r.text(c, "linkIndex") + " is outside the state strings of program '" + tl + "'");
+      }
+      Node& node = net.nodes[fl.to];
+      if (node.plan != kNone && node.plan != p->second) {
+        r.fail(c, "junction '" + node.name + "' would be controlled by two programs");
+      }
+      node.plan = p->second;
+      node.control = Control::signal;
+      turn.signal = static_cast<std::uint32_t>(index);
+    }
+    net.turns.push_back(turn);
   }
   net.finalize();
   return net;

@@ -70,6 +70,7 @@ TrafficPopulation::TrafficPopulation(const TrafficParams& p, Network net) {
   auto s = std::make_shared<Shared>();
   s->p = p;
   s->net = std::move(net);
+  make_signal_plans(s->net, p.phase_scheme, p.green, p.intergreen);
   for (std::size_t i = 0; i < s->net.links.size(); ++i) {
     const Link& l = s->net.links[i];
     // A vehicle must not jump over a whole link in one step.
@@ -116,8 +117,9 @@ void TrafficPopulation::setup(Shared& s) {
   sent_vehicle_.assign(net.lane_count, kNone);
   reserved_step_.assign(net.lane_count, 0);
   reserved_by_.assign(net.lane_count, kNone);
+  hold_step_.assign(net.lane_count, 0);
   grant_.assign(nodes, kNone);
-  signal_state_.assign(nodes, -1);
+  phase_.assign(nodes, kNone);
   stat_count_.assign(net.links.size(), 0.0);
   stat_speed_.assign(net.links.size(), 0.0);
   stat_exits_.assign(net.links.size(), 0);
@@ -139,18 +141,11 @@ void TrafficPopulation::setup(Shared& s) {
     generate_demand(s);
   }
   const std::size_t n = s.veh.size();
-  for (auto* v : {&speed_, &acc_, &distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
-  pos_.resize(n, 0.0);
-  v0_.resize(n, 0.0);
-  stopped_since_.assign(n, -1.0);
-  distracted_until_.assign(n, -1.0);
+  for (auto* v : {&distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
+  dyn_.resize(n);
   for (auto& x : last_change_) x = -1e9;
-  link_.resize(n, kNone);
-  lane_.resize(n, 0);
   route_idx_.resize(n, 0);
   plan_.resize(n);
-  status_.resize(n, static_cast<std::uint8_t>(Status::pending));
-  flags_.resize(n, 0);
   if (s.p.network == "ring") {
     // Positions were drawn into distance_ by place_ring_vehicles: move them in.
     const double seg = net.links[0].length;
@@ -158,23 +153,24 @@ void TrafficPopulation::setup(Shared& s) {
       const double x = distance_[v];
       distance_[v] = 0.0;
       const auto li = static_cast<std::uint32_t>(std::min(std::floor(x / seg), static_cast<double>(net.links.size() - 1)));
-      link_[v] = li;
-      lane_[v] = v % net.links[li].lanes;
-      pos_[v] = x - li * seg;
-      v0_[v] = desired_speed(v, li);
-      status_[v] = static_cast<std::uint8_t>(Status::active);
-      lanes_[net.links[li].first_lane + lane_[v]].push_back(v);
+      dyn_[v].link = li;
+      dyn_[v].lane = v % net.links[li].lanes;
+      dyn_[v].pos = x - li * seg;
+      dyn_[v].v0 = desired_speed(v, li);
+      dyn_[v].next = find_next(v);
+      dyn_[v].status = static_cast<std::uint8_t>(Status::active);
+      lanes_[net.links[li].first_lane + dyn_[v].lane].push_back(v);
     }
     for (auto& lane : lanes_) {
-      std::sort(lane.begin(), lane.end(), [&](std::uint32_t a, std::uint32_t b) { return pos_[a] < pos_[b]; });
+      std::sort(lane.begin(), lane.end(), [&](std::uint32_t a, std::uint32_t b) { return dyn_[a].pos < dyn_[b].pos; });
     }
   }
 }
 
-std::uint32_t TrafficPopulation::next_link(std::uint32_t v) const {
+std::uint32_t TrafficPopulation::find_next(std::uint32_t v) const {
   const VehicleSpec& vs = shared_->veh[v];
   if (vs.route == kNone) {
-    const auto& out = shared_->net.links[link_[v]].out;
+    const auto& out = shared_->net.links[dyn_[v].link].out;
     return out.empty() ? kNone : out.front();
   }
   const auto& r = plan_[v].empty() ? shared_->routes[vs.route] : plan_[v];
@@ -197,12 +193,12 @@ void TrafficPopulation::share_travel_times(Context& ctx, std::uint32_t lp) {
     travel_time_[lp * links + li] = time;  // read from the next step on, like the messages below
     for (std::uint32_t dst = 0; dst < blocks_; ++dst) {
       if (dst != lp) {
-        ctx.send(this->lp(dst), SimTime{s.p.step / 2.0}, kTravelTime, {li, std::bit_cast<std::uint64_t>(time)});
+        ctx.send(this->lp(dst), message_delay(), kTravelTime, {li, std::bit_cast<std::uint64_t>(time)});
       }
     }
   }
   // Every LP runs this at the same step, so every LP's snapshot is complete
-  // (the messages arrive at + dt/2) before any of them uses it.
+  // (the messages arrive just before the next step) before any of them uses it.
   have_snapshot_[lp] = 1;
   router_stale_[lp] = 1;
 }
@@ -229,26 +225,16 @@ double TrafficPopulation::desired_speed(std::uint32_t v, std::uint32_t link) con
 
 Driver TrafficPopulation::driver_on(std::uint32_t v) const {
   Driver d = shared_->veh[v].drv;
-  d.v0 = v0_[v];
+  d.v0 = dyn_[v].v0;
   return d;
 }
 
-int TrafficPopulation::signal_state(std::uint32_t node, double t) const {
-  const auto& p = shared_->p;
-  const std::uint32_t m = shared_->net.phase_count[node];
-  if (m <= 1) return 0;
-  const double period = p.green + p.intergreen;
-  const double cycle = period * m;
-  const double u = std::fmod(t + shared_->net.nodes[node].signal_offset, cycle);
-  const auto phase = std::min(static_cast<int>(std::floor(u / period)), static_cast<int>(m) - 1);
-  const bool is_green = u - phase * period < p.green;
-  return phase * 2 + (is_green ? 0 : 1);
-}
-
-bool TrafficPopulation::green(std::uint32_t node, std::uint32_t approach, double t) const {
-  if (shared_->net.phase_count[node] <= 1) return true;
-  const int st = signal_state(node, t);
-  return st % 2 == 0 && static_cast<std::uint32_t>(st / 2) == shared_->net.links[approach].phase;
+Light TrafficPopulation::light_for(std::uint32_t v, std::uint32_t link, std::uint32_t lane) const {
+  const Network& net = shared_->net;
+  const std::uint32_t node = net.links[link].to;
+  const std::uint32_t next = next_link(v);
+  if (net.nodes[node].plan == kNone || next == kNone || phase_[node] == kNone) return Light::go;
+  return net.light(link, lane, next, phase_[node]);
 }
 
 void TrafficPopulation::init_lp(Context& ctx, std::uint32_t local) {
@@ -284,14 +270,13 @@ void TrafficPopulation::record_entry(std::uint32_t lane, std::uint32_t v, std::u
   // Entries into one lane in one step come in order (one approach lane per
   // step, rear-most last), so the last recorded is the lane's new tail.
   entry_step_[lane] = k;
-  entry_rear_[lane] = pos_[v] - shared_->veh[v].length;
-  entry_speed_[lane] = speed_[v];
+  entry_rear_[lane] = dyn_[v].pos - shared_->veh[v].length;
+  entry_speed_[lane] = dyn_[v].speed;
   entry_vehicle_[lane] = v;
 }
 
 void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k) {
   const Shared& s = *shared_;
-  const double dt = s.p.step;
   // First compute every changed tail from the values before this phase, then
   // deliver, so no lane reads another's new value (as with messages).
   struct Out {
@@ -306,8 +291,8 @@ void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k)
       Out o{lane, kNone, s.node_owner[l.from], kFree, 0.0f};
       if (!lanes_[lane].empty()) {
         const std::uint32_t v = lanes_[lane].front();
-        o.rear = static_cast<float>(pos_[v] - s.veh[v].length);
-        o.speed = static_cast<float>(speed_[v]);
+        o.rear = static_cast<float>(dyn_[v].pos - s.veh[v].length);
+        o.speed = static_cast<float>(dyn_[v].speed);
         o.vehicle = v;
       } else if (l.out.size() == 1 && !(l.drop_lane && j == l.lanes - 1)) {
         // A chain without choices (ring, corridor): look through an empty
@@ -330,12 +315,12 @@ void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k)
   for (const Out& o : outs) {
     if (o.dst == lp) {
       // Read only from the next step on, exactly like a tail event arriving
-      // at k·dt + dt/2: the same dynamics for any number of blocks.
+      // at (k+1)·dt − dt/1024: the same dynamics for any number of blocks.
       tail_rear_[o.lane] = o.rear;
       tail_speed_[o.lane] = o.speed;
       tail_vehicle_[o.lane] = o.vehicle;
     } else {
-      ctx.send(this->lp(o.dst), SimTime{dt / 2.0}, kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
+      ctx.send(this->lp(o.dst), message_delay(), kTail, {pack(o.lane, o.speed), pack(o.vehicle, o.rear)});
     }
   }
 }
@@ -388,8 +373,8 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
 void TrafficPopulation::event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other,
                                   double value) {
   const auto oth = other == kNone ? std::int64_t{-1} : std::int64_t{other};
-  ctx.emit(kEvents, t, what, std::int64_t{v}, oth, std::int64_t{link_[v]}, std::int64_t{lane_[v]}, pos_[v],
-           speed_[v], value);
+  ctx.emit(kEvents, t, what, std::int64_t{v}, oth, std::int64_t{dyn_[v].link}, std::int64_t{dyn_[v].lane}, dyn_[v].pos,
+           dyn_[v].speed, value);
 }
 
 void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status) {
@@ -401,15 +386,15 @@ void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, 
   }
   const bool arrived = std::string_view(status) == "arrived";
   const double nan = std::nan("");
-  const bool entered = status_[v] != static_cast<std::uint8_t>(Status::pending);
+  const bool entered = dyn_[v].status != static_cast<std::uint8_t>(Status::pending);
   ctx.emit(kTrips, std::int64_t{v}, vs.type == 1 ? "truck" : "car", origin, dest, vs.depart,
            entered ? started_[v] : nan, arrival, distance_[v], arrived ? arrival - vs.depart - vs.free_time : nan,
            status);
 }
 
 void TrafficPopulation::finish(Context& ctx) {
-  for (std::uint32_t v = 0; v < pos_.size(); ++v) {
-    const auto st = static_cast<Status>(status_[v]);
+  for (std::uint32_t v = 0; v < dyn_.size(); ++v) {
+    const auto st = static_cast<Status>(dyn_[v].status);
     if (st == Status::active) trip_row(ctx, v, std::nan(""), "en_route");
     if (st == Status::pending && shared_->veh[v].depart <= ctx.now().value) trip_row(ctx, v, std::nan(""), "waiting");
   }

@@ -64,12 +64,12 @@ TEST_CASE("SUMO reader: a small network and errors that name line and element", 
   <edge id=":B_0" function="internal"><lane id=":B_0_0" index="0" speed="10" length="5"/></edge>
   <edge id="AB" from="A" to="B"><lane id="AB_0" index="0" speed="13.9" length="200"/><lane id="AB_1" index="1" speed="13.9" length="200"/></edge>
   <edge id="BC" from="B" to="C"><lane id="BC_0" index="0" speed="13.9" length="150"/></edge>
-  <tlLogic id="B" type="static" programID="0" offset="7"><phase duration="30" state="G"/></tlLogic>
+  <tlLogic id="B" type="static" programID="0" offset="7"><phase duration="30" state="G"/><phase duration="3" state="y"/><phase duration="27" state="r"/></tlLogic>
   <junction id="A" type="dead_end" x="0" y="0"/>
   <junction id="B" type="traffic_light" x="200" y="0"/>
   <junction id="C" type="priority" x="350" y="0"/>
   <junction id=":B_0_0" type="internal" x="200" y="0"/>
-  <connection from="AB" to="BC" fromLane="0" toLane="0"/>
+  <connection from="AB" to="BC" fromLane="0" toLane="0" tl="B" linkIndex="0"/>
 </net>
 )";
   const Network net = parse_sumo_net(good, "t.net.xml");
@@ -78,8 +78,28 @@ TEST_CASE("SUMO reader: a small network and errors that name line and element", 
   CHECK(net.links[0].lanes == 2);
   CHECK(net.links[1].length == Approx(150.0));
   CHECK(net.nodes[1].control == Control::signal);
-  CHECK(net.nodes[1].signal_offset == Approx(7.0));
   CHECK(net.links[0].out == std::vector<std::uint32_t>{1});
+  // The program: its offset, phases and the connection's light in each.
+  REQUIRE(net.plans.size() == 1);
+  REQUIRE(net.nodes[1].plan == 0);
+  const SignalPlan& plan = net.plans[0];
+  CHECK(plan.offset == Approx(7.0));
+  REQUIRE(plan.phases.size() == 3);
+  CHECK(plan.cycle() == Approx(60.0));
+  CHECK(plan.phase_at(7.0) == 0);    // the first phase starts at the offset
+  CHECK(plan.phase_at(36.9) == 0);
+  CHECK(plan.phase_at(37.5) == 1);
+  CHECK(plan.phase_at(41.0) == 2);
+  CHECK(plan.phase_at(66.0) == 2);   // 66 - 7 = 59: the red's last second
+  CHECK(plan.phase_at(67.0) == 0);
+  CHECK(plan.phase_at(0.0) == 2);    // before the offset: the end of the previous cycle
+  for (std::uint32_t lane : {0u, 1u}) {  // lane 1 has no connection: it uses lane 0's light
+    CHECK(net.light(0, lane, 1, 0) == Light::go);
+    CHECK(net.light(0, lane, 1, 1) == Light::amber);
+    CHECK(net.light(0, lane, 1, 2) == Light::stop);
+  }
+  REQUIRE(net.turns.size() == 1);
+  CHECK(net.turns[0].signal == 0);
 
   std::string bad = good;
   bad.replace(bad.find("to=\"C\""), 6, "to=\"Q\"");
@@ -91,6 +111,23 @@ TEST_CASE("SUMO reader: a small network and errors that name line and element", 
   CHECK_THROWS_WITH(parse_sumo_net(no_len, "t.net.xml"),
                     Catch::Contains("t.net.xml:5:") && Catch::Contains("missing attribute 'length'"));
   CHECK_THROWS_WITH(parse_sumo_net("<net><edge", "x.xml"), Catch::Contains("x.xml:1: not well-formed"));
+  auto broken = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  CHECK_THROWS_WITH(parse_sumo_net(broken("linkIndex=\"0\"", "linkIndex=\"3\""), "t.net.xml"),
+                    Catch::Contains("t.net.xml:11:") && Catch::Contains("<connection>") &&
+                        Catch::Contains("linkIndex = 3 is outside the state strings of program 'B'"));
+  CHECK_THROWS_WITH(parse_sumo_net(broken("tl=\"B\"", "tl=\"X\""), "t.net.xml"),
+                    Catch::Contains("t.net.xml:11:") && Catch::Contains("tl = 'X' is not a <tlLogic>"));
+  CHECK_THROWS_WITH(parse_sumo_net(broken("state=\"y\"", "state=\"q\""), "t.net.xml"),
+                    Catch::Contains("t.net.xml:6:") && Catch::Contains("<phase>") &&
+                        Catch::Contains("unknown signal letter 'q'"));
+  CHECK_THROWS_WITH(parse_sumo_net(broken("state=\"r\"", "state=\"rr\""), "t.net.xml"),
+                    Catch::Contains("t.net.xml:6:") && Catch::Contains("has 2 letters"));
+  CHECK_THROWS_WITH(parse_sumo_net(broken("fromLane=\"0\"", "fromLane=\"2\""), "t.net.xml"),
+                    Catch::Contains("t.net.xml:11:") && Catch::Contains("fromLane = 2 is not a lane of edge 'AB'"));
   CHECK_THROWS_AS(read_sumo_net("/nonexistent/file.net.xml"), NetworkFileError);
 }
 
@@ -101,6 +138,27 @@ TEST_CASE("SUMO reader: the shipped netgenerate grid", "[traffic][network][sumo]
   std::size_t signals = 0;
   for (const auto& n : net.nodes) signals += n.control == Control::signal ? 1 : 0;
   CHECK(signals == 8);  // --tls.guess: every junction but the four corners
+  // Each signalised junction has netgenerate's program: 42 s green and 3 s
+  // amber for each axis, every movement in some green phase.
+  REQUIRE(net.plans.size() == 8);
+  for (const auto& n : net.nodes) {
+    if (n.control != Control::signal) continue;
+    REQUIRE(n.plan != kNone);
+    const SignalPlan& p = net.plans[n.plan];
+    CHECK(p.cycle() == Approx(90.0));
+    REQUIRE(p.phases.size() == 4);
+    for (std::size_t i = 0; i < p.phases.front().lights.size(); ++i) {
+      bool green = false;
+      for (const auto& ph : p.phases) green = green || proceeds(ph.lights[i]);
+      CHECK(green);
+    }
+  }
+  // Only the file's connections are movements: 128, and U-turns only where
+  // netgenerate made them.
+  CHECK(net.turns.size() == 128);
+  std::size_t movements = 0;
+  for (const auto& l : net.links) movements += l.out.size();
+  CHECK(movements == 94);  // distinct (from, to) edge pairs among the connections
   for (const auto& l : net.links) {
     CHECK(l.lanes == 2);
     CHECK(l.length > 150.0);

@@ -55,6 +55,7 @@ TrafficParams congested(double reroute_interval) {
   p.od = {{0, 3, 600.0}};
   p.duration = 1200.0;
   p.reroute_interval = reroute_interval;
+  p.phase_scheme = PhaseScheme::split;  // C's three other approaches get their own greens
   p.trajectory_interval = 10.0;
   p.seed = 5;
   return p;

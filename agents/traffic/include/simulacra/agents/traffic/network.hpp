@@ -15,7 +15,7 @@ inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max()
 /// How a junction orders the vehicles that want to pass it.
 enum class Control : std::uint8_t {
   none,    ///< no conflicts: a continuation or a lane-separated merge
-  signal,  ///< fixed-time plan: one approach at a time, then all-red
+  signal,  ///< fixed-time plan (SignalPlan): a light per movement
   yield,   ///< unsignalised: first come, first served, one vehicle at a time
 };
 
@@ -23,8 +23,42 @@ struct Node {
   double x = 0.0;
   double y = 0.0;
   Control control = Control::none;
-  double signal_offset = 0.0;  ///< s: shifts the node's signal cycle
+  double signal_offset = 0.0;  ///< s: shifts the node's signal cycle (generated plans)
   std::string name;            ///< as in an imported file; empty when generated
+  std::uint32_t plan = kNone;  ///< index into Network::plans; kNone: no lights (always green)
+};
+
+/// What a movement's light tells a driver. SUMO's letters map as G O → go
+/// (priority), g s o → yield (go, giving way to vehicles with priority that
+/// enter the same lane), y Y u → amber (stop if you can), r → stop.
+enum class Light : std::uint8_t { go, yield, amber, stop };
+inline bool proceeds(Light x) { return x == Light::go || x == Light::yield; }
+
+struct SignalPhase {
+  double duration = 0.0;      ///< s
+  std::vector<Light> lights;  ///< one per signal index of the plan
+  std::string state;          ///< the phase as letters (SUMO's state string)
+};
+
+/// A fixed-time program: phases cycled from `offset`. Junctions sharing one
+/// program (SUMO's joined traffic lights) point to the same plan.
+struct SignalPlan {
+  std::string id;
+  double offset = 0.0;  ///< s: the first phase starts at t = offset (SUMO's meaning), and every cycle after
+  std::vector<SignalPhase> phases;
+  double cycle() const;
+  /// The phase in force at time t.
+  std::uint32_t phase_at(double t) const;
+};
+
+/// An allowed movement through a junction: from a lane of one link into
+/// another link, with its index in the junction's signal plan (kNone:
+/// not signalled). SUMO files give these as <connection>s.
+struct Turn {
+  std::uint32_t from = 0;
+  std::uint32_t from_lane = 0;
+  std::uint32_t to = 0;
+  std::uint32_t signal = kNone;
 };
 
 struct Link {
@@ -36,11 +70,16 @@ struct Link {
   bool drop_lane = false;    ///< the last lane ends at the link's end (acceleration lane)
   std::uint32_t merge_from = kNone;  ///< the on-ramp link that feeds the drop lane
   std::string name;
+  /// Signal index of all the link's movements at `to` when the network has no
+  /// `turns` (set by make_signal_plans); kNone: not signalled.
+  std::uint32_t group_signal = kNone;
   // Filled by Network::finalize:
   std::vector<std::uint32_t> out;  ///< successor links (leaving `to`), by id
   std::vector<std::uint32_t> in;   ///< predecessor links (entering `from`), by id
   std::uint32_t first_lane = 0;    ///< global id of lane 0
-  std::uint32_t phase = 0;         ///< signal phase serving this link at `to`
+  /// Signal index at `to` per (lane, successor): signal[lane * out.size() + j]
+  /// for out[j]; kNone where the movement is not signalled or not allowed.
+  std::vector<std::uint32_t> signal;
 };
 
 struct Network {
@@ -51,14 +90,25 @@ struct Network {
   std::uint32_t lane_count = 0;
   /// Incoming links per node, ordered by id.
   std::vector<std::vector<std::uint32_t>> approaches;
-  /// Signal phases per node: one per approach (split phasing).
-  std::vector<std::uint32_t> phase_count;
+  std::vector<SignalPlan> plans;
+  /// Allowed movements. Empty: every link entering a node may continue on
+  /// every link leaving it, from any lane.
+  std::vector<Turn> turns;
 
-  /// Computes successor/predecessor lists, lane ids and approaches; fills
+  /// Computes successor/predecessor lists (from `turns` when given), lane
+  /// ids, approaches and the links' signal indices; fills
   /// origins/destinations with every link when left empty. Throws
   /// std::invalid_argument for a link naming a missing node, a non-positive
-  /// length, zero lanes or a non-positive speed limit.
+  /// length, zero lanes, a non-positive speed limit, or a turn or plan that
+  /// does not fit the network.
   void finalize();
+
+  /// The light for a vehicle in `lane` of `link` that continues on `next`,
+  /// in phase `phase` of the plan at the link's end node; Light::go where
+  /// there is no plan or the movement is not signalled.
+  Light light(std::uint32_t link, std::uint32_t lane, std::uint32_t next, std::uint32_t phase) const;
+  /// Whether the successor `next` may be reached from `link` (some lane).
+  bool allowed(std::uint32_t link, std::uint32_t next) const;
 
   /// Lanes a vehicle may drive through to the link's end (the drop lane ends).
   std::uint32_t through_lanes(std::uint32_t link) const {
@@ -67,6 +117,17 @@ struct Network {
   /// The lane a vehicle in `lane` of `from_link` enters on `to_link`.
   std::uint32_t entry_lane(std::uint32_t from_link, std::uint32_t lane, std::uint32_t to_link) const;
 };
+
+/// How generated plans group a signalised node's approaches: one at a time
+/// (split), or opposite approaches together (paired, two phases at a
+/// four-way crossing, as SUMO's netgenerate does).
+enum class PhaseScheme : std::uint8_t { split, paired };
+
+/// Gives every signalised node without a plan a fixed-time plan: per group of
+/// approaches a green phase of `green` s, then an amber phase of
+/// `intergreen` s (skipped when 0), starting at the node's signal_offset.
+/// Nodes with a single group keep no plan (always green).
+void make_signal_plans(Network& net, PhaseScheme scheme, double green, double intergreen);
 
 struct GridSpec {
   std::uint32_t nx = 10, ny = 10;  ///< nodes per row and column
@@ -103,8 +164,9 @@ struct CorridorSpec {
 /// segment. Throws std::invalid_argument for fewer than 2 segments.
 Network make_corridor(const CorridorSpec& spec);
 
-/// Shortest-travel-time routes (Boost.Graph Dijkstra), one search per origin
-/// node, cached. Link travel times are the free-flow ones (length / limit)
+/// Shortest-travel-time routes (Boost.Graph Dijkstra), cached per origin:
+/// on the node graph when every turn is allowed, else on the graph of links
+/// joined by the network's turns. Link travel times are the free-flow ones (length / limit)
 /// unless `times` gives one per link (s).
 class Router {
  public:
@@ -114,10 +176,14 @@ class Router {
 
  private:
   double weight(std::uint32_t link) const;
+  std::vector<std::uint32_t> route_by_node(std::uint32_t origin, std::uint32_t destination);
+  std::vector<std::uint32_t> route_by_link(std::uint32_t origin, std::uint32_t destination);
 
   const Network* net_;
   std::vector<double> times_;  ///< per link, s; empty: free-flow
-  std::vector<std::vector<std::uint32_t>> pred_;  ///< per source node: predecessor link of each node
+  bool by_link_ = false;
+  /// Per source node (or origin link): the predecessor link of each node (link).
+  std::vector<std::vector<std::uint32_t>> pred_;
 };
 
 }  // namespace simulacra::traffic

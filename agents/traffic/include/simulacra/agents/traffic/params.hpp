@@ -85,8 +85,10 @@ struct TrafficParams {
   double merge_bias = 1.0;       ///< m/s²: extra incentive to leave an acceleration lane
 
   // Junctions
-  double green = 20.0;           ///< s of green per approach
-  double intergreen = 3.0;       ///< s all-red after each green
+  // Generated plans, for signalised nodes without one from a SUMO file.
+  PhaseScheme phase_scheme = PhaseScheme::paired;
+  double green = 20.0;           ///< s of green per phase
+  double intergreen = 3.0;       ///< s of amber after each green
 
   // Physics and driver error
   double max_decel = 9.0;        ///< m/s²: what tyres can do; IDM is clipped here

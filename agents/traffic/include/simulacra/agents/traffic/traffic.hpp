@@ -5,12 +5,13 @@
 // vehicles on its links, hands vehicles that crossed a link end to the next
 // link's LP, and publishes the rear and speed of the last vehicle of each of
 // its lanes to the LP that owns the lane's upstream junction. Both arrive at
-// k·dt + dt/2, before the next step. The upstream LP itself sent every
+// (k+1)·dt − dt/1024, before the next step. The upstream LP itself sent every
 // vehicle that entered the lane during the step, so it knows the lane's tail
 // at the start of the next step exactly: the last of those entrants, or else
 // the published tail. So each vehicle sees the whole road as it was at the
 // start of the step, whichever LP owns it: the dynamics (and the rows, as a
-// multiset) do not depend on the number of blocks, and the lookahead is dt/2.
+// multiset) do not depend on the number of blocks; the lookahead is
+// dt·(1 − 1/1024), so a parallel run needs one synchronisation window per step.
 #pragma once
 
 #include <cstdint>
@@ -50,19 +51,23 @@ class TrafficPopulation final : public Population {
   void handle(Context& ctx, std::uint32_t local, const Event& ev) override;
   std::vector<TableSchema> tables() const override;
   void finish(Context& ctx) override;
-  SimTime lookahead_hint() const override { return SimTime{shared_->p.step / 2.0}; }
+  SimTime lookahead_hint() const override { return message_delay(); }
+  /// The delay of every message between LPs: just under one step, so that
+  /// what a step sends arrives before the next step, and a parallel run
+  /// needs one window per step.
+  SimTime message_delay() const { return SimTime{shared_->p.step * (1.0 - 1.0 / 1024.0)}; }
   std::unique_ptr<Population> clone() const override { return std::make_unique<TrafficPopulation>(*this); }
 
   enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats };
 
   // Read access for tests and benchmarks.
   const Network& network() const { return shared_->net; }
-  std::size_t vehicle_count() const { return pos_.size(); }
-  Status status(std::uint32_t v) const { return static_cast<Status>(status_[v]); }
-  double speed(std::uint32_t v) const { return speed_[v]; }
-  double position(std::uint32_t v) const { return pos_[v]; }
-  std::uint32_t link_of(std::uint32_t v) const { return link_[v]; }
-  std::uint32_t lane_of(std::uint32_t v) const { return lane_[v]; }
+  std::size_t vehicle_count() const { return dyn_.size(); }
+  Status status(std::uint32_t v) const { return static_cast<Status>(dyn_[v].status); }
+  double speed(std::uint32_t v) const { return dyn_[v].speed; }
+  double position(std::uint32_t v) const { return dyn_[v].pos; }
+  std::uint32_t link_of(std::uint32_t v) const { return dyn_[v].link; }
+  std::uint32_t lane_of(std::uint32_t v) const { return dyn_[v].lane; }
   double vehicle_length(std::uint32_t v) const { return shared_->veh[v].length; }
   const Driver& driver(std::uint32_t v) const { return shared_->veh[v].drv; }
   /// Vehicles on a lane, rear first.
@@ -124,15 +129,20 @@ class TrafficPopulation final : public Population {
   void generate_demand(Shared& s);
   void place_ring_vehicles(Shared& s);
   std::uint32_t link_owner(std::uint32_t link) const { return shared_->node_owner[shared_->net.links[link].to]; }
-  std::uint32_t next_link(std::uint32_t v) const;
+  /// The link after the vehicle's current one (kNone: it leaves the network
+  /// at this link's end), cached whenever the link or plan changes.
+  std::uint32_t next_link(std::uint32_t v) const { return dyn_[v].next; }
+  std::uint32_t find_next(std::uint32_t v) const;
   double desired_speed(std::uint32_t v, std::uint32_t link) const;
   Driver driver_on(std::uint32_t v) const;
-  bool green(std::uint32_t node, std::uint32_t approach, double t) const;
-  int signal_state(std::uint32_t node, double t) const;
+  /// The light vehicle v sees at the end of `lane` of `link` for its next
+  /// link, in the phase control_junctions set for this step.
+  Light light_for(std::uint32_t v, std::uint32_t link, std::uint32_t lane) const;
 
   // step.cpp
   void step(Context& ctx, std::uint32_t lp);
   void control_junctions(Context& ctx, std::uint32_t lp, double t);
+  void give_way(std::uint32_t node, std::uint64_t k);
   void depart(Context& ctx, std::uint32_t lp, double t, std::uint64_t k);
   void change_lanes(Context& ctx, std::uint32_t link, double t);
   void move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t, std::uint64_t k);
@@ -141,7 +151,7 @@ class TrafficPopulation final : public Population {
   Obstacle leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::size_t index, double t) const;
   double accel(std::uint32_t v, const Obstacle& o) const;
   void insert(Context& ctx, std::uint32_t v, double t);
-  void decide_amber(std::uint32_t v, std::uint32_t link, double t);
+  void decide_amber(std::uint32_t v, std::uint32_t link, std::uint32_t lane);
   void reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k, bool attentive);
   void crash(Context& ctx, std::uint32_t follower, std::uint32_t lead, double t);
   void clear_crashed(Context& ctx, std::uint32_t link, double t);
@@ -151,7 +161,7 @@ class TrafficPopulation final : public Population {
   void trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status);
   // Re-routing (reroute_interval > 0): each LP measures its links' travel
   // times over the interval and sends them to every LP, so that all LPs hold
-  // the same snapshot from dt/2 after the interval's end; a vehicle entering a
+  // the same snapshot from just before the next step; a vehicle entering a
   // link re-plans the rest of its route on its LP's copy.
   void share_travel_times(Context& ctx, std::uint32_t lp);
   void reroute(std::uint32_t v, std::uint32_t link, std::uint32_t lp);
@@ -160,14 +170,25 @@ class TrafficPopulation final : public Population {
   std::shared_ptr<const Shared> shared_;
   std::uint32_t blocks_ = 1;
 
-  // Per vehicle (struct of arrays), written only by the LP owning the vehicle's link.
-  std::vector<double> pos_, speed_, acc_, v0_, distance_, started_, stopped_since_, distracted_until_,
-      last_change_, crashed_at_;
-  std::vector<std::uint32_t> link_, lane_, route_idx_;
+  // Per vehicle, written only by the LP owning the vehicle's link.
+  /// What every step reads and writes of a vehicle, in one cache line.
+  struct alignas(64) Dynamics {
+    double pos = 0.0;    ///< m, front bumper from the link's start
+    double speed = 0.0;  ///< m/s
+    double acc = 0.0;    ///< m/s², decided this step
+    double v0 = 0.0;     ///< desired speed on the current link
+    double stopped_since = -1.0;
+    double distracted_until = -1.0;
+    std::uint32_t link = kNone, lane = 0;
+    std::uint32_t next = kNone;  ///< next link (see next_link)
+    std::uint8_t status = static_cast<std::uint8_t>(Status::pending), flags = 0;
+  };
+  std::vector<Dynamics> dyn_;
+  std::vector<double> distance_, started_, last_change_, crashed_at_;
+  std::vector<std::uint32_t> route_idx_;
   /// A re-planned route from the link the vehicle entered on (empty: its
   /// route from the shared routes); route_idx_ indexes whichever is in use.
   std::vector<std::vector<std::uint32_t>> plan_;
-  std::vector<std::uint8_t> status_, flags_;
 
   /// The tail of a lane as seen at step `k`'s start by its upstream LP:
   /// the last vehicle that entered it during step k - 1, else the published one.
@@ -195,11 +216,13 @@ class TrafficPopulation final : public Population {
   // enter it in the current step, so two approaches never enter together.
   std::vector<std::uint64_t> reserved_step_;
   std::vector<std::uint32_t> reserved_by_;
+  // Per approach lane (owner of its link): the step in which its front
+  // vehicle gives way at a signalised junction (see give_way).
+  std::vector<std::uint64_t> hold_step_;
 
   // Per node (owner of the node): the vehicle holding a yield junction, and
-  // the signal state last reported.
-  std::vector<std::uint32_t> grant_;
-  std::vector<int> signal_state_;
+  // the signal plan's phase in force this step (kNone before the first).
+  std::vector<std::uint32_t> grant_, phase_;
 
   // Per link (owner of its end node): statistics; per origin link (owner of
   // its start node): vehicles waiting to enter.
