@@ -4,14 +4,15 @@
 # 10,000 vehicles inserted over one hour (SUMO 1.15: ~45 s, ~50,000 vehicle
 # updates/s) on 1 and 2 threads; the same grid at 50,000 vehicles per hour;
 # and a day-long city: 50 x 50 grid, 1,000,000 trips with a two-peak daily
-# profile. Prints each run's figures (vehicle updates per second, peak RSS).
+# profile (several minutes). Generated signal plans are paired (opposite
+# approaches green together, as SUMO's netgenerate builds them). Prints each
+# run's figures (vehicle updates per second, peak RSS).
 set -euo pipefail
 BIN="${1:-build}/bench/traffic/traffic_bench"
 run() { echo "\$ traffic_bench $*"; "$BIN" "$@"; echo; }
 run --nx 10 --rate 10000 --hours 1 --blocks 16 --threads 1
 run --nx 10 --rate 10000 --hours 1 --blocks 16 --threads 2
 run --nx 10 --rate 50000 --hours 1 --blocks 16 --threads 2
-# One hour of a 50 x 50 city at 1,000,000 trips a day's mean rate. The full
-# day with the two-peak profile saturates the signals at the morning peak and
-# takes far longer (see docs/traffic.md), so make bench stays bounded.
-run --nx 50 --rate 41667 --hours 1 --blocks 64 --threads 2
+# A day in a 50 x 50 city (scenarios/traffic/city_day.yaml's network and
+# demand): 1,000,000 trips over 24 h with a two-peak profile, 2 threads.
+run --nx 50 --rate 41667 --hours 24 --blocks 64 --threads 2 --profile day

@@ -4,7 +4,7 @@
 //
 //   traffic_bench [--nx 10] [--rate 10000] [--hours 1] [--drain 0] [--step 1]
 //                 [--threads 1] [--blocks 16] [--profile day] [--trajectories 0]
-//                 [--phases paired|split] [--green 20]
+//                 [--phases paired|split] [--green 20] [--partitions 0 (engine default)]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   bool day_profile = false;
   PhaseScheme phases = PhaseScheme::paired;
   double green = 20.0;
+  std::uint32_t partitions = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
     else if (k == "--profile") day_profile = std::strcmp(v, "day") == 0;
     else if (k == "--phases") phases = std::strcmp(v, "split") == 0 ? PhaseScheme::split : PhaseScheme::paired;
     else if (k == "--green") green = std::atof(v);
+    else if (k == "--partitions") partitions = static_cast<std::uint32_t>(std::atoi(v));
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
   const std::size_t links = pop->network().links.size();
   EngineConfig cfg;
   cfg.threads = threads;
+  cfg.partitions = partitions;
   cfg.lookahead = pop->lookahead_hint();
   Simulation sim(cfg, 1);
   sim.add_population(std::move(pop));
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
   const double updates = static_cast<double>(tp.vehicle_steps());
   std::printf("grid %ux%u (%zu links, 200 m, 2 lanes), step %.2f s, %.1f h + %.0f s drain, blocks %u, threads %u\n",
               nx, nx, links, step, hours, drain, blocks, threads);
+  std::printf("partitions             %u\n", sim.partition_count());
   std::printf("signals                %s phases, %.0f s green + 3 s amber\n",
               phases == PhaseScheme::paired ? "paired" : "split", green);
   std::printf("vehicles scheduled     %zu\n", vehicles);
