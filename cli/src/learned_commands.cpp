@@ -53,6 +53,8 @@ int fit_command(const Args& args) {
                 {"max", "COL=V", "sampled values of COL are at most V", "", true, 0},
                 {"integer", "COL", "round sampled values of COL (whole-number columns are by default)", "", true, 0},
                 {"allowed", "COL=A|B|...", "COL only takes these values", "", true, 0},
+                {"by", "COL", "copula: one copula per level of this categorical column ('none': one for the table; "
+                 "default: the column that explains most of the others, if any)", "", false, 0},
                 {"epsilon", "E", "bayesnet: differential-privacy budget (0: no noise)", "0", false, 0},
                 {"bins", "B", "bayesnet: bins per numeric column", "20", false, 0},
                 {"epochs", "E", "neural: passes over the data (0: enough for 3000 gradient steps)", "0", false, 0},
@@ -76,8 +78,20 @@ int fit_command(const Args& args) {
   const DataTable data = read_csv(opts.positional()[0], types);
   const std::string kind = opts.get("model");
   std::unique_ptr<Generator> model;
+  if (opts.has("by") && kind != "copula") throw UsageError("--by applies to --model copula only");
   if (kind == "copula") {
-    model = GaussianCopula::fit(data);
+    CopulaOptions co;
+    if (opts.get("by") == "none") {
+      co.stratify = false;
+    } else {
+      co.by = opts.get("by");
+    }
+    try {
+      model = GaussianCopula::fit(data, co);
+    } catch (const DataError& e) {
+      if (co.by.empty()) throw;
+      throw UsageError("--by '" + co.by + "': " + e.what());
+    }
   } else if (kind == "bayesnet") {
     BayesNetOptions bo;
     bo.epsilon = opts.get_double("epsilon");

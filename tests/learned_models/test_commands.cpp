@@ -76,7 +76,16 @@ TEST_CASE("learned commands reject bad input with one clear message", "[learned]
                     dir / "people.csv" + ": --type names unknown column 'height' (columns: age, region, income)");
   CHECK_THROWS_WITH(cli::fit_command({dir / "people.csv", "-o", dir / "m.h5", "--type", "region=numeric"}),
                     dir / "people.csv" + ":2:4: column 'region' is numeric but 'island' is not a number");
+  CHECK_THROWS_WITH(cli::fit_command({dir / "people.csv", "-o", dir / "m.h5", "--by", "income"}),
+                    Catch::StartsWith("--by 'income': ") && Catch::Contains("income"));
+  CHECK_THROWS_WITH(cli::fit_command({dir / "people.csv", "-o", dir / "m.h5", "--by", "zone"}),
+                    Catch::StartsWith("--by 'zone': ") && Catch::Contains("zone"));
+  CHECK_THROWS_WITH(cli::fit_command({dir / "people.csv", "--model", "bayesnet", "-o", dir / "m.h5", "--by", "region"}),
+                    "--by applies to --model copula only");
   CHECK_FALSE(fs::exists(dir / "m.h5"));
+  // Named or switched off, the grouping fits.
+  CHECK(cli::fit_command({dir / "people.csv", "-o", dir / "m.h5", "--by", "region"}) == 0);
+  CHECK(cli::fit_command({dir / "people.csv", "-o", dir / "m.h5", "--by", "none"}) == 0);
   REQUIRE(cli::fit_command({dir / "people.csv", "-o", dir / "m.h5"}) == 0);
   CHECK_THROWS_WITH(cli::sample_command({dir / "m.h5", "-n", "5", "-o", dir / "s.csv", "--where", "zone=x"}),
                     "unknown column 'zone' (columns: age, region, income)");
