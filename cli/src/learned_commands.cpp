@@ -57,7 +57,7 @@ int fit_command(const Args& args) {
                  "default: the column that explains most of the others, if any)", "", false, 0},
                 {"epsilon", "E", "bayesnet: differential-privacy budget (0: no noise)", "0", false, 0},
                 {"bins", "B", "bayesnet: bins per numeric column", "20", false, 0},
-                {"epochs", "E", "neural: passes over the data (0: enough for 3000 gradient steps)", "0", false, 0},
+                {"epochs", "E", "neural: passes over the data (0: enough for 3000 gradient steps, within 300..600)", "0", false, 0},
                 {"batch-size", "B", "neural: rows per gradient step", "64", false, 0},
                 {"seed", "S", "neural: seed of weights and minibatches; same seed, same model", "1", false, 0}},
                {"DATA.csv"});

@@ -13,8 +13,9 @@
 namespace simulacra::learned {
 
 struct NeuralOptions {
-  /// Passes over the data; 0 picks enough for `steps` gradient steps (at
-  /// least 300 passes), so small tables are not under-trained.
+  /// Passes over the data; 0 picks enough for `steps` gradient steps, at
+  /// least 300 passes (small tables are not under-trained) and at most 600
+  /// (nor memorised).
   std::size_t epochs = 0;
   std::size_t steps = 3000;      ///< gradient steps when epochs is 0
   std::size_t batch_size = 64;   ///< rows per gradient step (capped at the row count)
