@@ -108,7 +108,7 @@ TEST_CASE("the engine's AttributeSampler serves typed columns from a model file"
   fs::remove(p);
 }
 
-TEST_CASE("a stratified copula survives a save and load; version 1 files still load", "[learned][model_file]") {
+TEST_CASE("a stratified copula survives a save and load, and version 1 files still load", "[learned][model_file]") {
   // Two species whose x differ by 3 sd: the copula stratifies by species.
   RandomStream rng(12, 0);
   std::string csv = "x,species,y\n";
