@@ -180,7 +180,7 @@ void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, std::u
 
 void TrafficPopulation::reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k,
                                       bool attentive) {
-  // The front vehicle of a lane that will reach the junction this step claims
+  // A vehicle that will reach the end of its lane this step claims
   // its entry lane; if another approach lane claimed it first (links in id
   // order: a fixed priority), it brakes for the stop line instead.
   const Shared& s = *shared_;

@@ -230,7 +230,9 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
       attentive = false;
     }
     if (attentive && (k + v) % s.decide_every == 0) dyn_[v].acc = accel(v, o);
-    if (i + 1 == vs.size()) reserve_entry(v, link, lane, k, attentive);
+    // Every vehicle that will pass the line this step claims its entry lane,
+    // not only the front one: one close behind may take another turn.
+    reserve_entry(v, link, lane, k, attentive);
   }
   for (std::uint32_t v : vs) {
     if (dyn_[v].status != static_cast<std::uint8_t>(Status::active)) continue;

@@ -344,12 +344,13 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
                                  "distraction, signal, gridlock"},
         {"vehicle", C::int64, "", "vehicle id (-1 for signal)"},
         {"other", C::int64, "", "the other vehicle (leader, collision partner), or -1"},
-        {"link", C::int64, "", "link id (signal: the approach turning green, -1 for all-red)"},
+        {"link", C::int64, "", "link id (signal: the first approach with a green movement in the new phase, or -1)"},
         {"lane", C::int64, "", "lane (signal: node id)"},
         {"position", C::float64, "m", "front bumper from the link's start"},
         {"speed", C::float64, "m/s", "speed"},
         {"value", C::float64, "", "TTC s (near_miss), deceleration m/s2 (hard_braking), closing speed m/s "
-                                  "(collision), duration s (distraction, gridlock), new lane (lane_change)"}}},
+                                  "(collision), duration s (distraction, gridlock), new lane (lane_change), "
+                                  "phase index in the plan (signal)"}}},
       {"trips", "one vehicle's trip",
        {{"vehicle", C::int64, "", "vehicle id"},
         {"type", C::string, "", "car or truck"},
