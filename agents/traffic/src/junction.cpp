@@ -60,46 +60,74 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
 void TrafficPopulation::give_way(std::uint32_t n, std::uint64_t k) {
   // Vehicles that may pass a signalised junction at once (a plan's
   // simultaneous greens, amber-go drivers clearing) can aim at one lane of
-  // the next link. Among the front vehicles close to the line, each target
-  // lane goes to one: first a driver who can no longer stop comfortably,
-  // then a priority (G) movement over a yielding one (g), then the earlier
-  // arrival, then the lower vehicle id. The others stop at the line this
-  // step. All from the state at the step's start, before anyone moves.
+  // the next link. The claimants are the first few vehicles of each approach
+  // lane close to the line (a platoon behind a crossing vehicle counts, not
+  // only the front). Precedence: a driver who can no longer stop
+  // comfortably, then a priority (G) movement over a yielding one (g), then
+  // the earlier arrival, then the lower vehicle id. A front vehicle stops at
+  // the line this step if another lane's claimant on its target lane has
+  // precedence, or is moving and arrives before the front vehicle would have
+  // cleared the line (gap acceptance: a car starting from rest needs seconds
+  // to get in). All from the state at the step's start, before anyone moves.
   const Shared& s = *shared_;
   struct Claim {
     std::uint32_t target, lane, vehicle;
     int rank;
-    double eta;
+    double eta, clear, speed;
+    bool front;
   };
+  constexpr std::size_t kPerLane = 4;
   thread_local std::vector<Claim> claims;  // scratch; LPs of one population run concurrently
   claims.clear();
   for (std::uint32_t a : s.net.approaches[n]) {
     const Link& l = s.net.links[a];
     for (std::uint32_t q = 0; q < s.net.through_lanes(a); ++q) {
       const auto& vs = lanes_[l.first_lane + q];
-      if (vs.empty()) continue;
-      const std::uint32_t v = vs.back();
-      const std::uint32_t next = next_link(v);
-      if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || next == kNone) continue;
-      const double dist = l.length - dyn_[v].pos;
-      if (dist > std::max(30.0, 4.0 * dyn_[v].speed)) continue;
-      const Light x = light_for(v, a, q);
-      const bool committed = dyn_[v].speed * dyn_[v].speed > 2.0 * std::max(dist, 0.01) * 2.0 * s.veh[v].drv.b;
-      if (!proceeds(x) && (dyn_[v].flags & kAmberGo) == 0) continue;
-      const int rank = committed || (dyn_[v].flags & kAmberGo) != 0 ? 0 : x == Light::yield ? 2 : 1;
-      claims.push_back({s.net.links[next].first_lane + s.net.entry_lane(a, q, next), l.first_lane + q, v, rank,
-                        dist / std::max(dyn_[v].speed, 1.0)});
+      for (std::size_t i = vs.size(), seen = 0; i-- > 0 && seen < kPerLane; ++seen) {
+        const std::uint32_t v = vs[i];
+        const Dynamics& d = dyn_[v];
+        const double dist = l.length - d.pos;
+        if (dist > std::max(30.0, 4.0 * d.speed) || d.status != static_cast<std::uint8_t>(Status::active)) break;
+        if (d.next == kNone) continue;
+        const Light x = light_for(v, a, q);
+        if (!proceeds(x) && (d.flags & kAmberGo) == 0) continue;
+        const double b = s.veh[v].drv.b, acc = s.veh[v].drv.a;
+        const bool committed = d.speed * d.speed > 2.0 * std::max(dist, 0.01) * 2.0 * b;
+        const int rank = committed || (d.flags & kAmberGo) != 0 ? 0 : x == Light::yield ? 2 : 1;
+        const double through = dist + s.veh[v].length;
+        const double clear = (std::sqrt(d.speed * d.speed + 2.0 * acc * through) - d.speed) / acc;
+        claims.push_back({s.net.links[d.next].first_lane + s.net.entry_lane(a, q, d.next), l.first_lane + q, v,
+                          rank, dist / std::max(d.speed, 1.0), clear, d.speed, i + 1 == vs.size()});
+      }
     }
   }
   if (claims.size() < 2) return;
-  std::sort(claims.begin(), claims.end(), [](const Claim& x, const Claim& y) {
-    if (x.target != y.target) return x.target < y.target;
+  auto before = [](const Claim& x, const Claim& y) {
     if (x.rank != y.rank) return x.rank < y.rank;
     if (x.eta != y.eta) return x.eta < y.eta;
     return x.vehicle < y.vehicle;
-  });
-  for (std::size_t i = 1; i < claims.size(); ++i) {
-    if (claims[i].target == claims[i - 1].target) hold_step_[claims[i].lane] = k;
+  };
+  // First among the front vehicles: one per target lane.
+  for (const Claim& c : claims) {
+    if (!c.front) continue;
+    for (const Claim& o : claims) {
+      if (o.front && o.lane != c.lane && o.target == c.target && before(o, c)) {
+        hold_step_[c.lane] = k;
+        break;
+      }
+    }
+  }
+  // Then the platoons: a vehicle close behind a front that goes elsewhere
+  // reaches the line soon; a winner that could not get in before it waits.
+  for (const Claim& c : claims) {
+    if (!c.front || hold_step_[c.lane] == k) continue;
+    for (const Claim& o : claims) {
+      if (o.front || o.lane == c.lane || o.target != c.target || hold_step_[o.lane] == k) continue;
+      if (o.rank < c.rank || (o.speed > 3.0 && o.eta < c.clear)) {
+        hold_step_[c.lane] = k;
+        break;
+      }
+    }
   }
 }
 

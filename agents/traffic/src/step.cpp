@@ -71,6 +71,16 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   return {to_end + ahead.rear, ahead.speed, ahead.vehicle};
 }
 
+bool TrafficPopulation::must_stop(std::uint32_t v, std::uint32_t link, std::uint32_t lane, double t) const {
+  const Shared& s = *shared_;
+  const Link& l = s.net.links[link];
+  if (dyn_[v].next == kNone) return false;
+  const Node& node = s.net.nodes[l.to];
+  if (node.plan != kNone && !proceeds(light_for(v, link, lane)) && (dyn_[v].flags & kAmberGo) == 0) return true;
+  if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1) return true;
+  return hold_step_[l.first_lane + lane] == static_cast<std::uint64_t>(std::llround(t / s.p.step));
+}
+
 TrafficPopulation::Obstacle TrafficPopulation::leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane,
                                                       std::size_t index, double t) const {
   const auto& vs = lanes_[shared_->net.links[link].first_lane + lane];
@@ -202,12 +212,15 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     const std::uint32_t v = vs[i];
     if (dyn_[v].status != static_cast<std::uint8_t>(Status::active)) continue;
     Obstacle o = leader(v, link, lane, i, t);
-    if (signalled && i + 1 < vs.size() && l.length - dyn_[v].pos < o.gap && !proceeds(light_for(v, link, lane))) {
-      // Followers see the light too, not only their leader: one that has not
-      // committed to go at amber stops at the line behind a leader that goes
-      // (or one whose movement has another light).
+    if (signalled && i + 1 < vs.size() && !proceeds(light_for(v, link, lane))) {
+      // Followers see the light too, not only their leader: each decides at
+      // amber (where it is when amber starts, not later when it becomes the
+      // front vehicle, perhaps on red too close to stop); one that has not
+      // committed to go stops at the line behind a leader that goes (or one
+      // whose movement has another light).
       decide_amber(v, link, lane);
-      if ((dyn_[v].flags & kAmberGo) == 0) o = {l.length - dyn_[v].pos, 0.0, kNone};
+      const double to_end = l.length - dyn_[v].pos;
+      if ((dyn_[v].flags & kAmberGo) == 0 && to_end < o.gap) o = {to_end, 0.0, kNone};
     }
     const double ttc = dyn_[v].speed > o.speed && o.gap < kFar * 0.5 ? o.gap / (dyn_[v].speed - o.speed) : kFar;
     if (ttc < s.p.ttc_threshold) {
@@ -317,6 +330,13 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
   while (!vs.empty() && dyn_[vs.back()].pos >= l.length &&
          dyn_[vs.back()].status == static_cast<std::uint8_t>(Status::active)) {
     const std::uint32_t v = vs.back();
+    if (dyn_[v].speed == 0.0 && dyn_[v].pos < l.length + kStopLineSlack && must_stop(v, link, lane, t)) {
+      // Came to rest just past a stop line it had to stop at (braking at the
+      // tyre limit within the step): stop lines lie before the conflict
+      // area, so it waits there instead of standing in the junction.
+      dyn_[v].pos = l.length - 0.01;
+      break;
+    }
     vs.pop_back();
     ++stat_exits_[link];
     if (grant_[l.to] == v) grant_[l.to] = kNone;

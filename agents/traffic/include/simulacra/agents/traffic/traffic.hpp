@@ -147,6 +147,11 @@ class TrafficPopulation final : public Population {
   void change_lanes(Context& ctx, std::uint32_t link, double t);
   void move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t, std::uint64_t k);
   void cross(Context& ctx, std::uint32_t link, std::uint32_t lane, double t);
+  /// Whether the front vehicle v of `lane` faces a stop at the link's end
+  /// this step: red, amber without the decision to go, a right-of-way
+  /// junction it does not hold, or give_way's hold.
+  bool must_stop(std::uint32_t v, std::uint32_t link, std::uint32_t lane, double t) const;
+  static constexpr double kStopLineSlack = 2.0;  ///< m a stopped vehicle may stand past its stop line
   Obstacle boundary(std::uint32_t v, std::uint32_t link, std::uint32_t lane, double pos, double t) const;
   Obstacle leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::size_t index, double t) const;
   double accel(std::uint32_t v, const Obstacle& o) const;
