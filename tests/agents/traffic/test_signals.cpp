@@ -230,3 +230,20 @@ TEST_CASE("generated plans: paired phases serve opposite approaches together, wi
   INFO("arrivals: paired " << paired.pop().count(kArrivals) << ", split " << split.pop().count(kArrivals));
   CHECK(paired.pop().count(kArrivals) > split.pop().count(kArrivals));
 }
+
+TEST_CASE("a busy paired grid runs without collisions", "[traffic][signals]") {
+  // Dense enough that turning vehicles meet platoons and drivers meet amber
+  // close to the line every cycle. (The day-long city, 1,000,000 trips, is
+  // where the rarer cases showed: bench/traffic.sh prints its collisions.)
+  TrafficParams p;
+  p.grid = {6, 6, 200.0, 2, 13.89, Control::signal};
+  p.demand_rate = 6000.0;
+  p.duration = 1800.0;
+  p.stats_interval = 0.0;
+  p.blocks = 4;
+  p.seed = 77;
+  const Run r = run(p, 1800.0, 2);
+  INFO("arrivals " << r.pop().count(kArrivals) << ", gridlocks " << r.pop().count(kGridlocks));
+  CHECK(r.pop().count(kCollisions) == 0);
+  CHECK(r.pop().count(kArrivals) > 2000);
+}
