@@ -81,35 +81,51 @@ struct FreeHdf5Memory {
   void operator()(char* p) const { H5free_memory(p); }
 };
 
+/// An attribute and its type in the file.
+struct Attribute {
+  Handle attribute;
+  Handle file_type;
+};
+
+/// Opens attribute `name` of `object` (nullopt when it is absent), or
+/// not_a_dataset() when its type is not of class `expected` (`kind` names it).
+std::optional<Attribute> open_attribute(hid_t object, const char* name, H5T_class_t expected, const char* kind,
+                                        const std::string& path, const std::string& where,
+                                        const std::string& what) {
+  const htri_t exists = H5Aexists(object, name);
+  check(exists, path, what);
+  if (exists == 0) return std::nullopt;
+  Attribute a{own(H5Aopen(object, name, H5P_DEFAULT), H5Aclose, path, what), {}};
+  a.file_type = own(H5Aget_type(a.attribute.get()), H5Tclose, path, what);
+  if (H5Tget_class(a.file_type.get()) != expected) {
+    not_a_dataset(path, "attribute '" + std::string(name) + "' of " + where + " is not " + kind);
+  }
+  return a;
+}
+
 std::optional<std::string> read_string_attribute(hid_t object, const char* name,
                                                  const std::string& path,
                                                  const std::string& where) {
   const std::string what = "cannot read attribute '" + std::string(name) + "' of " + where;
-  const htri_t exists = H5Aexists(object, name);
-  check(exists, path, what);
-  if (exists == 0) return std::nullopt;
-  Handle attribute = own(H5Aopen(object, name, H5P_DEFAULT), H5Aclose, path, what);
-  Handle file_type = own(H5Aget_type(attribute.get()), H5Tclose, path, what);
-  if (H5Tget_class(file_type.get()) != H5T_STRING) {
-    not_a_dataset(path, "attribute '" + std::string(name) + "' of " + where + " is not a string");
-  }
-  Handle space = own(H5Aget_space(attribute.get()), H5Sclose, path, what);
+  const auto a = open_attribute(object, name, H5T_STRING, "a string", path, where, what);
+  if (!a) return std::nullopt;
+  Handle space = own(H5Aget_space(a->attribute.get()), H5Sclose, path, what);
   if (H5Sget_simple_extent_npoints(space.get()) != 1) {
     not_a_dataset(path, "attribute '" + std::string(name) + "' of " + where + " is not one string");
   }
   // Reading with a copy of the file's type needs no conversion (HDF5 will not
   // convert between ASCII and UTF-8 strings).
-  Handle memory_type = own(H5Tcopy(file_type.get()), H5Tclose, path, what);
-  const htri_t variable = H5Tis_variable_str(file_type.get());
+  Handle memory_type = own(H5Tcopy(a->file_type.get()), H5Tclose, path, what);
+  const htri_t variable = H5Tis_variable_str(a->file_type.get());
   check(variable, path, what);
   if (variable > 0) {
     char* raw = nullptr;
-    check(H5Aread(attribute.get(), memory_type.get(), &raw), path, what);
+    check(H5Aread(a->attribute.get(), memory_type.get(), &raw), path, what);
     const std::unique_ptr<char, FreeHdf5Memory> text(raw);
     return std::string(text ? text.get() : "");
   }
-  std::string text(H5Tget_size(file_type.get()), '\0');
-  check(H5Aread(attribute.get(), memory_type.get(), text.data()), path, what);
+  std::string text(H5Tget_size(a->file_type.get()), '\0');
+  check(H5Aread(a->attribute.get(), memory_type.get(), text.data()), path, what);
   text.resize(std::min(text.size(), text.find('\0')));
   return text;
 }
@@ -118,16 +134,10 @@ std::optional<std::int64_t> read_int64_attribute(hid_t object, const char* name,
                                                  const std::string& path,
                                                  const std::string& where) {
   const std::string what = "cannot read attribute '" + std::string(name) + "' of " + where;
-  const htri_t exists = H5Aexists(object, name);
-  check(exists, path, what);
-  if (exists == 0) return std::nullopt;
-  Handle attribute = own(H5Aopen(object, name, H5P_DEFAULT), H5Aclose, path, what);
-  Handle file_type = own(H5Aget_type(attribute.get()), H5Tclose, path, what);
-  if (H5Tget_class(file_type.get()) != H5T_INTEGER) {
-    not_a_dataset(path, "attribute '" + std::string(name) + "' of " + where + " is not an integer");
-  }
+  const auto a = open_attribute(object, name, H5T_INTEGER, "an integer", path, where, what);
+  if (!a) return std::nullopt;
   std::int64_t value = 0;
-  check(H5Aread(attribute.get(), H5T_NATIVE_INT64, &value), path, what);
+  check(H5Aread(a->attribute.get(), H5T_NATIVE_INT64, &value), path, what);
   return value;
 }
 

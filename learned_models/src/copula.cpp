@@ -154,6 +154,55 @@ std::vector<double> to_vector(const Eigen::MatrixXd& m) {
   return v;
 }
 
+// The stratifying column: the user's, or the categorical column whose levels
+// explain most of the numeric columns' score variance (mean correlation ratio
+// of the normal scores `z`, at least options.min_association); -1 for none.
+int stratum_column(const DataTable& data, const Eigen::MatrixXd& z, const CopulaOptions& options) {
+  if (!options.stratify) return -1;
+  if (!options.by.empty()) {
+    const std::size_t by = data.index(options.by);
+    if (data.columns[by].kind != ColumnKind::categorical)
+      throw DataError("cannot stratify by column '" + options.by + "': it is not categorical");
+    return static_cast<int>(by);
+  }
+  const std::size_t d = data.columns.size();
+  const std::size_t n = data.rows;
+  int by = -1;
+  double best = options.min_association;
+  for (std::size_t c = 0; c < d; ++c) {
+    const DataColumn& col = data.columns[c];
+    if (col.kind != ColumnKind::categorical) continue;
+    std::vector<double> count(col.levels.size(), 0.0);
+    for (double v : col.values) count[static_cast<std::size_t>(v)] += 1;
+    if (std::count_if(count.begin(), count.end(), [&](double k) {
+          return k >= static_cast<double>(options.min_stratum_rows);
+        }) < 2)
+      continue;
+    double eta = 0;
+    std::size_t numeric = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      if (data.columns[j].kind != ColumnKind::numeric) continue;
+      std::vector<double> sum(col.levels.size(), 0.0);
+      double total = 0;
+      for (std::size_t r = 0; r < n; ++r) {
+        const double x = z(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j));
+        sum[static_cast<std::size_t>(col.values[r])] += x;
+        total += x * x;
+      }
+      double between = 0;
+      for (std::size_t l = 0; l < sum.size(); ++l)
+        if (count[l] > 0) between += sum[l] * sum[l] / count[l];
+      eta += total > 0 ? between / total : 0.0;
+      ++numeric;
+    }
+    if (numeric > 0 && eta / static_cast<double>(numeric) >= best) {
+      best = eta / static_cast<double>(numeric);
+      by = static_cast<int>(c);
+    }
+  }
+  return by;
+}
+
 }  // namespace
 
 std::unique_ptr<GaussianCopula> GaussianCopula::fit(const DataTable& data, const CopulaOptions& options) {
@@ -166,47 +215,7 @@ std::unique_ptr<GaussianCopula> GaussianCopula::fit(const DataTable& data, const
   const Eigen::MatrixXd z = normal_scores(data, all, g->marginals_);
   g->corr_ = to_vector(repair(score_correlation(z)));
 
-  // The stratifying column: the user's, or the categorical column whose
-  // levels explain most of the numeric columns' score variance.
-  int by = -1;
-  if (options.stratify && !options.by.empty()) {
-    by = static_cast<int>(data.index(options.by));
-    if (data.columns[static_cast<std::size_t>(by)].kind != ColumnKind::categorical)
-      throw DataError("cannot stratify by column '" + options.by + "': it is not categorical");
-  } else if (options.stratify) {
-    double best = options.min_association;
-    for (std::size_t c = 0; c < d; ++c) {
-      const DataColumn& col = data.columns[c];
-      if (col.kind != ColumnKind::categorical) continue;
-      std::vector<double> count(col.levels.size(), 0.0);
-      for (double v : col.values) count[static_cast<std::size_t>(v)] += 1;
-      if (std::count_if(count.begin(), count.end(), [&](double k) {
-            return k >= static_cast<double>(options.min_stratum_rows);
-          }) < 2)
-        continue;
-      double eta = 0;
-      std::size_t numeric = 0;
-      for (std::size_t j = 0; j < d; ++j) {
-        if (data.columns[j].kind != ColumnKind::numeric) continue;
-        std::vector<double> sum(col.levels.size(), 0.0);
-        double total = 0;
-        for (std::size_t r = 0; r < n; ++r) {
-          sum[static_cast<std::size_t>(col.values[r])] += z(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j));
-          total += z(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) *
-                   z(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j));
-        }
-        double between = 0;
-        for (std::size_t l = 0; l < sum.size(); ++l)
-          if (count[l] > 0) between += sum[l] * sum[l] / count[l];
-        eta += total > 0 ? between / total : 0.0;
-        ++numeric;
-      }
-      if (numeric > 0 && eta / static_cast<double>(numeric) >= best) {
-        best = eta / static_cast<double>(numeric);
-        by = static_cast<int>(c);
-      }
-    }
-  }
+  const int by = stratum_column(data, z, options);
   if (by < 0) return g;
 
   // Strata: each level with enough rows, the rest together.

@@ -192,15 +192,14 @@ void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::ui
   }
 }
 
-void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, std::uint32_t lane) {
-  // The stop-or-go decision at amber is made once, by the front vehicle: a
-  // driver who can stop at 2b stops; one who cannot goes on and clears the
-  // junction during the all-red. Deciding again each step would let a driver
-  // who braked creep over the line late.
+void TrafficPopulation::decide_amber(std::uint32_t v, std::uint32_t link, Light light) {
+  // The stop-or-go decision at amber is made once by each driver, where it is
+  // when it first sees amber: a driver who can stop at 2b stops; one who
+  // cannot goes on and clears the junction during the all-red. Deciding again
+  // each step would let a driver who braked creep over the line late.
   const Shared& s = *shared_;
   const Link& l = s.net.links[link];
-  if ((dyn_[v].flags & (kAmberGo | kAmberStop)) != 0) return;
-  if (light_for(v, link, lane) != Light::amber) return;
+  if (light != Light::amber || (dyn_[v].flags & (kAmberGo | kAmberStop)) != 0) return;
   const double to_end = std::max(l.length - dyn_[v].pos, 0.1);
   const bool can_stop = dyn_[v].speed * dyn_[v].speed <= 2.0 * to_end * 2.0 * s.veh[v].drv.b;
   dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags | (can_stop ? kAmberStop : kAmberGo));

@@ -52,22 +52,9 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   if (l.drop_lane && lane == l.lanes - 1) return {to_end, 0.0, kNone};  // the acceleration lane ends
   const std::uint32_t next = next_link(v);
   if (next == kNone) return {kFar, kFar, kNone};  // leaves the network at the end
-  const Node& node = s.net.nodes[l.to];
-  const std::uint32_t me = l.first_lane + lane;
-  const auto k = static_cast<std::uint64_t>(std::llround(t / s.p.step));
-  if (node.plan != kNone && !proceeds(light_for(v, link, lane))) {
-    // Red is a stopped obstacle at the line, except for a driver who decided
-    // at amber that it could not stop (decide_amber): it keeps going even if
-    // the all-red ends before the line, since braking then would leave it in
-    // the next phase's path.
-    if ((dyn_[v].flags & kAmberGo) == 0) return {to_end, 0.0, kNone};
-  }
-  if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1) {
-    return {to_end, 0.0, kNone};
-  }
-  if (hold_step_[me] == k) return {to_end, 0.0, kNone};  // gives way (control_junctions)
+  if (must_stop(v, link, lane, t)) return {to_end, 0.0, kNone};  // a stopped obstacle at the line
   const std::uint32_t nl = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
-  const Tail ahead = tail(nl, k);
+  const Tail ahead = tail(nl, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
   return {to_end + ahead.rear, ahead.speed, ahead.vehicle};
 }
 
@@ -76,6 +63,8 @@ bool TrafficPopulation::must_stop(std::uint32_t v, std::uint32_t link, std::uint
   const Link& l = s.net.links[link];
   if (dyn_[v].next == kNone) return false;
   const Node& node = s.net.nodes[l.to];
+  // A driver who decided at amber that it could not stop (decide_amber) keeps
+  // going even on red: braking then would leave it in the next phase's path.
   if (node.plan != kNone && !proceeds(light_for(v, link, lane)) && (dyn_[v].flags & kAmberGo) == 0) return true;
   if (node.control == Control::yield && grant_[l.to] != v && s.net.approaches[l.to].size() > 1) return true;
   return hold_step_[l.first_lane + lane] == static_cast<std::uint64_t>(std::llround(t / s.p.step));
@@ -206,19 +195,20 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
   const std::uint32_t lp = link_owner(link);
   const Link& l = s.net.links[link];
   const bool signalled = s.net.nodes[l.to].plan != kNone && !(l.drop_lane && lane == l.lanes - 1);
-  if (signalled) decide_amber(vs.back(), link, lane);
+  if (signalled) decide_amber(vs.back(), link, light_for(vs.back(), link, lane));
   // Parallel update: every acceleration from the state at the step's start.
   for (std::size_t i = vs.size(); i-- > 0;) {
     const std::uint32_t v = vs[i];
     if (dyn_[v].status != static_cast<std::uint8_t>(Status::active)) continue;
     Obstacle o = leader(v, link, lane, i, t);
-    if (signalled && i + 1 < vs.size() && !proceeds(light_for(v, link, lane))) {
+    const Light light = signalled && i + 1 < vs.size() ? light_for(v, link, lane) : Light::go;
+    if (!proceeds(light)) {
       // Followers see the light too, not only their leader: each decides at
       // amber (where it is when amber starts, not later when it becomes the
       // front vehicle, perhaps on red too close to stop); one that has not
       // committed to go stops at the line behind a leader that goes (or one
       // whose movement has another light).
-      decide_amber(v, link, lane);
+      decide_amber(v, link, light);
       const double to_end = l.length - dyn_[v].pos;
       if ((dyn_[v].flags & kAmberGo) == 0 && to_end < o.gap) o = {to_end, 0.0, kNone};
     }

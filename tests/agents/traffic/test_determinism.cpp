@@ -14,14 +14,10 @@ using namespace traffic_test;
 namespace {
 
 TrafficParams scenario(std::uint32_t blocks) {
-  TrafficParams p;
-  p.network = "grid";
-  p.grid = {4, 4, 150.0, 2, 13.89, Control::signal};
-  p.demand_rate = 1500.0;
+  TrafficParams p = small_grid();
   p.duration = 300.0;
   p.blocks = blocks;
   p.trajectory_interval = 5.0;
-  p.stats_interval = 60.0;
   p.distraction_rate = 20.0;
   p.seed = 21;
   return p;

@@ -61,19 +61,6 @@ TrafficParams congested(double reroute_interval) {
   return p;
 }
 
-Run run_on(const TrafficParams& p, Network net, double end) {
-  EngineConfig cfg;
-  cfg.lookahead = SimTime{p.step / 2.0};
-  Run r{Simulation(cfg, p.seed), {}};
-  r.sim.add_population(std::make_unique<TrafficPopulation>(p, std::move(net)));
-  Collect out(r.sim.tables());
-  r.sim.set_row_consumer(&out);
-  r.sim.run_until(SimTime{end});
-  r.sim.finish();
-  r.rows = out.all;
-  return r;
-}
-
 struct TripTimes {
   double mean = 0.0;        ///< (arrival, or the run's end) − departure, over trips departed
   std::size_t arrived = 0;
@@ -125,14 +112,10 @@ TEST_CASE("reroute_interval must be 0 or at least one step", "[traffic][reroute]
 namespace {
 
 TrafficParams busy(std::uint32_t blocks) {
-  TrafficParams p;
-  p.network = "grid";
-  p.grid = {4, 4, 150.0, 1, 13.89, Control::signal};
-  p.demand_rate = 1500.0;
+  TrafficParams p = small_grid(1);
   p.duration = 400.0;
   p.blocks = blocks;
   p.trajectory_interval = 5.0;
-  p.stats_interval = 60.0;
   p.reroute_interval = 30.0;
   p.seed = 33;
   return p;

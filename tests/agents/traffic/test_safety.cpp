@@ -11,14 +11,10 @@ using namespace traffic_test;
 
 namespace {
 
-TrafficParams small_grid(Control c) {
-  TrafficParams p;
-  p.network = "grid";
-  p.grid = {4, 4, 150.0, 2, 13.89, c};
-  p.demand_rate = 1500.0;
+TrafficParams grid(Control c) {
+  TrafficParams p = small_grid(2, c);
   p.duration = 600.0;
   p.blocks = 3;
-  p.stats_interval = 60.0;
   p.seed = 5;
   return p;
 }
@@ -42,7 +38,7 @@ TrafficParams corridor(double distraction_rate) {
 }  // namespace
 
 TEST_CASE("signalised grid: trips complete, signals cycle, no collisions", "[traffic][safety]") {
-  auto r = run(small_grid(Control::signal), 900.0);
+  auto r = run(grid(Control::signal), 900.0);
   const auto& pop = r.pop();
   CHECK(pop.count(kCollisions) == 0);
   CHECK(count_events(r, "collision") == 0);
@@ -65,7 +61,7 @@ TEST_CASE("signalised grid: trips complete, signals cycle, no collisions", "[tra
 }
 
 TEST_CASE("unsignalised grid: first-come-first-served right of way, no collisions", "[traffic][safety]") {
-  auto r = run(small_grid(Control::yield), 900.0);
+  auto r = run(grid(Control::yield), 900.0);
   CHECK(r.pop().count(kCollisions) == 0);
   CHECK(r.pop().count(kArrivals) > 100);
 }

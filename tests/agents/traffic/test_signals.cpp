@@ -14,19 +14,6 @@ using namespace traffic_test;
 
 namespace {
 
-Run run_on(const TrafficParams& p, Network net, double end) {
-  EngineConfig cfg;
-  cfg.lookahead = SimTime{p.step / 2.0};
-  Run r{Simulation(cfg, p.seed), {}};
-  r.sim.add_population(std::make_unique<TrafficPopulation>(p, std::move(net)));
-  Collect out(r.sim.tables());
-  r.sim.set_row_consumer(&out);
-  r.sim.run_until(SimTime{end});
-  r.sim.finish();
-  r.rows = out.all;
-  return r;
-}
-
 // A → B → C with a signal at B: 30 s green, 3 s amber, 27 s red from t = 7 s.
 const char* kStraight = R"(<net version="1.9">
   <edge id="AB" from="A" to="B"><lane id="AB_0" index="0" speed="13.89" length="300"/></edge>
@@ -203,8 +190,7 @@ TEST_CASE("movements that share a green give way where they enter one lane", "[t
 
 TEST_CASE("generated plans: paired phases serve opposite approaches together, without collisions", "[traffic][signals]") {
   auto grid = [](PhaseScheme scheme) {
-    TrafficParams p;
-    p.grid = {4, 4, 150.0, 2, 13.89, Control::signal};
+    TrafficParams p = small_grid();
     p.phase_scheme = scheme;
     p.demand_rate = 2500.0;
     p.duration = 900.0;

@@ -156,7 +156,8 @@ class TrafficPopulation final : public Population {
   Obstacle leader(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::size_t index, double t) const;
   double accel(std::uint32_t v, const Obstacle& o) const;
   void insert(Context& ctx, std::uint32_t v, double t);
-  void decide_amber(std::uint32_t v, std::uint32_t link, std::uint32_t lane);
+  /// At amber (`light`, the vehicle's light now), decides once: stop or go.
+  void decide_amber(std::uint32_t v, std::uint32_t link, Light light);
   void reserve_entry(std::uint32_t v, std::uint32_t link, std::uint32_t lane, std::uint64_t k, bool attentive);
   void crash(Context& ctx, std::uint32_t follower, std::uint32_t lead, double t);
   void clear_crashed(Context& ctx, std::uint32_t link, double t);
