@@ -72,6 +72,21 @@ void PholdPopulation::finish(Context& ctx) {
   }
 }
 
+ObservableSpecs PholdPopulation::observable_specs() {
+  return {{"committed_events", "", "events the population's LPs have handled so far"}};
+}
+
+void PholdPopulation::observe(SimTime /*now*/, double* out) const {
+  std::uint64_t n = 0;
+  for (std::uint64_t h : handled_) n += h;
+  out[0] = static_cast<double>(n);
+}
+
+void PholdPopulation::state(StateArchive& ar) {
+  ar.io(handled_);
+  if (handled_.size() != params_.lps) throw CheckpointError("checkpoint is damaged: PHOLD LP count differs");
+}
+
 std::unique_ptr<Population> PholdPopulation::clone() const {
   return std::make_unique<PholdPopulation>(*this);
 }

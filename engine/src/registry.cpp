@@ -101,6 +101,12 @@ std::string describe(const Registry& registry) {
       out += "  parameters:\n";
       describe_params(out, t.params, "    ");
     }
+    if (!t.observables.empty()) {
+      out += "  observables:\n";
+      for (const ObservableSpec& o : t.observables) {
+        out += "    " + o.name + (o.unit.empty() ? "" : " [" + o.unit + "]") + ": " + o.doc + "\n";
+      }
+    }
     if (!t.actions.empty()) {
       out += "  timeline actions:\n";
       for (const ActionSpec& a : t.actions) {

@@ -1,5 +1,7 @@
 #include "simulacra/engine/row_buffer.hpp"
 
+#include <algorithm>
+#include <numeric>
 #include <queue>
 #include <utility>
 
@@ -18,8 +20,39 @@ void RowBuffer::clear() {
   rows = 0;
 }
 
+namespace {
+
+// Puts table t of `b` in key order (stable), for rows emitted out of order.
+void sort_table(RowBuffer& b, std::size_t t) {
+  auto& keys = b.keys[t];
+  if (std::is_sorted(keys.begin(), keys.end())) return;
+  std::vector<std::uint32_t> perm(keys.size());
+  std::iota(perm.begin(), perm.end(), 0u);
+  std::stable_sort(perm.begin(), perm.end(), [&](std::uint32_t x, std::uint32_t y) { return keys[x] < keys[y]; });
+  TableChunk& chunk = b.chunks[t];
+  for (std::size_t c = 0; c < chunk.column_count(); ++c) {
+    std::visit(
+        [&](auto& col) {
+          std::decay_t<decltype(col)> sorted;
+          sorted.reserve(col.size());
+          for (std::uint32_t r : perm) sorted.push_back(std::move(col[r]));
+          col = std::move(sorted);
+        },
+        chunk.column(c));
+  }
+  std::vector<RowKey> sorted_keys;
+  sorted_keys.reserve(keys.size());
+  for (std::uint32_t r : perm) sorted_keys.push_back(keys[r]);
+  keys = std::move(sorted_keys);
+}
+
+}  // namespace
+
 void merge_rows(std::vector<RowBuffer*>& buffers, const std::vector<TableSchema>& tables,
                 RowConsumer& out) {
+  for (RowBuffer* b : buffers) {
+    for (std::size_t t = 0; t < tables.size(); ++t) sort_table(*b, t);
+  }
   for (std::size_t t = 0; t < tables.size(); ++t) {
     std::vector<RowBuffer*> live;
     for (RowBuffer* b : buffers) {

@@ -52,7 +52,8 @@ void Context::reject(LpId dst, SimTime delay) const {
   throw LookaheadError(msg.str());
 }
 
-Simulation::Simulation(EngineConfig config, std::uint64_t seed) : config_(config), seed_(seed) {
+Simulation::Simulation(EngineConfig config, std::uint64_t seed)
+    : config_(config), seed_(seed), stream_seed_(seed) {
   if (config_.threads == 0) throw ConfigError("engine.threads must be at least 1");
   if (!(config_.lookahead.value >= 0.0) || !std::isfinite(config_.lookahead.value)) {
     throw ConfigError("engine.lookahead must be a finite non-negative time");
@@ -67,6 +68,8 @@ Simulation::Simulation(EngineConfig config, std::uint64_t seed) : config_(config
 Simulation::Simulation(const Simulation& other)
     : config_(other.config_),
       seed_(other.seed_),
+      stream_seed_(other.stream_seed_),
+      branch_path_(other.branch_path_),
       owner_(other.owner_),
       lp_count_(other.lp_count_),
       tables_(other.tables_),
@@ -164,7 +167,7 @@ Context Simulation::make_context(std::uint32_t q, unsigned parity) {
   return ctx;
 }
 
-void Simulation::start() {
+void Simulation::layout() {
   std::uint32_t parts = 1;
   if (config_.scheduler == SchedulerKind::parallel) {
     // Default: four per thread for balance, and at least one per 1,024 LPs so
@@ -188,10 +191,15 @@ void Simulation::start() {
     slots_.push_back(PopSlot{populations_[i].get(), populations_[i]->first_.value, table_base_[i],
                              static_cast<std::uint32_t>(pop_table_count(i))});
   }
+}
+
+void Simulation::start() {
+  layout();
+  const auto parts = static_cast<std::uint32_t>(parts_.size());
   rng_.resize(lp_count_);
   send_seq_.assign(lp_count_, 0);
   lp_hash_.assign(lp_count_, 0);
-  for (std::uint32_t lp = 0; lp < lp_count_; ++lp) rng_[lp] = RandomStream(seed_, lp);
+  for (std::uint32_t lp = 0; lp < lp_count_; ++lp) rng_[lp] = RandomStream(stream_seed_, lp);
 
   // Initial events: every LP, in id order, as if sent at time 0 by itself.
   parity_ = 0;
@@ -295,13 +303,20 @@ void Simulation::process_partition(std::uint32_t q, unsigned parity, double wind
   for (;;) {
     // Events in slices, so the row check sits outside the hot loop.
     std::uint64_t slice = 0;
+    double last = -kInf;
     while (slice < kSlice && !part.queue.empty() && part.queue.top().time.value < window_end) {
       const Event e = part.queue.pop();
+      last = e.time.value;
       dispatch(ctx, e);
       ++slice;
     }
     committed += slice;
-    if (stream_rows && part.rows.rows >= kStreamRows) flush_rows();
+    // Only between two times: rows of one time may be emitted out of key
+    // order (emit_ordered) and are sorted as a whole.
+    if (stream_rows && part.rows.rows >= kStreamRows &&
+        (part.queue.empty() || part.queue.top().time.value > last)) {
+      flush_rows();
+    }
     if (slice < kSlice) break;
   }
   part.committed += committed;

@@ -72,6 +72,22 @@ class Context {
   /// or a type does not match the declared columns (a programmer error).
   template <class... Values>
   void emit(std::uint32_t table, const Values&... values) {
+    emit_keyed(key_, table, values...);
+  }
+
+  /// Emits a row whose place among the rows of the same time is (`order_hi`,
+  /// `order_lo`) — e.g. an agent id and that agent's own row counter — instead
+  /// of the key of the event that emitted it. For populations whose rows must
+  /// not depend on how agents are grouped into LPs. Keep orders unique per
+  /// table and time; a table should use one kind of emit only.
+  template <class... Values>
+  void emit_ordered(std::uint32_t order_hi, std::uint64_t order_lo, std::uint32_t table, const Values&... values) {
+    emit_keyed(RowKey{key_.time, order_hi, order_lo}, table, values...);
+  }
+
+ private:
+  template <class... Values>
+  void emit_keyed(const RowKey& key, std::uint32_t table, const Values&... values) {
     const std::uint32_t t = table_base_ + table;
     if (rows_ == nullptr || t >= rows_->chunks.size() || table >= table_count_) {
       bad_row(table, "no such table");
@@ -81,11 +97,10 @@ class Context {
     std::size_t col = 0;
     (put(chunk, table, col++, values), ...);
     chunk.end_row();
-    rows_->keys[t].push_back(key_);
+    rows_->keys[t].push_back(key);
     ++rows_->rows;
   }
 
- private:
   friend class Simulation;
   [[noreturn]] void reject(LpId dst, SimTime delay) const;
   [[noreturn]] void bad_row(std::uint32_t table, const char* why) const;

@@ -43,6 +43,12 @@ class PholdPopulation final : public Population {
   std::vector<TableSchema> tables() const override;
   void finish(Context& ctx) override;
   SimTime lookahead_hint() const override { return SimTime{params_.lookahead}; }
+  ObservableSpecs observables() const override { return observable_specs(); }
+  void observe(SimTime now, double* out) const override;
+  void state(StateArchive& ar) override;
+
+  /// committed_events: events handled by the population's LPs so far.
+  static ObservableSpecs observable_specs();
 
   /// Events handled per LP: PHOLD's only state, kept so that clones and
   /// checkpoints have something real to carry.

@@ -11,6 +11,8 @@
 
 #include "simulacra/engine/context.hpp"
 #include "simulacra/engine/event.hpp"
+#include "simulacra/engine/observable.hpp"
+#include "simulacra/engine/state_archive.hpp"
 #include "simulacra/engine/table.hpp"
 
 namespace simulacra {
@@ -47,6 +49,29 @@ class Population {
 
   /// A deep copy of the population's whole state (for Simulation cloning).
   virtual std::unique_ptr<Population> clone() const = 0;
+
+  /// The observables this population computes, in the order observe() fills
+  /// them. Fixed for a population type (the registry lists the same).
+  virtual ObservableSpecs observables() const { return {}; }
+
+  /// Computes every observable at `now`. Called between windows only (no
+  /// event is being handled), on one thread; `out` has observables().size()
+  /// entries. Never on the hot path: anything it needs "over the last step"
+  /// the population keeps as it runs.
+  virtual void observe(SimTime /*now*/, double* /*out*/) const {}
+
+  /// Writes (ar.loading() false) or reads (true) every part of the state that
+  /// changes while the run goes. When reading, the population was built from
+  /// the same scenario and seed, so what construction makes needs no saving.
+  /// Throws CheckpointError when the archive does not fit; the default throws
+  /// it for a type without checkpoints.
+  virtual void state(StateArchive& ar);
+
+  /// Re-derives every random stream the population keeps itself (per agent,
+  /// per block ...) from `stream_seed` instead of the run seed, so that a
+  /// branch continues differently from its parent. Pending events and state
+  /// are untouched. A population that draws only from ctx.rng() needs nothing.
+  virtual void reseed(std::uint64_t /*stream_seed*/) {}
 
   /// The global id of local LP `local` (valid once added to a Simulation).
   LpId lp(std::uint32_t local) const { return LpId{first_.value + local}; }

@@ -142,6 +142,9 @@ struct PopulationType {
   std::string doc;
   std::vector<ParamSpec> params;
   std::vector<ActionSpec> actions;
+  /// The observables its populations compute (Population::observables gives
+  /// the same list, in the same order; a test checks they agree).
+  ObservableSpecs observables;
   /// Optional extra checks across parameters or of `node` parameters; report
   /// through `issues` with the node's position. `path` is e.g. "populations[0]".
   std::function<void(const PopulationSpec&, const std::string& path, Issues& issues)> check;

@@ -41,7 +41,8 @@ class RowConsumer {
 };
 
 /// Merges the partitions' buffers table by table in key order into `out`,
-/// then clears them. A buffer's rows must already be in key order.
+/// then clears them. A buffer whose rows are not in key order (rows emitted
+/// with Context::emit_ordered) is first sorted by key, stably.
 void merge_rows(std::vector<RowBuffer*>& buffers, const std::vector<TableSchema>& tables,
                 RowConsumer& out);
 

@@ -75,6 +75,34 @@ class Simulation {
   /// Throws ConfigError for 0.
   void set_threads(unsigned threads);
 
+  /// Values of every population's observables at now(), population by
+  /// population in declaration order (see observable_specs). Starts the run
+  /// if it has not started (time 0, after the initial events).
+  std::vector<double> observe();
+  /// Every population's observable declarations, with the population index.
+  std::vector<std::pair<std::size_t, ObservableSpec>> observable_specs() const;
+
+  /// Turns this simulation into branch `k` of itself: every random stream
+  /// (the engine's per LP and each population's own, see
+  /// Population::reseed) is re-derived from (seed, branch path + k). Pending
+  /// events and state are kept. The same path always gives the same
+  /// continuation; different paths differ. Copy first to keep the parent.
+  void branch(std::uint64_t k);
+  /// Branch indices from the plain run to this one; empty for the plain run.
+  const std::vector<std::uint64_t>& branch_path() const { return branch_path_; }
+  /// The seed the random streams are currently derived from (seed() for the
+  /// plain run).
+  std::uint64_t stream_seed() const { return stream_seed_; }
+
+  /// Writes the whole mutable state (events, random streams, counters,
+  /// populations) into `ar`, independent of threads and partitions. Call
+  /// between runs (not during one). Throws CheckpointError for a population
+  /// type without checkpoints.
+  void save_state(StateArchive& ar);
+  /// Reads a state written by save_state of a simulation built the same way
+  /// (same scenario, same seed); throws CheckpointError if it does not fit.
+  void load_state(StateArchive& ar);
+
   std::uint64_t seed() const { return seed_; }
   const EngineConfig& config() const { return config_; }
   SimTime now() const { return now_; }
@@ -101,6 +129,7 @@ class Simulation {
   };
 
   void start();
+  void layout();
   void process_partition(std::uint32_t q, unsigned parity, double window_end);
   void dispatch(Context& ctx, const Event& e);
   Context make_context(std::uint32_t q, unsigned parity);
@@ -110,6 +139,8 @@ class Simulation {
 
   EngineConfig config_;
   std::uint64_t seed_;
+  std::uint64_t stream_seed_;
+  std::vector<std::uint64_t> branch_path_;
   std::vector<std::unique_ptr<Population>> populations_;
   std::vector<std::uint16_t> owner_;  // LP -> population index
   std::uint32_t lp_count_ = 0;
