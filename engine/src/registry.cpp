@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "simulacra/engine/registry.hpp"
 
 #include <stdexcept>
@@ -60,6 +61,13 @@ const YAML::Node& ParamValues::node(const std::string& key) const { return at(ke
 void Registry::add(PopulationType type) {
   if (type.name.empty()) throw std::logic_error("a population type needs a name");
   const std::string name = type.name;
+  for (const std::string& key : type.live) {
+    const auto it = std::find_if(type.params.begin(), type.params.end(), [&](const ParamSpec& p) { return p.key == key; });
+    if (it == type.params.end() ||
+        (it->type != ParamType::real && it->type != ParamType::quantity && it->type != ParamType::integer)) {
+      throw std::logic_error("population type '" + name + "': live parameter '" + key + "' is not a numeric parameter");
+    }
+  }
   if (!types_.emplace(name, std::move(type)).second) {
     throw std::logic_error("population type '" + name + "' is registered twice");
   }
@@ -106,6 +114,11 @@ std::string describe(const Registry& registry) {
       for (const ObservableSpec& o : t.observables) {
         out += "    " + o.name + (o.unit.empty() ? "" : " [" + o.unit + "]") + ": " + o.doc + "\n";
       }
+    }
+    if (!t.live.empty()) {
+      std::string keys;
+      for (const auto& k : t.live) keys += (keys.empty() ? "" : ", ") + k;
+      out += "  live parameters (may change on a running session): " + keys + "\n";
     }
     if (!t.actions.empty()) {
       out += "  timeline actions:\n";

@@ -23,6 +23,10 @@ void Population::state(StateArchive& /*ar*/) {
   throw CheckpointError("population type '" + type_name() + "' cannot be saved or branched from a checkpoint");
 }
 
+void Population::set_live(const std::string& key, double /*value*/) {
+  throw std::logic_error("population type '" + type_name() + "' has no live parameter '" + key + "'");
+}
+
 std::vector<double> Simulation::observe() {
   if (failed_) throw std::logic_error("observe on a simulation that stopped on an error");
   if (!started_) start();

@@ -67,6 +67,12 @@ class Population {
   /// it for a type without checkpoints.
   virtual void state(StateArchive& ar);
 
+  /// Changes live parameter `key` (one the registry lists in
+  /// PopulationType::live, already validated against its ParamSpec; base
+  /// units) between windows, as if the scenario had said so from now on.
+  /// The default throws std::logic_error: the type declared no live parameter.
+  virtual void set_live(const std::string& key, double value);
+
   /// Re-derives every random stream the population keeps itself (per agent,
   /// per block ...) from `stream_seed` instead of the run seed, so that a
   /// branch continues differently from its parent. Pending events and state

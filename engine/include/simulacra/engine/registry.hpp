@@ -145,6 +145,9 @@ struct PopulationType {
   /// The observables its populations compute (Population::observables gives
   /// the same list, in the same order; a test checks they agree).
   ObservableSpecs observables;
+  /// Keys of numeric parameters that may change on a built or branched run
+  /// (Population::set_live), e.g. a contact rate or a shock size.
+  std::vector<std::string> live;
   /// Optional extra checks across parameters or of `node` parameters; report
   /// through `issues` with the node's position. `path` is e.g. "populations[0]".
   std::function<void(const PopulationSpec&, const std::string& path, Issues& issues)> check;
