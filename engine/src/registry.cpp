@@ -1,6 +1,6 @@
-#include <algorithm>
 #include "simulacra/engine/registry.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "scenario_params.hpp"
