@@ -210,3 +210,17 @@ Scenario parse_scenario(const std::string& text, const std::string& display_path
 }
 
 }  // namespace simulacra
+
+namespace simulacra {
+
+std::vector<std::string> observable_names(const Scenario& scenario, const Registry& registry) {
+  std::vector<std::string> names;
+  for (const auto& p : scenario.populations) {
+    const PopulationType* t = registry.find(p.type);
+    if (t == nullptr) continue;
+    for (const auto& o : t->observables) names.push_back(p.name + "." + o.name);
+  }
+  return names;
+}
+
+}  // namespace simulacra

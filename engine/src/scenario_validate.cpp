@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 
+#include "simulacra/engine/expression.hpp"
+
 #include "scenario_override.hpp"
 #include "scenario_params.hpp"
 #include "scenario_text.hpp"
@@ -13,7 +15,10 @@ namespace simulacra::scenario_detail {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"name",    "description", "seed",     "duration",   "time_unit", "engine",
-                                           "populations", "timeline", "outputs", "replicates", "sweep"};
+                                           "populations", "timeline", "outputs", "replicates", "sweep",
+                                           "observe", "stop_when"};
+const std::vector<std::string> kObserveKeys = {"every", "names"};
+const std::vector<std::string> kStopKeys = {"condition", "every"};
 const std::vector<std::string> kEngineKeys = {"threads", "partitions", "scheduler", "lookahead"};
 const std::vector<std::string> kPopulationKeys = {"name", "type", "params"};
 const std::vector<std::string> kTimelineKeys = {"at", "population", "action", "params"};
@@ -66,6 +71,8 @@ class Validator {
     read_timeline(root.find("timeline"));
     run_checks();
     read_outputs(root.find("outputs"));
+    read_observe(root.find("observe"));
+    read_stop(root.find("stop_when"));
     if (const SourceNode* n = root.find("replicates")) {
       if (auto v = read_param(setting("replicates", ParamType::integer, 1.0, kMaxUnsigned), *n, "replicates", check_)) {
         out_.replicates = static_cast<unsigned>(v->integer);
@@ -352,6 +359,78 @@ class Validator {
     if (auto v = read(o->find("chunk_rows"), "outputs.chunk_rows",
                       setting("chunk_rows", ParamType::integer, 1.0))) {
       s.chunk_rows = static_cast<std::size_t>(v->integer);
+    }
+  }
+
+  std::vector<std::string> observables() const {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < out_.populations.size() && i < types_.size(); ++i) {
+      if (types_[i] == nullptr) continue;
+      for (const auto& o : types_[i]->observables) names.push_back(out_.populations[i].name + "." + o.name);
+    }
+    return names;
+  }
+
+  void read_observe(const SourceNode* o) {
+    if (o == nullptr || o->is_null()) return;
+    if (!o->is_map()) {
+      check_.expected(*o, "observe", "a mapping (every, names)");
+      return;
+    }
+    check_.check_keys(*o, "observe", kObserveKeys);
+    if (auto v = read(o->find("every"), "observe.every", time_setting("every", 1e-9))) {
+      out_.observe.every = v->number;
+    } else if (o->find("every") == nullptr) {
+      check_.missing(*o, "observe", "every", "a time between observations, such as 1d");
+    }
+    const SourceNode* n = o->find("names");
+    if (n == nullptr || n->is_null()) return;
+    if (!n->is_sequence()) {
+      check_.expected(*n, "observe.names", "a list of observable names such as town.attack_rate");
+      return;
+    }
+    const std::vector<std::string> known = observables();
+    const NameResolver resolve = observable_resolver(known);
+    for (std::size_t i = 0; i < n->items.size(); ++i) {
+      const SourceNode& item = n->items[i];
+      const std::string path = index_path("observe.names", i);
+      if (!item.is_scalar()) {
+        check_.expected(item, path, "an observable name");
+        continue;
+      }
+      std::string hint;
+      if (auto idx = resolve(item.scalar, &hint)) {
+        out_.observe.names.push_back(known[*idx]);
+      } else {
+        check_.add(item, path, "= " + item.scalar + ": unknown observable" + hint);
+      }
+    }
+  }
+
+  void read_stop(const SourceNode* s) {
+    if (s == nullptr || s->is_null()) return;
+    const SourceNode* cond = s;
+    std::string path = "stop_when";
+    if (s->is_map()) {
+      check_.check_keys(*s, "stop_when", kStopKeys);
+      if (auto v = read(s->find("every"), "stop_when.every", time_setting("every", 1e-9))) out_.stop.every = v->number;
+      cond = s->find("condition");
+      path = "stop_when.condition";
+      if (cond == nullptr) {
+        check_.missing(*s, "stop_when", "condition", "a condition such as \"town.attack_rate > 0.2\"");
+        return;
+      }
+    }
+    if (!cond->is_scalar() || cond->scalar.empty()) {
+      check_.expected(*cond, path, "a condition over observables and t, such as \"town.attack_rate > 0.2\"");
+      return;
+    }
+    try {
+      (void)Expression::parse(cond->scalar, observable_resolver(observables()));
+      out_.stop.condition = cond->scalar;
+      out_.stop.at = check_.at(*cond);
+    } catch (const ExpressionError& e) {
+      check_.add(*cond, path, "\"" + cond->scalar + "\": " + e.what());
     }
   }
 

@@ -48,6 +48,11 @@ std::vector<std::pair<std::size_t, ObservableSpec>> Simulation::observable_specs
   return out;
 }
 
+void Simulation::set_live(std::size_t index, const std::string& key, double value) {
+  if (failed_) throw std::logic_error("set_live on a simulation that stopped on an error");
+  populations_.at(index)->set_live(key, value);
+}
+
 void Simulation::branch(std::uint64_t k) {
   if (failed_) throw std::logic_error("branch of a simulation that stopped on an error");
   branch_path_.push_back(k);

@@ -54,6 +54,20 @@ struct SweepAxis {
   SourcePos at;
 };
 
+/// `observe:` — observables recorded into the dataset's `observables` table.
+struct ObserveSettings {
+  double every = 0.0;               ///< seconds; 0: nothing is recorded
+  std::vector<std::string> names;   ///< qualified ("town.attack_rate"); empty: all
+};
+
+/// `stop_when:` — a condition over observables and time (see expression.hpp)
+/// that ends the run early at the first check where it holds.
+struct StopSettings {
+  std::string condition;  ///< empty: run to the end
+  double every = 0.0;     ///< seconds between checks; 0: observe.every, else the engine's window
+  SourcePos at;
+};
+
 struct Scenario {
   std::string path;            ///< as given on the command line
   std::string effective_yaml;  ///< the file after overrides, as recorded in datasets
@@ -68,7 +82,13 @@ struct Scenario {
   OutputSettings outputs;
   unsigned replicates = 1;
   std::vector<SweepAxis> sweep;
+  ObserveSettings observe;
+  StopSettings stop;
 };
+
+/// Qualified names ("<population>.<observable>") of every observable the
+/// scenario's populations declare (from the registry), in population order.
+std::vector<std::string> observable_names(const Scenario& scenario, const Registry& registry);
 
 /// Reads and validates a scenario file with overrides applied in order.
 /// Throws ScenarioError listing every problem (unreadable file, not YAML,

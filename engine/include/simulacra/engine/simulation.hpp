@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "simulacra/engine/context.hpp"
@@ -102,6 +103,9 @@ class Simulation {
   /// Reads a state written by save_state of a simulation built the same way
   /// (same scenario, same seed); throws CheckpointError if it does not fit.
   void load_state(StateArchive& ar);
+
+  /// Population::set_live of population `index`, between runs.
+  void set_live(std::size_t index, const std::string& key, double value);
 
   std::uint64_t seed() const { return seed_; }
   const EngineConfig& config() const { return config_; }

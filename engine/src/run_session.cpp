@@ -1,0 +1,299 @@
+#include "simulacra/engine/run_session.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "sink_fanout.hpp"
+
+namespace simulacra {
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string number(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+// Checks at most this many times per run when neither stop_when.every nor
+// observe.every says how often: a market's millisecond window would
+// otherwise mean millions of checks.
+constexpr double kMaxDefaultChecks = 10000.0;
+
+}  // namespace
+
+RunSession::RunSession(Scenario scenario, const Registry& registry, RunPlan plan, unsigned threads)
+    : scenario_(std::move(scenario)),
+      registry_(&registry),
+      plan_(std::move(plan)),
+      sim_(build_simulation(scenario_, registry, plan_.seed, threads)),
+      wall_start_(utc_now()) {
+  for (const auto& [pop, spec] : sim_.observable_specs()) names_.push_back(scenario_.populations.at(pop).name + "." + spec.name);
+  if (scenario_.observe.every > 0.0) {
+    observe_every_ = scenario_.observe.every;
+    if (scenario_.observe.names.empty()) {
+      for (std::size_t i = 0; i < names_.size(); ++i) recorded_.push_back(i);
+    } else {
+      for (const auto& n : scenario_.observe.names) {
+        const auto it = std::find(names_.begin(), names_.end(), n);
+        if (it == names_.end()) throw std::logic_error("observe.names: validated name '" + n + "' is not observable");
+        recorded_.push_back(static_cast<std::size_t>(it - names_.begin()));
+      }
+    }
+  }
+  if (!scenario_.stop.condition.empty()) {
+    try {
+      stop_ = Expression::parse(scenario_.stop.condition, resolver());
+    } catch (const ExpressionError& e) {
+      throw ScenarioError({Issue{scenario_.stop.at, "stop_when", e.what()}});
+    }
+    check_every_ = scenario_.stop.every;
+    if (check_every_ <= 0.0) check_every_ = observe_every_;
+    if (check_every_ <= 0.0) {
+      check_every_ = std::max(sim_.config().lookahead.value, scenario_.duration / kMaxDefaultChecks);
+    }
+  }
+}
+
+RunSession::RunSession(const RunSession& o)
+    : scenario_(o.scenario_),
+      registry_(o.registry_),
+      plan_(o.plan_),
+      sim_(o.sim_),
+      names_(o.names_),
+      recorded_(o.recorded_),
+      stop_(o.stop_),
+      observe_every_(o.observe_every_),
+      check_every_(o.check_every_),
+      next_observe_(o.next_observe_),
+      next_check_(o.next_check_),
+      stopped_(o.stopped_),
+      stop_reason_(o.stop_reason_),
+      stopped_at_(o.stopped_at_),
+      wall_start_(utc_now()) {}
+
+RunSession::RunSession(RunSession&&) noexcept = default;
+RunSession& RunSession::operator=(RunSession&&) noexcept = default;
+RunSession::~RunSession() { abort(); }
+
+void RunSession::attach(std::vector<std::unique_ptr<TableSink>> sinks) {
+  if (fanout_) throw std::logic_error("RunSession::attach called twice");
+  try {
+    const std::vector<std::string> names = table_names(scenario_, sim_);
+    check_output_tables(scenario_, names);
+    std::vector<int> route(names.size(), -1);
+    std::vector<TableSchema> out_tables;
+    const auto& sel = scenario_.outputs.tables;
+    for (std::size_t t = 0; t < names.size(); ++t) {
+      if (!sel.empty() && std::find(sel.begin(), sel.end(), names[t]) == sel.end()) continue;
+      route[t] = static_cast<int>(out_tables.size());
+      TableSchema schema = sim_.tables()[t];
+      schema.name = names[t];
+      for (auto& c : schema.columns) {
+        if (c.type == ColumnType::float64 && c.unit == "s") c.unit = scenario_.time_unit;
+      }
+      out_tables.push_back(std::move(schema));
+    }
+    if (observe_every_ > 0.0) {
+      out_tables.push_back(TableSchema{"observables",
+                                       "one observable at one observation time (observe.every)",
+                                       {{"time", ColumnType::float64, scenario_.time_unit, "observation time"},
+                                        {"name", ColumnType::string, "", "<population>.<observable>"},
+                                        {"value", ColumnType::float64, "", "its value (unit: see simulacra types)"}}});
+    }
+    for (auto& s : sinks) s->open(out_tables);
+    fanout_ = std::make_unique<SinkFanout>(sim_.tables(), route, out_tables, scenario_.time_unit_seconds,
+                                           std::max<std::size_t>(scenario_.outputs.chunk_rows, 1), std::move(sinks));
+    sim_.set_row_consumer(fanout_.get());
+  } catch (...) {
+    for (auto& s : sinks) {
+      if (s) s->abort();
+    }
+    abort();
+    throw;
+  }
+}
+
+void RunSession::record(double t) {
+  if (!fanout_ || recorded_.empty()) return;
+  const std::vector<double> values = sim_.observe();
+  TableChunk rows(fanout_->tables().back());
+  for (std::size_t i : recorded_) {
+    rows.append(0, t / scenario_.time_unit_seconds);
+    rows.append(1, std::string_view(names_[i]));
+    rows.append(2, values[i]);
+    rows.end_row();
+  }
+  fanout_->append(fanout_->tables().size() - 1, rows);
+}
+
+bool RunSession::check_stop(double t) {
+  if (stop_.empty()) return false;
+  if (!stop_.holds(sim_.observe(), t)) return false;
+  stopped_ = true;
+  stopped_at_ = t;
+  stop_reason_ = "stop_when \"" + stop_.text() + "\" held at t=" + number(t) + " s";
+  return true;
+}
+
+void RunSession::run_to(double target) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!stopped_) {
+    const double t_obs = observe_every_ > 0.0 ? static_cast<double>(next_observe_) * observe_every_ : HUGE_VAL;
+    const double t_chk = !stop_.empty() ? static_cast<double>(next_check_) * check_every_ : HUGE_VAL;
+    const double next = std::min({t_obs, t_chk, target});
+    if (next > scenario_.duration) break;
+    sim_.run_until(SimTime{next});
+    if (next == t_obs) {
+      record(next);
+      ++next_observe_;
+    }
+    if (next == t_chk) {
+      ++next_check_;
+      if (check_stop(next)) break;
+    }
+    if (next == target) break;
+  }
+  if (!stopped_ && target > sim_.now().value) sim_.run_until(SimTime{std::min(target, scenario_.duration)});
+  wall_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool RunSession::advance(SimTime until) {
+  if (over()) return false;
+  run_to(std::min(until.value, scenario_.duration));
+  return !over();
+}
+
+bool RunSession::advance_until(const Expression& condition, SimTime check_every) {
+  if (!(check_every.value > 0.0)) throw std::invalid_argument("advance_until: check_every must be positive");
+  const double start = sim_.now().value;
+  for (std::uint64_t k = 1; !over(); ++k) {
+    if (condition.holds(sim_.observe(), sim_.now().value)) return true;
+    run_to(std::min(start + static_cast<double>(k) * check_every.value, scenario_.duration));
+  }
+  return condition.holds(sim_.observe(), sim_.now().value);
+}
+
+std::vector<double> RunSession::observe() { return sim_.observe(); }
+
+RunSession RunSession::branch(std::uint64_t k) const {
+  RunSession b(*this);
+  b.sim_.branch(k);
+  b.plan_.label += "_b";
+  for (std::size_t i = 0; i < b.sim_.branch_path().size(); ++i) {
+    b.plan_.label += (i == 0 ? "" : ".") + std::to_string(b.sim_.branch_path()[i]);
+  }
+  return b;
+}
+
+void RunSession::set_live(const std::string& population, const std::string& key, const std::string& value) {
+  std::size_t index = scenario_.populations.size();
+  for (std::size_t i = 0; i < scenario_.populations.size(); ++i) {
+    if (scenario_.populations[i].name == population) index = i;
+  }
+  const std::string path = "populations." + population + ".params." + key;
+  const SourcePos at{"live change " + path + "=" + value, 0, 0};
+  if (index == scenario_.populations.size()) {
+    std::vector<Issue> issues{Issue{at, path, "no population named '" + population + "'"}};
+    throw ScenarioError(std::move(issues));
+  }
+  const PopulationType* type = registry_->find(scenario_.populations[index].type);
+  if (type == nullptr || std::find(type->live.begin(), type->live.end(), key) == type->live.end()) {
+    std::string live;
+    if (type != nullptr) {
+      for (const auto& k : type->live) live += (live.empty() ? "" : ", ") + k;
+    }
+    throw ScenarioError({Issue{at, path,
+                               "'" + key + "' is not a live parameter of " + scenario_.populations[index].type +
+                                   " (live: " + (live.empty() ? "none" : live) + ")"}});
+  }
+  // The scenario file's own validation, as if the value had been written there.
+  const Scenario changed = parse_scenario(scenario_.effective_yaml, scenario_.path, {Override{path, value}}, *registry_);
+  const double v = changed.populations[index].params.real(key);
+  sim_.set_live(index, key, v);
+}
+
+RunResult RunSession::finish(const Provenance& base) {
+  try {
+    sim_.finish();
+    if (fanout_) fanout_->flush_all();
+    RunResult result;
+    result.trace_hash = sim_.trace_hash();
+    result.committed_events = sim_.committed_events();
+    result.wall_seconds = wall_seconds_;
+    if (fanout_) {
+      for (std::size_t t = 0; t < fanout_->tables().size(); ++t) {
+        result.rows.emplace_back(fanout_->tables()[t].name, fanout_->rows()[t]);
+      }
+    }
+    Provenance prov = base;
+    prov["scenario"] = scenario_.effective_yaml;
+    prov["scenario_path"] = scenario_.path;
+    prov["scenario_name"] = scenario_.name;
+    prov["scenario_seed"] = std::to_string(scenario_.seed);
+    prov["seed"] = std::to_string(plan_.seed);
+    prov["replicate"] = std::to_string(plan_.replicate);
+    prov["sweep_point"] = std::to_string(plan_.point);
+    std::string values;
+    for (const auto& o : plan_.point_overrides) values += (values.empty() ? "" : "; ") + o.path + "=" + o.value;
+    prov["sweep_values"] = values;
+    prov["run_label"] = plan_.label;
+    prov["threads"] = std::to_string(sim_.config().threads);
+    prov["partitions"] = std::to_string(sim_.partition_count());
+    prov["scheduler"] = sim_.config().scheduler == SchedulerKind::sequential ? "sequential" : "parallel";
+    prov["lookahead_s"] = number(sim_.config().lookahead.value);
+    prov["duration_s"] = number(scenario_.duration);
+    prov["end_s"] = number(sim_.now().value);
+    prov["stop_reason"] = stop_reason_;
+    std::string path;
+    for (std::size_t i = 0; i < sim_.branch_path().size(); ++i) path += (i == 0 ? "" : ".") + std::to_string(sim_.branch_path()[i]);
+    prov["branch_path"] = path;
+    prov["time_unit"] = scenario_.time_unit;
+    prov["trace_hash"] = hex64(result.trace_hash);
+    prov["committed_events"] = std::to_string(result.committed_events);
+    prov["wall_start"] = wall_start_;
+    prov["wall_end"] = utc_now();
+    std::ostringstream w;
+    w.precision(6);
+    w << wall_seconds_;
+    prov["wall_seconds"] = w.str();
+    if (fanout_) {
+      for (auto& s : fanout_->sinks()) s->commit(prov);
+      sim_.set_row_consumer(nullptr);
+      fanout_.reset();
+    }
+    return result;
+  } catch (...) {
+    abort();
+    throw;
+  }
+}
+
+void RunSession::abort() noexcept {
+  if (!fanout_) return;
+  for (auto& s : fanout_->sinks()) s->abort();
+  sim_.set_row_consumer(nullptr);
+  fanout_.reset();
+}
+
+}  // namespace simulacra
