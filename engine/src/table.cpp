@@ -63,3 +63,17 @@ bool TableChunk::consistent_with(const TableSchema& schema) const {
 }
 
 }  // namespace simulacra
+
+#include "simulacra/engine/table_sink.hpp"
+
+namespace simulacra {
+
+void TableSink::snapshot(const std::string& /*dir*/) {
+  throw DataError("this dataset format cannot be checkpointed");
+}
+
+void TableSink::restore(const std::vector<TableSchema>& /*tables*/, const std::string& /*dir*/) {
+  throw DataError("this dataset format cannot be resumed from a checkpoint");
+}
+
+}  // namespace simulacra

@@ -39,6 +39,20 @@ class TableSink {
   /// final name. Throws DataError on failure (and leaves nothing behind).
   virtual void commit(const Provenance& provenance) = 0;
 
+  /// For checkpoints: makes every row written so far durable and copies the
+  /// partial dataset into the (existing, empty) directory `dir`, so that a
+  /// later restore() from it continues exactly from here, even after this
+  /// process was killed. The sink stays open and keeps writing. Throws
+  /// DataError on failure; the default throws it for a sink without
+  /// checkpoints.
+  virtual void snapshot(const std::string& dir);
+
+  /// Instead of open(): continues the dataset saved by snapshot() into `dir`
+  /// (same tables); later rows append to it and commit() gives the same
+  /// dataset as an uninterrupted run. Throws DataError if `dir` does not hold
+  /// a snapshot of these tables.
+  virtual void restore(const std::vector<TableSchema>& tables, const std::string& dir);
+
   /// Removes everything written so far; never throws. Called on any failure,
   /// and by the destructor if neither commit nor abort ran.
   virtual void abort() noexcept = 0;
