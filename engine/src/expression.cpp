@@ -205,7 +205,7 @@ class Parser {
       if (const auto scale = time_unit(unit)) {
         v *= *scale;
         pos_ = e;
-      } else if (u == pos_) {
+      } else if (u == pos_ || (unit != "and" && unit != "or" && unit != "not")) {
         fail(u, "unknown unit '" + std::string(unit) + "' (time units: s, min, h, d, w)");
       }
     }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <sstream>
 
 #include "sink_fanout.hpp"
@@ -96,7 +97,13 @@ RunSession::RunSession(RunSession&&) noexcept = default;
 RunSession& RunSession::operator=(RunSession&&) noexcept = default;
 RunSession::~RunSession() { abort(); }
 
-void RunSession::attach(std::vector<std::unique_ptr<TableSink>> sinks) {
+void RunSession::attach(std::vector<std::unique_ptr<TableSink>> sinks) { connect(std::move(sinks), nullptr); }
+
+void RunSession::reattach(std::vector<std::unique_ptr<TableSink>> sinks, const std::string& dir) {
+  connect(std::move(sinks), &dir);
+}
+
+void RunSession::connect(std::vector<std::unique_ptr<TableSink>> sinks, const std::string* restore_dir) {
   if (fanout_) throw std::logic_error("RunSession::attach called twice");
   try {
     const std::vector<std::string> names = table_names(scenario_, sim_);
@@ -121,9 +128,21 @@ void RunSession::attach(std::vector<std::unique_ptr<TableSink>> sinks) {
                                         {"name", ColumnType::string, "", "<population>.<observable>"},
                                         {"value", ColumnType::float64, "", "its value (unit: see simulacra types)"}}});
     }
-    for (auto& s : sinks) s->open(out_tables);
+    for (std::size_t i = 0; i < sinks.size(); ++i) {
+      if (restore_dir == nullptr) {
+        sinks[i]->open(out_tables);
+      } else {
+        sinks[i]->restore(out_tables, (std::filesystem::path(*restore_dir) / ("sink" + std::to_string(i))).string());
+      }
+    }
     fanout_ = std::make_unique<SinkFanout>(sim_.tables(), route, out_tables, scenario_.time_unit_seconds,
                                            std::max<std::size_t>(scenario_.outputs.chunk_rows, 1), std::move(sinks));
+    if (restore_dir != nullptr) {
+      if (restored_rows_.size() != out_tables.size()) {
+        throw CheckpointError("checkpoint " + *restore_dir + " was written with other output tables");
+      }
+      fanout_->set_rows(restored_rows_);
+    }
     sim_.set_row_consumer(fanout_.get());
   } catch (...) {
     for (auto& s : sinks) {
@@ -231,6 +250,94 @@ void RunSession::set_live(const std::string& population, const std::string& key,
   const Scenario changed = parse_scenario(scenario_.effective_yaml, scenario_.path, {Override{path, value}}, *registry_);
   const double v = changed.populations[index].params.real(key);
   sim_.set_live(index, key, v);
+  live_.push_back(LiveChange{index, key, v});
+}
+
+void RunSession::snapshot_sinks(const std::string& dir) {
+  if (!fanout_) return;
+  fanout_->flush_all();
+  for (std::size_t i = 0; i < fanout_->sinks().size(); ++i) {
+    const std::filesystem::path sub = std::filesystem::path(dir) / ("sink" + std::to_string(i));
+    std::error_code ec;
+    std::filesystem::create_directories(sub, ec);
+    if (ec) throw DataError("cannot create checkpoint folder " + sub.string() + ": " + ec.message());
+    fanout_->sinks()[i]->snapshot(sub.string());
+  }
+}
+
+void RunSession::save_state(StateArchive& ar) {
+  ar.tag("session");
+  std::string text = scenario_.effective_yaml, path = scenario_.path;
+  ar.io(text);
+  ar.io(path);
+  std::uint64_t index = plan_.index, point = plan_.point, seed = plan_.seed;
+  std::uint32_t replicate = plan_.replicate;
+  ar.io(index);
+  ar.io(point);
+  ar.io(replicate);
+  ar.io(seed);
+  ar.io(plan_.label);
+  ar.io_each(plan_.point_overrides, [](StateArchive& a, Override& o) {
+    a.io(o.path);
+    a.io(o.value);
+  });
+  ar.io(next_observe_);
+  ar.io(next_check_);
+  ar.io(stopped_);
+  ar.io(stop_reason_);
+  ar.io(stopped_at_);
+  ar.io(wall_seconds_);
+  ar.io_each(live_, [](StateArchive& a, LiveChange& c) {
+    a.io(c.population);
+    a.io(c.key);
+    a.io(c.value);
+  });
+  std::vector<std::uint64_t> rows;
+  if (fanout_) rows = fanout_->rows();
+  ar.io(rows);
+  sim_.save_state(ar);
+}
+
+RunSession RunSession::load_state(StateArchive& ar, const Registry& registry, unsigned threads) {
+  ar.tag("session");
+  std::string text, path;
+  ar.io(text);
+  ar.io(path);
+  RunPlan plan;
+  std::uint64_t index = 0, point = 0, seed = 0;
+  std::uint32_t replicate = 0;
+  ar.io(index);
+  ar.io(point);
+  ar.io(replicate);
+  ar.io(seed);
+  plan.index = index;
+  plan.point = point;
+  plan.replicate = replicate;
+  plan.seed = seed;
+  ar.io(plan.label);
+  ar.io_each(plan.point_overrides, [](StateArchive& a, Override& o) {
+    a.io(o.path);
+    a.io(o.value);
+  });
+  RunSession s(parse_scenario(text, path, {}, registry), registry, std::move(plan), threads);
+  ar.io(s.next_observe_);
+  ar.io(s.next_check_);
+  ar.io(s.stopped_);
+  ar.io(s.stop_reason_);
+  ar.io(s.stopped_at_);
+  ar.io(s.wall_seconds_);
+  ar.io_each(s.live_, [](StateArchive& a, LiveChange& c) {
+    a.io(c.population);
+    a.io(c.key);
+    a.io(c.value);
+  });
+  ar.io(s.restored_rows_);
+  s.sim_.load_state(ar);
+  for (const auto& c : s.live_) {
+    if (c.population >= s.scenario_.populations.size()) throw CheckpointError("checkpoint is damaged: a live change of no population");
+    s.sim_.set_live(static_cast<std::size_t>(c.population), c.key, c.value);
+  }
+  return s;
 }
 
 RunResult RunSession::finish(const Provenance& base) {

@@ -68,6 +68,7 @@ class SinkFanout final : public RowConsumer {
   }
 
   const std::vector<std::uint64_t>& rows() const { return rows_; }
+  void set_rows(const std::vector<std::uint64_t>& rows) { rows_ = rows; }
   const std::vector<TableSchema>& tables() const { return out_tables_; }
   std::vector<std::unique_ptr<TableSink>>& sinks() { return sinks_; }
 

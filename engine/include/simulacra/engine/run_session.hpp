@@ -41,6 +41,11 @@ class RunSession {
   /// population emits; DataError from a sink.
   void attach(std::vector<std::unique_ptr<TableSink>> sinks);
 
+  /// Like attach, for a session loaded from a checkpoint: each sink i
+  /// continues the dataset its predecessor saved in `dir`/sink<i> (see
+  /// save_checkpoint). Throws DataError if a snapshot is missing or does not fit.
+  void reattach(std::vector<std::unique_ptr<TableSink>> sinks, const std::string& dir);
+
   /// Runs to min(until, the scenario's duration), recording the observations
   /// due and checking stop_when at each of its check points (see
   /// docs/experiments.md). Returns false once the run is over (end reached or
@@ -91,14 +96,19 @@ class RunSession {
   Simulation& simulation() { return sim_; }
 
   /// Writes the session's state into `ar` (scenario text, plan, observation
-  /// cursor, simulation). Rows already handed to sinks are not included.
+  /// cursor, live changes, rows written per table, simulation). Rows already
+  /// handed to sinks are not included: snapshot_sinks() saves those.
   void save_state(StateArchive& ar);
+  /// Flushes every row to the sinks and has sink i snapshot its dataset into
+  /// `dir`/sink<i> (created). Throws DataError.
+  void snapshot_sinks(const std::string& dir);
   /// Rebuilds a session from a state written by save_state. Throws
   /// CheckpointError for a state that does not fit, ScenarioError if its
   /// scenario no longer validates.
   static RunSession load_state(StateArchive& ar, const Registry& registry, unsigned threads = 0);
 
  private:
+  void connect(std::vector<std::unique_ptr<TableSink>> sinks, const std::string* restore_dir);
   void run_to(double t);
   void record(double t);
   bool check_stop(double t);
@@ -117,6 +127,13 @@ class RunSession {
   bool stopped_ = false;
   std::string stop_reason_;
   double stopped_at_ = 0.0;
+  struct LiveChange {
+    std::uint64_t population;
+    std::string key;
+    double value;
+  };
+  std::vector<LiveChange> live_;
+  std::vector<std::uint64_t> restored_rows_;  // rows per output table written before a checkpoint
   std::string wall_start_;
   double wall_seconds_ = 0.0;
   std::unique_ptr<SinkFanout> fanout_;
