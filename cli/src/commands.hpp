@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int bench_command(const Args& args);
 int run_command(const Args& args);
 int validate_command(const Args& args);
+int resume_command(const Args& args);
 int types_command(const Args& args);
 int inspect_command(const Args& args);
 

@@ -1,6 +1,9 @@
 // `simulacra run`, `validate` and `types`: scenario files in, datasets out.
 #include <algorithm>
-#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -13,6 +16,10 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "simulacra/agents/register_all.hpp"
+#include "simulacra/engine/checkpoint.hpp"
+#include "simulacra/engine/ensemble.hpp"
+#include "simulacra/engine/quantity.hpp"
+#include "simulacra/engine/run_session.hpp"
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/exporters/csv_sink.hpp"
 #include "simulacra/exporters/hdf5_sink.hpp"
@@ -75,18 +82,113 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// What `run` and `resume` need to make a run's sinks again.
+struct OutputPlan {
+  fs::path dir;
+  bool hdf5 = true;
+  bool csv = false;
+};
+
+std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const std::string& label, std::size_t chunk_rows) {
+  std::vector<std::unique_ptr<TableSink>> sinks;
+  if (out.hdf5) sinks.push_back(std::make_unique<Hdf5Sink>((out.dir / (label + ".h5")).string(), chunk_rows));
+  if (out.csv) sinks.push_back(std::make_unique<CsvSink>((out.dir / label).string()));
+  return sinks;
+}
+
+// When to write checkpoints: at given simulated times, and/or every so many
+// wall-clock seconds (into one folder per run, replaced each time).
+struct CheckpointPlan {
+  fs::path dir;                 // OUT/checkpoints
+  std::vector<double> at;       // simulated seconds, sorted
+  double every_wall_s = 0.0;    // 0: never by wall clock
+  bool any() const { return !at.empty() || every_wall_s > 0.0; }
+};
+
+std::string seconds_text(double s) {
+  std::ostringstream o;
+  o.precision(15);
+  o << s;
+  return o.str();
+}
+
+CheckpointMeta checkpoint_meta(const OutputPlan& out) {
+  return {{"hdf5", out.hdf5 ? "1" : "0"}, {"csv", out.csv ? "1" : "0"}};
+}
+
+// Fault injection for the test suite: SIMULACRA_FAULT_KILL_AT_CHECKPOINT=N
+// makes the process kill itself with SIGKILL instead of writing its N-th
+// checkpoint, so tests can resume from the one before, as after a real crash.
+void maybe_kill(unsigned written) {
+  static const char* const env = std::getenv("SIMULACRA_FAULT_KILL_AT_CHECKPOINT");
+  if (env != nullptr && std::strtoul(env, nullptr, 10) == written + 1) std::raise(SIGKILL);
+}
+
+// Drives a session to its end, writing the checkpoints the plan asks for.
+void drive(RunSession& session, const CheckpointPlan& ckpt, const OutputPlan& out) {
+  unsigned written = 0;
+  if (!ckpt.any()) {
+    session.advance(session.end());
+    return;
+  }
+  // Wall-clock checkpoints need the run cut into pieces to look at the clock.
+  const double piece = ckpt.every_wall_s > 0.0 ? session.end().value / 1000.0 : HUGE_VAL;
+  auto last = std::chrono::steady_clock::now();
+  std::size_t next_at = 0;
+  while (next_at < ckpt.at.size() && ckpt.at[next_at] <= session.now().value) ++next_at;
+  while (!session.over()) {
+    double target = std::min(session.end().value, session.now().value + piece);
+    if (next_at < ckpt.at.size()) target = std::min(target, ckpt.at[next_at]);
+    session.advance(SimTime{target});
+    if (next_at < ckpt.at.size() && session.now().value >= ckpt.at[next_at] && !session.over()) {
+      maybe_kill(written++);
+      save_checkpoint(session, (ckpt.dir / (session.plan().label + ".at-" + seconds_text(ckpt.at[next_at]) + "s")).string(),
+                      kVersion, checkpoint_meta(out));
+      ++next_at;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (ckpt.every_wall_s > 0.0 && !session.over() &&
+        std::chrono::duration<double>(now - last).count() >= ckpt.every_wall_s) {
+      maybe_kill(written++);
+      save_checkpoint(session, (ckpt.dir / (session.plan().label + ".latest")).string(), kVersion, checkpoint_meta(out));
+      last = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+double parse_time_flag(const std::string& flag, const std::string& text) {
+  std::string why;
+  const auto v = parse_quantity(text, Dimension::time, &why);
+  if (!v || !(*v > 0.0)) throw UsageError("--" + flag + " '" + text + "': expected a positive time such as 30d or 10min" + (why.empty() ? "" : " (" + why + ")"));
+  return *v;
+}
+
+void print_result(const std::string& label, std::uint64_t seed, const RunResult& r) {
+  std::printf("run %s: seed %llu, %llu events, trace %s, %.2f s\n", label.c_str(), static_cast<unsigned long long>(seed),
+              static_cast<unsigned long long>(r.committed_events), hex64(r.trace_hash).c_str(), r.wall_seconds);
+  for (const auto& [table, rows] : r.rows) std::printf("  %-28s %llu rows\n", table.c_str(), static_cast<unsigned long long>(rows));
+}
+
+}  // namespace
+
 int run_command(const Args& args) {
   Options opts("simulacra run",
                "Runs a scenario file and writes its dataset under OUT: one HDF5 file (and/or a\n"
                "folder of CSV files) per run, named <scenario>[_p<point>][_r<replicate>], plus\n"
                "runs.csv listing every run with its seed, sweep values and trace hash.\n"
-               "A bad scenario is reported whole (file:line:column) and nothing is written.",
+               "A bad scenario is reported whole (file:line:column) and nothing is written.\n"
+               "Checkpoints go to OUT/checkpoints/<run>.at-<seconds>s and <run>.latest;\n"
+               "`simulacra resume CHECKPOINT -o OUT` finishes a run from one.",
                {
                    {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
                    {"set", "PATH=VALUE", "override a scenario value, e.g. seed=7", "", true},
-                   {"threads", "N", "engine threads per run (0: the scenario's engine.threads)", "0"},
-                   {"jobs", "N", "runs executed at once (0: one per core, at most the run count)", "0"},
+                   {"threads", "N", "engine threads per run (0: the scenario's engine.threads); capped at the cores", "0"},
+                   {"jobs", "N", "runs executed at once (0: as many as the cores allow, at most the run count)", "0"},
                    {"format", "LIST", "hdf5, csv or hdf5,csv (default: the scenario's outputs.formats)", ""},
+                   {"checkpoint-at", "TIME", "write a checkpoint when the run reaches simulated TIME (e.g. 30d)", "", true},
+                   {"checkpoint-every", "TIME", "write a checkpoint every TIME of wall clock (e.g. 10min)", ""},
                    {"quiet", "", "print only errors", ""},
                },
                {"FILE"});
@@ -96,21 +198,26 @@ int run_command(const Args& args) {
   }
   if (!opts.has("output")) throw UsageError("simulacra run: missing --output OUT (where the dataset goes)");
   const std::string file = opts.positional()[0];
-  const fs::path out_dir = opts.get("output");
-  const unsigned threads = opts.get_u32("threads");
+  OutputPlan out;
+  out.dir = opts.get("output");
   const bool quiet = opts.has("quiet");
   const std::vector<Override> overrides = overrides_from(opts);
   const Registry registry = make_registry();
+  CheckpointPlan ckpt;
+  ckpt.dir = out.dir / "checkpoints";
+  for (const auto& t : opts.get_all("checkpoint-at")) ckpt.at.push_back(parse_time_flag("checkpoint-at", t));
+  std::sort(ckpt.at.begin(), ckpt.at.end());
+  if (opts.has("checkpoint-every")) ckpt.every_wall_s = parse_time_flag("checkpoint-every", opts.get("checkpoint-every"));
 
   // Everything that can be checked is checked before anything is written.
   const Scenario base = load_scenario(file, overrides, registry);
-  bool hdf5 = base.outputs.hdf5;
-  bool csv = base.outputs.csv;
+  out.hdf5 = base.outputs.hdf5;
+  out.csv = base.outputs.csv;
   if (opts.has("format")) {
     const std::string f = opts.get("format");
-    hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
-    csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
-    if (!hdf5 && !csv) throw UsageError("simulacra run: --format '" + f + "': expected hdf5, csv or hdf5,csv");
+    out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
+    out.csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
+    if (!out.hdf5 && !out.csv) throw UsageError("simulacra run: --format '" + f + "': expected hdf5, csv or hdf5,csv");
   }
   const std::vector<RunPlan> plans = plan_runs(base);
   std::vector<Scenario> per_run;
@@ -123,10 +230,17 @@ int run_command(const Args& args) {
     check_output_tables(per_run.front(), table_names(per_run.front(), probe));
   }
 
+  EnsembleOptions ens;
+  ens.jobs = opts.get_u32("jobs");
+  const unsigned threads_flag = opts.get_u32("threads");
+  ens.threads_per_job = threads_flag != 0 ? threads_flag : std::max(base.engine.threads, 1u);
+  const EnsemblePlan eplan = plan_ensemble(plans.size(), ens);
+  for (const auto& w : eplan.warnings) std::fprintf(stderr, "simulacra run: %s\n", w.c_str());
+
   std::error_code ec;
-  const bool created = !fs::exists(out_dir, ec);
-  fs::create_directories(out_dir, ec);
-  if (ec) throw DataError("cannot create output directory " + out_dir.string() + ": " + ec.message());
+  const bool created = !fs::exists(out.dir, ec);
+  fs::create_directories(out.dir, ec);
+  if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
 
   Provenance provenance;
   provenance["simulacra_version"] = kVersion;
@@ -136,55 +250,36 @@ int run_command(const Args& args) {
     std::printf("scenario %s (%s): %zu run%s, %u replicate%s, %zu sweep point%s\n", base.name.c_str(), file.c_str(),
                 plans.size(), plans.size() == 1 ? "" : "s", base.replicates, base.replicates == 1 ? "" : "s",
                 plans.back().point + 1, plans.back().point == 0 ? "" : "s");
+    std::fflush(stdout);
   }
 
   std::vector<RunResult> results(plans.size());
-  std::vector<std::string> errors(plans.size());
-  std::atomic<std::size_t> next{0};
   std::mutex print_mutex;
-  unsigned jobs = opts.get_u32("jobs");
-  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(plans.size()));
-  std::exception_ptr failure;
-
-  auto worker = [&] {
-    for (std::size_t i = next++; i < plans.size(); i = next++) {
-      const RunPlan& plan = plans[i];
-      std::vector<std::unique_ptr<TableSink>> sinks;
-      try {
-        if (hdf5) {
-          sinks.push_back(std::make_unique<Hdf5Sink>((out_dir / (plan.label + ".h5")).string(),
-                                                     per_run[i].outputs.chunk_rows));
-        }
-        if (csv) sinks.push_back(std::make_unique<CsvSink>((out_dir / plan.label).string()));
-        results[i] = run_plan(per_run[i], registry, plan, threads, sinks, provenance);
-        if (!quiet) {
-          std::lock_guard<std::mutex> lock(print_mutex);
-          std::printf("run %s: seed %llu, %llu events, trace %s, %.2f s\n", plan.label.c_str(),
-                      static_cast<unsigned long long>(plan.seed),
-                      static_cast<unsigned long long>(results[i].committed_events),
-                      hex64(results[i].trace_hash).c_str(), results[i].wall_seconds);
-          for (const auto& [table, rows] : results[i].rows) {
-            std::printf("  %-28s %llu rows\n", table.c_str(), static_cast<unsigned long long>(rows));
-          }
-        }
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(print_mutex);
-        errors[i] = e.what();
-        if (!failure) failure = std::current_exception();
-        next = plans.size();  // stop handing out runs
-      }
+  ens.jobs = eplan.jobs;
+  ens.threads_per_job = eplan.threads_per_job;
+  auto job = [&](std::size_t i, unsigned threads) {
+    const RunPlan& plan = plans[i];
+    RunSession session(per_run[i], registry, plan, threads);
+    session.attach(make_sinks(out, plan.label, per_run[i].outputs.chunk_rows));
+    drive(session, ckpt, out);
+    results[i] = session.finish(provenance);
+    if (!quiet) {
+      std::lock_guard<std::mutex> lock(print_mutex);
+      print_result(plan.label, plan.seed, results[i]);
+      if (!session.stop_reason().empty()) std::printf("  ended early: %s\n", session.stop_reason().c_str());
+      std::fflush(stdout);
     }
   };
-  std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (failure) {
+  std::unique_ptr<ProgressPrinter> progress;
+  if (!quiet && plans.size() > 1) progress = std::make_unique<ProgressPrinter>(stderr);
+  const EnsembleResult result = run_ensemble(plans.size(), ens, job, progress ? progress->callback() : ProgressCallback{});
+  if (progress) progress->finish();
+  if (!result.ok()) {
     // Each run's files appear whole or not at all; a folder this command
     // made and left empty goes too, so a failed run leaves nothing behind.
-    if (created && fs::is_empty(out_dir, ec)) fs::remove(out_dir, ec);
-    std::rethrow_exception(failure);
+    fs::remove(ckpt.dir, ec);  // only if empty: checkpoints of other runs stay
+    if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    result.rethrow_first_error();
   }
 
   std::ostringstream manifest;
@@ -193,12 +288,63 @@ int run_command(const Args& args) {
     std::string values;
     for (const auto& o : plan.point_overrides) values += (values.empty() ? "" : "; ") + o.path + "=" + o.value;
     manifest << plan.index << ',' << csv_field(plan.label) << ',' << plan.point << ',' << plan.replicate << ','
-             << plan.seed << ',' << csv_field(values) << ',' << (hdf5 ? csv_field(plan.label + ".h5") : "") << ','
-             << (csv ? csv_field(plan.label + "/") : "") << ',' << hex64(results[plan.index].trace_hash) << ','
+             << plan.seed << ',' << csv_field(values) << ',' << (out.hdf5 ? csv_field(plan.label + ".h5") : "") << ','
+             << (out.csv ? csv_field(plan.label + "/") : "") << ',' << hex64(results[plan.index].trace_hash) << ','
              << results[plan.index].committed_events << '\n';
   }
-  write_atomically(out_dir / "runs.csv", manifest.str());
-  if (!quiet) std::printf("dataset written to %s/ (runs.csv lists every run)\n", out_dir.string().c_str());
+  write_atomically(out.dir / "runs.csv", manifest.str());
+  if (!quiet) std::printf("dataset written to %s/ (runs.csv lists every run)\n", out.dir.string().c_str());
+  return 0;
+}
+
+int resume_command(const Args& args) {
+  Options opts("simulacra resume",
+               "Finishes a run from a checkpoint folder written by `simulacra run --checkpoint-at`\n"
+               "or `--checkpoint-every`. The dataset under OUT has the same tables and trace hash\n"
+               "as the run would have had without interruption.",
+               {
+                   {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
+                   {"threads", "N", "engine threads (0: the scenario's engine.threads); capped at the cores", "0"},
+                   {"quiet", "", "print only errors", ""},
+               },
+               {"CHECKPOINT"});
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  if (!opts.has("output")) throw UsageError("simulacra resume: missing --output OUT (where the dataset goes)");
+  const std::string dir = opts.positional()[0];
+  std::string warning;
+  const unsigned threads = cap_threads(opts.get_u32("threads"), 0, &warning);
+  if (!warning.empty()) std::fprintf(stderr, "simulacra resume: %s\n", warning.c_str());
+  const Registry registry = make_registry();
+  LoadedCheckpoint ckpt = load_checkpoint(dir, registry, kVersion, threads);
+  OutputPlan out;
+  out.dir = opts.get("output");
+  out.hdf5 = ckpt.meta["hdf5"] == "1";
+  out.csv = ckpt.meta["csv"] == "1";
+  std::error_code ec;
+  const bool created = !fs::exists(out.dir, ec);
+  fs::create_directories(out.dir, ec);
+  if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
+  RunSession& session = ckpt.session;
+  const double from = session.now().value;
+  try {
+    session.reattach(make_sinks(out, session.plan().label, session.scenario().outputs.chunk_rows), dir);
+    session.advance(session.end());
+    Provenance provenance;
+    provenance["simulacra_version"] = kVersion;
+    provenance["git_commit"] = kGitCommit;
+    const RunResult r = session.finish(provenance);
+    if (!opts.has("quiet")) {
+      std::printf("resumed %s at t=%s s\n", dir.c_str(), seconds_text(from).c_str());
+      print_result(session.plan().label, session.plan().seed, r);
+    }
+  } catch (...) {
+    session.abort();
+    if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    throw;
+  }
   return 0;
 }
 

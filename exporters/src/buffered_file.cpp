@@ -10,10 +10,15 @@
 
 namespace simulacra {
 
-BufferedFile::BufferedFile(std::filesystem::path file, std::string shown_as)
+BufferedFile::BufferedFile(std::filesystem::path file, std::string shown_as, Mode mode)
     : file_(std::move(file)), shown_as_(std::move(shown_as)) {
-  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd_ < 0) fail("cannot create", errno);
+  if (mode == Mode::append) {
+    fd_ = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0) fail("cannot open", errno);
+  } else {
+    fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) fail("cannot create", errno);
+  }
   buffer_ = std::make_unique<char[]>(kBufferBytes);
 }
 

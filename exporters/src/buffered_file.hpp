@@ -15,9 +15,15 @@ class BufferedFile {
  public:
   static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
 
-  /// Creates (or truncates) `file`. Errors name `shown_as` (the path the user
-  /// asked for) and the file. Throws DataError with the system's reason.
-  BufferedFile(std::filesystem::path file, std::string shown_as);
+  enum class Mode {
+    truncate,  ///< create the file, or empty an existing one
+    append,    ///< continue an existing file (a restored snapshot's copy)
+  };
+
+  /// Opens `file` for writing as `mode` says. Errors name `shown_as` (the
+  /// path the user asked for) and the file. Throws DataError with the
+  /// system's reason.
+  BufferedFile(std::filesystem::path file, std::string shown_as, Mode mode = Mode::truncate);
   ~BufferedFile() { discard(); }
 
   BufferedFile(const BufferedFile&) = delete;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "file_sync.hpp"
 #include "provenance_json.hpp"
 #include "simulacra/engine/errors.hpp"
+#include "snapshot_files.hpp"
 
 namespace simulacra {
 
@@ -20,10 +22,20 @@ namespace {
 
 enum class State { created, open, committed, aborted };
 
+constexpr const char* kSnapshotFormat = "csv";
+
+/// Collects text the way BufferedFile does, so a header can be built in memory.
+struct TextOutput {
+  std::string text;
+  void write(std::string_view part) { text += part; }
+  void put(char c) { text += c; }
+};
+
 /// One field as RFC 4180 wants it: quoted when it holds a separator, quote or
 /// line break, with quotes doubled. Empty strings are quoted too, so a table
 /// with one string column never has a blank line that readers would skip.
-void write_text_field(BufferedFile& out, const std::string& text) {
+template <typename Output>
+void write_text_field(Output& out, const std::string& text) {
   if (text.empty()) {
     out.write("\"\"");
     return;
@@ -63,6 +75,30 @@ fs::path normalised_target(const std::string& directory) {
   return target;
 }
 
+/// A table's first line: its column names, quoted like any field.
+std::string header_line(const TableSchema& schema) {
+  TextOutput out;
+  for (std::size_t c = 0; c < schema.columns.size(); ++c) {
+    if (c > 0) out.put(',');
+    write_text_field(out, schema.columns[c].name);
+  }
+  out.put('\n');
+  return std::move(out.text);
+}
+
+std::string file_name(const TableSchema& schema) { return schema.name + ".csv"; }
+
+/// The column types, "int64,float64,...": what a snapshot records of a table
+/// beyond the names its header line already holds.
+std::string column_types(const TableSchema& schema) {
+  std::string types;
+  for (const auto& column : schema.columns) {
+    if (!types.empty()) types += ',';
+    types += to_string(column.type);
+  }
+  return types;
+}
+
 fs::path temporary_beside(const fs::path& target) {
   fs::path temporary = target;
   temporary += ".";  // two steps: "." + string trips a GCC 12 false -Wrestrict
@@ -100,17 +136,16 @@ struct CsvSink::Impl {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
+  void create_temporary();
   void open(const std::vector<TableSchema>& tables);
+  void snapshot(const std::string& dir);
+  void restore(const std::vector<TableSchema>& tables, const std::string& dir);
   void write(std::size_t table, const TableChunk& rows);
   void commit(const Provenance& provenance);
   void discard() noexcept;
 };
 
-void CsvSink::Impl::open(const std::vector<TableSchema>& tables) {
-  if (state != State::created) throw std::logic_error("CsvSink::open called twice");
-  check_dataset_names(tables, directory);
-  state = State::open;
-
+void CsvSink::Impl::create_temporary() {
   target = normalised_target(directory);
   temporary = temporary_beside(target);
 
@@ -132,16 +167,67 @@ void CsvSink::Impl::open(const std::vector<TableSchema>& tables) {
     throw DataError(directory + ": cannot create temporary directory " + temporary.string() +
                     ": " + (error ? error.message() : std::string("it already exists")));
   }
+}
 
+void CsvSink::Impl::open(const std::vector<TableSchema>& tables) {
+  if (state != State::created) throw std::logic_error("CsvSink::open called twice");
+  check_dataset_names(tables, directory);
+  state = State::open;
+  create_temporary();
   schemas = tables;
   files.reserve(tables.size());
   for (const auto& schema : tables) {
-    BufferedFile& out = files.emplace_back(temporary / (schema.name + ".csv"), directory);
-    for (std::size_t c = 0; c < schema.columns.size(); ++c) {
-      if (c > 0) out.put(',');
-      write_text_field(out, schema.columns[c].name);
+    files.emplace_back(temporary / file_name(schema), directory).write(header_line(schema));
+  }
+}
+
+void CsvSink::Impl::snapshot(const std::string& dir) {
+  if (state != State::open) throw std::logic_error("CsvSink::snapshot on a sink that is not open");
+  const fs::path snapshot_dir(dir);
+  std::vector<SnapshotFile> saved;
+  for (std::size_t t = 0; t < files.size(); ++t) {
+    // Buffers end on row boundaries, so each file now ends with a whole row.
+    files[t].flush();
+    copy_durably(files[t].file(), snapshot_dir / file_name(schemas[t]), directory);
+    saved.push_back({file_name(schemas[t]), column_types(schemas[t])});
+  }
+  write_snapshot_manifest(snapshot_dir, kSnapshotFormat, saved, directory);
+}
+
+void CsvSink::Impl::restore(const std::vector<TableSchema>& tables, const std::string& dir) {
+  if (state != State::created) throw std::logic_error("CsvSink::restore on a sink already opened");
+  check_dataset_names(tables, directory);
+  const fs::path snapshot_dir(dir);
+  std::vector<std::string> names;
+  for (const auto& schema : tables) names.push_back(file_name(schema));
+  const std::vector<std::string> types = check_snapshot(snapshot_dir, kSnapshotFormat, names);
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    const std::string saved = (snapshot_dir / names[t]).string();
+    if (types[t] != column_types(tables[t])) {
+      throw DataError(saved + ": not a snapshot of these tables (its columns are " + types[t] +
+                      "; expected " + column_types(tables[t]) + ")");
     }
-    out.put('\n');
+    const std::string header = header_line(tables[t]);
+    std::ifstream in(saved, std::ios::binary);
+    std::string first(header.size(), '\0');
+    if (!in.read(first.data(), static_cast<std::streamsize>(first.size())) || first != header) {
+      throw DataError(saved + ": not a snapshot of these tables (its columns are not named " +
+                      header.substr(0, header.size() - 1) + ")");
+    }
+  }
+  state = State::open;
+  create_temporary();
+  schemas = tables;
+  files.reserve(tables.size());
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    // A copy, so the snapshot stays as it was and can be resumed again.
+    std::error_code error;
+    fs::copy_file(snapshot_dir / names[t], temporary / names[t], error);
+    if (error) {
+      throw DataError(directory + ": cannot copy " + (snapshot_dir / names[t]).string() + " to " +
+                      temporary.string() + ": " + error.message());
+    }
+    files.emplace_back(temporary / names[t], directory, BufferedFile::Mode::append);
   }
 }
 
@@ -234,6 +320,19 @@ void CsvSink::open(const std::vector<TableSchema>& tables) {
 }
 
 void CsvSink::write(std::size_t table, const TableChunk& rows) { impl_->write(table, rows); }
+
+void CsvSink::snapshot(const std::string& dir) { impl_->snapshot(dir); }
+
+void CsvSink::restore(const std::vector<TableSchema>& tables, const std::string& dir) {
+  try {
+    impl_->restore(tables, dir);
+  } catch (const std::logic_error&) {
+    throw;
+  } catch (...) {
+    impl_->discard();  // as after a failed open: nothing is left behind
+    throw;
+  }
+}
 
 void CsvSink::commit(const Provenance& provenance) { impl_->commit(provenance); }
 

@@ -6,9 +6,11 @@
 #include <optional>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 #include "hdf5_handle.hpp"
 #include "hdf5_layout.hpp"
+#include "hdf5_unfinished.hpp"
 #include "simulacra/engine/errors.hpp"
 
 namespace simulacra {
@@ -382,6 +384,81 @@ TableChunk read_table_hdf5(const std::string& path, const TableSchema& schema) {
   }
   for (std::int64_t r = 0; r < rows.value_or(0); ++r) chunk.end_row();
   return chunk;
+}
+
+namespace {
+
+[[noreturn]] void not_these_tables(const std::string& path, const std::string& difference) {
+  throw DataError(path + ": not a snapshot of these tables (" + difference + ")");
+}
+
+/// `names` as the text "a, b, c" for messages.
+std::string listed(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> check_unfinished_tables(hid_t file, const std::vector<TableSchema>& tables,
+                                                   const std::string& path) {
+  Handle root = own(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, path, "cannot open the root group");
+  if (!read_provenance(root.get(), path).empty()) {
+    not_these_tables(path, "it has provenance, so it is a finished dataset");
+  }
+  std::vector<std::string> expected;
+  for (const auto& table : tables) expected.push_back(table.name);
+  const std::vector<std::string> found = member_names(root.get(), path, "/");
+  if (found != expected) {
+    not_these_tables(path, "it holds the tables " + listed(found) + "; expected " + listed(expected));
+  }
+
+  std::vector<std::uint64_t> rows;
+  for (const auto& table : tables) {
+    const std::string where = "/" + table.name;
+    Handle group = open_member(root.get(), table.name, H5I_GROUP, path, where);
+    if (read_string_attribute(group.get(), hdf5_layout::kRowMeaning, path, where) != table.row_meaning) {
+      not_these_tables(path, where + " has another row meaning");
+    }
+    const htri_t finished = H5Aexists(group.get(), hdf5_layout::kRows);
+    check(finished, path, "cannot read the attributes of " + where);
+    if (finished > 0) not_these_tables(path, where + " has a row count, so it is a finished dataset");
+    expected.clear();
+    for (const auto& column : table.columns) expected.push_back(column.name);
+    const std::vector<std::string> columns = member_names(group.get(), path, where);
+    if (columns != expected) {
+      not_these_tables(path, where + " has the columns " + listed(columns) + "; expected " +
+                                 listed(expected));
+    }
+    std::optional<std::int64_t> length;
+    for (const auto& column : table.columns) {
+      const std::string column_where = where + "/" + column.name;
+      Handle dataset = open_member(group.get(), column.name, H5I_DATASET, path, column_where);
+      const ColumnType stored = column_type(dataset.get(), path, column_where);
+      if (stored != column.type) {
+        not_these_tables(path, column_where + " holds " + std::string(to_string(stored)) + ", not " +
+                                   std::string(to_string(column.type)));
+      }
+      for (const auto& [attribute, declared] : {std::pair{hdf5_layout::kUnit, &column.unit},
+                                                std::pair{hdf5_layout::kDoc, &column.doc}}) {
+        const std::string stored_text =
+            read_string_attribute(dataset.get(), attribute, path, column_where).value_or("");
+        if (stored_text != *declared) {
+          not_these_tables(path, column_where + " has the " + attribute + " \"" + stored_text +
+                                     "\", not \"" + *declared + "\"");
+        }
+      }
+      const std::int64_t n = dataset_length(dataset.get(), path, column_where);
+      if (length && n != *length) {
+        not_these_tables(path, column_where + " holds " + std::to_string(n) + " rows, the columns before it " +
+                                   std::to_string(*length));
+      }
+      length = n;
+    }
+    rows.push_back(static_cast<std::uint64_t>(length.value_or(0)));
+  }
+  return rows;
 }
 
 }  // namespace simulacra

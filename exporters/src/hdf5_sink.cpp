@@ -10,7 +10,10 @@
 #include "file_sync.hpp"
 #include "hdf5_handle.hpp"
 #include "hdf5_layout.hpp"
+#include "hdf5_unfinished.hpp"
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/exporters/hdf5_inspect.hpp"
+#include "snapshot_files.hpp"
 
 namespace simulacra {
 
@@ -22,6 +25,14 @@ using hdf5::own;
 namespace {
 
 enum class State { created, open, committed, aborted };
+
+// A snapshot directory holds a copy of the file (every row written to it so
+// far), the rows still buffered (fewer than a chunk per table, kept apart so
+// the restored sink writes the same whole chunks an uninterrupted one would),
+// and the manifest.
+constexpr const char* kSnapshotFormat = "hdf5";
+constexpr const char* kSnapshotFile = "dataset.h5";
+constexpr const char* kSnapshotPending = "pending.h5";
 
 void write_string_attribute(hid_t object, const char* name, const std::string& value,
                             hid_t string_type, const std::string& path,
@@ -103,7 +114,12 @@ struct Hdf5Sink::Impl {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
+  void check_target(const std::vector<TableSchema>& schemas) const;
+  Handle file_access_plist() const;
   void open(const std::vector<TableSchema>& schemas);
+  void snapshot(const std::string& dir);
+  void restore(const std::vector<TableSchema>& schemas, const std::string& dir);
+  void reopen_table(const TableSchema& schema, std::uint64_t rows, const std::string& shown_as);
   void create_table(const TableSchema& schema, hid_t group_plist);
   void write(std::size_t table, const TableChunk& rows);
   void write_rows(TableWriter& table, const TableChunk& rows, std::size_t first, std::size_t count);
@@ -114,15 +130,26 @@ struct Hdf5Sink::Impl {
   void discard() noexcept;
 };
 
-void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
-  if (state != State::created) throw std::logic_error("Hdf5Sink::open called twice");
-  hdf5::silence_errors();
+void Hdf5Sink::Impl::check_target(const std::vector<TableSchema>& schemas) const {
   check_dataset_names(schemas, path);
   std::error_code ignored;
   if (fs::is_directory(path, ignored)) {
     throw DataError(path + ": is a directory; the HDF5 exporter needs a file name such as " +
                     (fs::path(path) / "run.h5").string());
   }
+}
+
+Handle Hdf5Sink::Impl::file_access_plist() const {
+  // A strong close degree guarantees the file is really closed before rename.
+  Handle plist = own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "cannot create HDF5 file");
+  check(H5Pset_fclose_degree(plist.get(), H5F_CLOSE_STRONG), path, "cannot create HDF5 file");
+  return plist;
+}
+
+void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
+  if (state != State::created) throw std::logic_error("Hdf5Sink::open called twice");
+  hdf5::silence_errors();
+  check_target(schemas);
   state = State::open;
 
   // Tracking link creation order lets readers (h5py included) list tables and
@@ -130,10 +157,7 @@ void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
   Handle file_plist = own(H5Pcreate(H5P_FILE_CREATE), H5Pclose, path, "cannot create HDF5 file");
   check(H5Pset_link_creation_order(file_plist.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
         path, "cannot create HDF5 file");
-  // A strong close degree guarantees the file is really closed before rename.
-  Handle access_plist = own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "cannot create HDF5 file");
-  check(H5Pset_fclose_degree(access_plist.get(), H5F_CLOSE_STRONG), path,
-        "cannot create HDF5 file");
+  Handle access_plist = file_access_plist();
 
   created_temporary = true;
   file = own(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, file_plist.get(), access_plist.get()),
@@ -318,6 +342,100 @@ void Hdf5Sink::Impl::commit(const Provenance& provenance) {
   }
 }
 
+void Hdf5Sink::Impl::snapshot(const std::string& dir) {
+  if (state != State::open) throw std::logic_error("Hdf5Sink::snapshot on a sink that is not open");
+  hdf5::silence_errors();
+  const fs::path snapshot_dir(dir);
+  // After a flush the file on disk is complete and consistent, and a copy of
+  // it opens like a closed file: with the default (earliest) format the
+  // superblock has no "open for writing" flag, and HDF5's file lock is on the
+  // live file, not on the copy. The tests open such copies.
+  check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "cannot flush the file for a snapshot");
+  copy_durably(temporary, snapshot_dir / kSnapshotFile, path);
+
+  Hdf5Sink pending((snapshot_dir / kSnapshotPending).string(), chunk_rows, 0);
+  std::vector<TableSchema> schemas;
+  for (const auto& table : tables) schemas.push_back(table.schema);
+  pending.open(schemas);
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    if (tables[t].pending.rows() > 0) pending.write(t, tables[t].pending);
+  }
+  pending.commit({});
+  hdf5::silence_errors();
+
+  write_snapshot_manifest(snapshot_dir, kSnapshotFormat, {{kSnapshotFile, ""}, {kSnapshotPending, ""}},
+                          path);
+}
+
+void Hdf5Sink::Impl::restore(const std::vector<TableSchema>& schemas, const std::string& dir) {
+  if (state != State::created) throw std::logic_error("Hdf5Sink::restore on a sink already opened");
+  hdf5::silence_errors();
+  check_target(schemas);
+  const fs::path snapshot_dir(dir);
+  check_snapshot(snapshot_dir, kSnapshotFormat, {kSnapshotFile, kSnapshotPending});
+  const std::string copy = (snapshot_dir / kSnapshotFile).string();
+  state = State::open;
+
+  // The sink continues a copy of the copy, so the snapshot can be resumed again.
+  created_temporary = true;
+  std::error_code error;
+  fs::copy_file(copy, temporary, fs::copy_options::overwrite_existing, error);
+  if (error) {
+    throw DataError(path + ": cannot copy " + copy + " to " + temporary.string() + ": " +
+                    error.message());
+  }
+  Handle access_plist = file_access_plist();
+  file = own(H5Fopen(temporary.c_str(), H5F_ACC_RDWR, access_plist.get()), H5Fclose, copy,
+             "cannot open the snapshot's HDF5 file");
+  string_type = hdf5::make_utf8_string_type(path);
+  const std::vector<std::uint64_t> rows = check_unfinished_tables(file.get(), schemas, copy);
+  std::size_t file_chunk_rows = 0;
+  tables.reserve(schemas.size());
+  for (std::size_t t = 0; t < schemas.size(); ++t) {
+    reopen_table(schemas[t], rows[t], copy);
+    for (const auto& dataset : tables.back().datasets) {
+      const std::string what = "cannot read the chunk size of a dataset in /" + schemas[t].name;
+      Handle plist = own(H5Dget_create_plist(dataset.get()), H5Pclose, copy, what);
+      hsize_t chunk = 0;
+      if (H5Pget_layout(plist.get()) != H5D_CHUNKED || H5Pget_chunk(plist.get(), 1, &chunk) != 1 ||
+          chunk == 0 || chunk > kMaxChunkRows ||
+          (file_chunk_rows != 0 && chunk != file_chunk_rows)) {
+        throw DataError(copy + ": the datasets of /" + schemas[t].name +
+                        " are not chunked as Hdf5Sink writes them (damaged snapshot)");
+      }
+      file_chunk_rows = static_cast<std::size_t>(chunk);
+    }
+  }
+  // Later chunks must line up with those already in the file, whatever this
+  // sink was constructed with.
+  if (file_chunk_rows != 0) chunk_rows = file_chunk_rows;
+
+  const std::string pending = (snapshot_dir / kSnapshotPending).string();
+  for (auto& table : tables) {
+    table.pending = read_table_hdf5(pending, table.schema);
+    if (table.pending.rows() >= chunk_rows) {
+      throw DataError(pending + ": holds " + std::to_string(table.pending.rows()) + " rows of " +
+                      table.schema.name + ", more than a sink buffers (damaged snapshot)");
+    }
+  }
+  hdf5::silence_errors();
+}
+
+void Hdf5Sink::Impl::reopen_table(const TableSchema& schema, std::uint64_t rows,
+                                  const std::string& shown_as) {
+  TableWriter& table = tables.emplace_back();
+  table.schema = schema;
+  table.rows_in_file = rows;
+  const std::string group_name = "/" + schema.name;
+  table.group = own(H5Gopen2(file.get(), schema.name.c_str(), H5P_DEFAULT), H5Gclose, shown_as,
+                    "cannot open group " + group_name);
+  for (const auto& column : schema.columns) {
+    table.datasets.push_back(own(H5Dopen2(table.group.get(), column.name.c_str(), H5P_DEFAULT),
+                                 H5Dclose, shown_as,
+                                 "cannot open dataset " + group_name + "/" + column.name));
+  }
+}
+
 bool Hdf5Sink::Impl::close_all() noexcept {
   bool ok = true;
   for (auto& table : tables) {
@@ -367,6 +485,19 @@ void Hdf5Sink::open(const std::vector<TableSchema>& tables) {
 }
 
 void Hdf5Sink::write(std::size_t table, const TableChunk& rows) { impl_->write(table, rows); }
+
+void Hdf5Sink::snapshot(const std::string& dir) { impl_->snapshot(dir); }
+
+void Hdf5Sink::restore(const std::vector<TableSchema>& tables, const std::string& dir) {
+  try {
+    impl_->restore(tables, dir);
+  } catch (const std::logic_error&) {
+    throw;
+  } catch (...) {
+    impl_->discard();  // as after a failed open: nothing is left behind
+    throw;
+  }
+}
 
 void Hdf5Sink::commit(const Provenance& provenance) { impl_->commit(provenance); }
 

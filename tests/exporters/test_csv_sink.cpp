@@ -15,6 +15,8 @@
 #include "data_error_message.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/exporters/csv_sink.hpp"
+#include "simulacra/exporters/hdf5_sink.hpp"
+#include "snapshot_tables.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -24,7 +26,10 @@ using simulacra::DataError;
 using simulacra::TableChunk;
 using simulacra::TableSchema;
 using simulacra::test::data_error_message;
+using simulacra::test::files_in;
+using simulacra::test::snapshot_schemas;
 using simulacra::test::TempDir;
+using simulacra::test::write_events;
 
 namespace {
 
@@ -270,4 +275,114 @@ TEST_CASE("CsvSink writes several tables and values larger than its buffer", "[c
   CHECK(read_file(fs::path(out) / "notes.csv") ==
         "text\n" + huge + "\nshort\n" + huge + "\nshort\n");
   CHECK(read_file(fs::path(out) / "market.trades.csv") == "id,price,note,buy\n5,0.5,t,false\n");
+}
+
+TEST_CASE("CsvSink resumed from a snapshot writes what an uninterrupted sink writes", "[csv][snapshot]") {
+  TempDir dir;
+  const auto schemas = snapshot_schemas();
+  constexpr std::size_t kBefore = 21;
+  constexpr std::size_t kAfter = 13;
+  for (const char* name : {"reference", "before"}) {
+    CsvSink reference(dir / name);
+    reference.open(schemas);
+    write_events(reference, 0, kBefore, 5);
+    if (std::string(name) == "reference") write_events(reference, kBefore, kAfter, 4);
+    reference.commit(simulacra::test::kSnapshotProvenance);
+  }
+  const auto expected = files_in(dir / "reference");
+  const fs::path snapshot = dir.path() / "snapshot";
+  fs::create_directory(snapshot);
+
+  SECTION("after the process was killed, twice from the same snapshot") {
+    const int status = simulacra::test::run_then_die([&] {
+      CsvSink sink(dir / "run");
+      sink.open(schemas);
+      write_events(sink, 0, kBefore, 5);
+      sink.snapshot(snapshot.string());
+      write_events(sink, kBefore, kAfter, 4);
+    });
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGKILL);
+    // The rows were still in the sink's buffer; the snapshot has them all.
+    auto saved = files_in(snapshot);
+    for (const auto& schema : schemas) {
+      CHECK(saved[schema.name + ".csv"] == read_file(fs::path(dir / "before") / (schema.name + ".csv")));
+    }
+    for (const char* name : {"run", "again"}) {
+      CsvSink sink(dir / name);
+      sink.restore(schemas, snapshot.string());
+      write_events(sink, kBefore, kAfter, 4);
+      sink.commit(simulacra::test::kSnapshotProvenance);
+      CHECK(files_in(dir / name) == expected);
+    }
+    CHECK(files_in(snapshot) == saved);  // restoring leaves the snapshot as it was
+  }
+  SECTION("while the original sink goes on writing") {
+    CsvSink original(dir / "original");
+    original.open(schemas);
+    write_events(original, 0, kBefore, 5);
+    original.snapshot(snapshot.string());
+    write_events(original, kBefore, kAfter, 4);
+    fs::create_directory(dir.path() / "later");
+    original.snapshot(dir / "later");  // a second snapshot changes nothing either
+    CsvSink resumed(dir / "resumed");
+    resumed.restore(schemas, snapshot.string());
+    write_events(resumed, kBefore, kAfter, 4);
+    resumed.commit(simulacra::test::kSnapshotProvenance);
+    original.commit(simulacra::test::kSnapshotProvenance);
+    CHECK(files_in(dir / "resumed") == expected);
+    CHECK(files_in(dir / "original") == expected);
+  }
+}
+
+TEST_CASE("CsvSink refuses to resume from a missing, damaged or foreign snapshot", "[csv][snapshot]") {
+  TempDir dir;
+  auto schemas = snapshot_schemas();
+  const fs::path snapshot = dir.path() / "snapshot";
+  fs::create_directory(snapshot);
+  {
+    CsvSink sink(dir / "run");
+    sink.open(schemas);
+    write_events(sink, 0, 21, 5);
+    sink.snapshot(snapshot.string());
+  }
+  const std::string events = (snapshot / "town.events.csv").string();
+  auto restore_error = [&] {
+    CsvSink sink(dir / "resumed");
+    const std::string message = data_error_message([&] { sink.restore(schemas, snapshot.string()); });
+    CHECK_FALSE(fs::exists(sink.temporary_directory()));  // nothing left behind
+    CHECK_FALSE(fs::exists(dir / "resumed"));
+    return message;
+  };
+  using Catch::Matchers::Contains;
+
+  SECTION("an empty directory") {
+    fs::remove_all(snapshot);
+    fs::create_directory(snapshot);
+    CHECK_THAT(restore_error(), Contains((snapshot / "snapshot.txt").string()) && Contains("no snapshot"));
+  }
+  SECTION("a truncated or missing table file") {
+    fs::resize_file(events, fs::file_size(events) - 10);
+    CHECK_THAT(restore_error(), Contains(events) && Contains("truncated"));
+    fs::remove(events);
+    CHECK_THAT(restore_error(), Contains(events) && Contains("missing"));
+  }
+  SECTION("a snapshot of other tables") {
+    schemas[0].columns[0].type = ColumnType::float64;
+    CHECK_THAT(restore_error(), Contains(events) && Contains("not a snapshot of these tables"));
+    schemas = snapshot_schemas();
+    schemas[0].columns[0].name = "total";
+    CHECK_THAT(restore_error(), Contains(events) && Contains("not a snapshot of these tables"));
+    schemas = snapshot_schemas();
+    schemas.pop_back();
+    CHECK_THAT(restore_error(), Contains("snapshot.txt") && Contains("lists 3 files"));
+  }
+  SECTION("a snapshot of an HDF5 dataset") {
+    fs::remove_all(snapshot);
+    fs::create_directory(snapshot);
+    simulacra::Hdf5Sink hdf5(dir / "run.h5");
+    hdf5.open(schemas);
+    hdf5.snapshot(snapshot.string());
+    CHECK_THAT(restore_error(), Contains("not a snapshot of a csv dataset"));
+  }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every `build/bin/simulacra ...` command shown in README.md, in a scratch
+# Runs every `build/bin/simulacra ...` command shown in README.md and docs/, in a scratch
 # folder that links the source's scenarios/ and the build's bin/, so the README
 # cannot show a command that does not work.
 set -euo pipefail
@@ -17,6 +17,6 @@ while IFS= read -r line; do
   echo "+ $cmd"
   eval "$cmd" > /dev/null
   n=$((n + 1))
-done < <(grep -E '^build/bin/simulacra ' "$SRC/README.md")
+done < <(grep -hE '^build/bin/simulacra ' "$SRC/README.md" "$SRC"/docs/*.md)
 test "$n" -ge 5
 echo "ran $n README commands"

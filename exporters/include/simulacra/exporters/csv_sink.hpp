@@ -51,6 +51,25 @@ class CsvSink final : public TableSink {
   /// std::logic_error if the sink is not open.
   void write(std::size_t table, const TableChunk& rows) override;
 
+  /// For a checkpoint: writes out the buffered rows and copies each table's
+  /// file, as it is so far, into the existing, empty directory `dir` (synced
+  /// to disk), with a manifest "snapshot.txt" written last. The copies stay
+  /// valid whatever this sink does afterwards; it goes on writing as before.
+  /// Throws DataError (with the system's reason) if writing or copying fails;
+  /// std::logic_error if the sink is not open.
+  void snapshot(const std::string& dir) override;
+
+  /// Instead of open(): continues the dataset saved by snapshot() in `dir`.
+  /// Copies its files into temporary_directory() (the snapshot is left
+  /// untouched, so it can be resumed again) and appends later rows to them;
+  /// commit() then gives the files an uninterrupted sink would have written.
+  /// Throws DataError naming the file at fault if `dir` holds no complete
+  /// snapshot (empty, unfinished, truncated, of the HDF5 format) or one of
+  /// other tables (names, order, column names or types), and for open()'s
+  /// reasons; nothing is left behind then. Throws std::logic_error if the
+  /// sink was already opened.
+  void restore(const std::vector<TableSchema>& tables, const std::string& dir) override;
+
   /// Flushes and syncs every file, writes provenance.json and renames the
   /// temporary directory to the target (replacing it if it is still empty).
   /// Throws DataError if any step fails, after removing the temporary

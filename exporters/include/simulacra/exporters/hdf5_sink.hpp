@@ -60,6 +60,27 @@ class Hdf5Sink final : public TableSink {
   /// not open.
   void write(std::size_t table, const TableChunk& rows) override;
 
+  /// For a checkpoint: flushes the file and copies it into the existing, empty
+  /// directory `dir` (as "dataset.h5", synced to disk), with the rows still
+  /// buffered in memory in "pending.h5" and a manifest "snapshot.txt" written
+  /// last. The copy is self-contained: it stays valid whatever this sink does
+  /// afterwards, and the sink goes on writing as before (its chunks unchanged).
+  /// Throws DataError naming the path if flushing or copying fails (the sink
+  /// stays open); std::logic_error if the sink is not open.
+  void snapshot(const std::string& dir) override;
+
+  /// Instead of open(): continues the dataset saved by snapshot() in `dir`.
+  /// Copies the snapshot's file to temporary_path() (the snapshot is left
+  /// untouched, so it can be resumed again) and goes on from its rows and the
+  /// saved buffered rows; commit() then gives the tables an uninterrupted sink
+  /// would have written. The chunk length is the snapshot's, whatever this
+  /// sink was constructed with. Throws DataError naming the file at fault if
+  /// `dir` holds no complete snapshot (empty, unfinished, truncated, damaged,
+  /// of the CSV format) or one of other tables (names, order, column types,
+  /// units, docs, row meanings), and for open()'s reasons; nothing is left
+  /// behind then. Throws std::logic_error if the sink was already opened.
+  void restore(const std::vector<TableSchema>& tables, const std::string& dir) override;
+
   /// Writes the buffered rows, each group's `rows` attribute and the
   /// provenance (one string attribute on "/" per key), closes the file, syncs
   /// it to disk and renames it to path(). Throws DataError if any step fails,
