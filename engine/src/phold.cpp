@@ -84,7 +84,13 @@ void PholdPopulation::observe(SimTime /*now*/, double* out) const {
 
 void PholdPopulation::state(StateArchive& ar) {
   ar.io(handled_);
+  ar.io(params_.remote);
   if (handled_.size() != params_.lps) throw CheckpointError("checkpoint is damaged: PHOLD LP count differs");
+}
+
+void PholdPopulation::set_live(const std::string& key, double value) {
+  if (key != "remote") Population::set_live(key, value);
+  params_.remote = value;
 }
 
 std::unique_ptr<Population> PholdPopulation::clone() const {

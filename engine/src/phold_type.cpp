@@ -23,6 +23,7 @@ void register_phold(Registry& registry) {
        "emit one row per committed event (table events) and one per LP (table lps)"},
   };
   t.observables = PholdPopulation::observable_specs();
+  t.live = {"remote"};
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {
     if (spec.params.real("mean") < spec.params.real("lookahead")) {
       issues.add(spec.params.at("mean").at, path + ".params.mean",

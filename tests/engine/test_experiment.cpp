@@ -292,3 +292,30 @@ TEST_CASE("checkpoint folders: resume equals the uninterrupted run, other versio
   CHECK_THROWS_AS(load_checkpoint((dir / "c1").string(), reg, "1.0", 1), CheckpointError);
   fs::remove_all(dir);
 }
+
+TEST_CASE("live parameters: validated as in the scenario file, and they change the run", "[engine][experiment]") {
+  const Registry reg = phold_registry();
+  RunSession s = session(reg);
+  s.advance(SimTime{10.0});
+  CHECK_THROWS_WITH(s.set_live("ph", "remote", "1.5"), Catch::Contains("populations.ph.params.remote"));
+  CHECK_THROWS_WITH(s.set_live("ph", "lps", "10"), Catch::Contains("not a live parameter") && Catch::Contains("remote"));
+  CHECK_THROWS_WITH(s.set_live("pj", "remote", "0.1"), Catch::Contains("no population named 'pj'"));
+  // No remote events after the change: every event from then on stays on its LP.
+  s.set_live("ph", "remote", "0%");
+  auto out = std::make_shared<MemoryDataset>();
+  RunSession copy(s);
+  copy.attach(memory_sinks(out));
+  copy.advance(copy.end());
+  copy.finish({});
+  const TableChunk* events = out->table("ph.events");
+  const auto& remote = std::get<std::vector<std::uint8_t>>(events->column(5));
+  REQUIRE(remote.size() > 100);
+  for (auto r : remote) CHECK(r == 0);
+  // The change survives a checkpoint.
+  StateArchive ar;
+  s.save_state(ar);
+  const std::string bytes = ar.take();
+  StateArchive in(bytes);
+  const auto resumed = run_whole(RunSession::load_state(in, reg, 1));
+  CHECK(resumed->provenance.at("trace_hash") == out->provenance.at("trace_hash"));
+}

@@ -46,6 +46,8 @@ class PholdPopulation final : public Population {
   ObservableSpecs observables() const override { return observable_specs(); }
   void observe(SimTime now, double* out) const override;
   void state(StateArchive& ar) override;
+  /// Live: `remote` (the probability that an event's successor goes to a random LP).
+  void set_live(const std::string& key, double value) override;
 
   /// committed_events: events handled by the population's LPs so far.
   static ObservableSpecs observable_specs();
