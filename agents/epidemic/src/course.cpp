@@ -30,7 +30,9 @@ void EpidemicPopulation::set_state(Context& ctx, std::uint32_t b, std::uint32_t 
     slot_[person] = static_cast<std::uint32_t>(blk.infectious.size());
     blk.infectious.push_back(person);
   }
-  ctx.emit(kTransitions, when, static_cast<std::int64_t>(person), state_name(from), state_name(to));
+  if (to == State::dead) blk.deaths.push_back(when);
+  ctx.emit_ordered(person, next_row(person), kTransitions, when, static_cast<std::int64_t>(person), state_name(from),
+                   state_name(to));
 }
 
 void EpidemicPopulation::schedule(Context& ctx, std::uint32_t person, State from, State to, double at) {
@@ -41,7 +43,7 @@ void EpidemicPopulation::schedule(Context& ctx, std::uint32_t person, State from
 
 void EpidemicPopulation::enter(Context& ctx, std::uint32_t b, std::uint32_t person, State s, double when) {
   const EpidemicParams& p = params_;
-  RandomStream& rng = ctx.rng();
+  RandomStream& rng = rng_[person];
   const auto band = static_cast<std::size_t>(age_band(town_->age[person]));
   switch (s) {
     case State::exposed:

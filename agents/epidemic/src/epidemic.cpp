@@ -1,6 +1,7 @@
-// Blocks' daily step (importations, vaccination, transmission), infection
-// messages, tables and end-of-run rows. The disease course is in course.cpp,
-// interventions and the authority LP in interventions.cpp.
+// Blocks' daily step (settling the day's infection attempts, importations,
+// vaccination, transmission), infection messages, tables and end-of-run rows.
+// The disease course is in course.cpp, interventions and the authority LP in
+// interventions.cpp, observables and checkpoints in experiment.cpp.
 #include "simulacra/agents/epidemic/epidemic.hpp"
 
 #include <algorithm>
@@ -20,8 +21,11 @@ EpidemicPopulation::EpidemicPopulation(const EpidemicParams& p) : params_(p), to
   infected_at_.assign(n, -1.0);
   slot_.assign(n, 0);
   isolated_.assign(n, 0);
+  quarantine_from_.assign(n, -1.0);
   quarantine_until_.assign(n, -1.0);
   vaccinated_.assign(n, 0);
+  row_seq_.assign(n, 0);
+  derive_streams(p.seed);
   Interventions iv;
   iv.testing = p.test_probability;
   iv.tracing = p.tracing_completion;
@@ -105,7 +109,7 @@ void EpidemicPopulation::handle(Context& ctx, std::uint32_t local, const Event& 
       on_test_result(ctx, local, person);
       break;
     case kQuarantine:
-      quarantine_until_[person] = std::max(quarantine_until_[person], ctx.now().value + params_.quarantine_duration);
+      quarantine(person, ctx.now().value);
       break;
     case kProtect:
       if (state(person) == State::susceptible) {
@@ -124,23 +128,18 @@ void EpidemicPopulation::handle(Context& ctx, std::uint32_t local, const Event& 
 }
 
 void EpidemicPopulation::step(Context& ctx, std::uint32_t b) {
-  const Town& t = *town_;
   Block& blk = blocks_[b];
   const double now = ctx.now().value;
-  const std::uint32_t first = t.block_start[b];
-  const std::uint32_t size = t.block_start[b + 1] - first;
-  const double share = static_cast<double>(size) / static_cast<double>(t.persons);
+  // Deaths older than a day no longer count for new_deaths_last_day (every
+  // later observation is at a time after this step).
+  const auto old = std::find_if(blk.deaths.begin(), blk.deaths.end(), [&](double t) { return t >= now - kDay; });
+  blk.deaths.erase(blk.deaths.begin(), old);
 
-  if (blk.iv.importation_rate > 0.0 && size > 0) {
-    const std::uint64_t k = poisson(ctx.rng(), blk.iv.importation_rate * share);
-    for (std::uint64_t i = 0; i < k; ++i) {
-      const auto p = static_cast<std::uint32_t>(first + ctx.rng().below(size));
-      if (state(p) == State::susceptible) infect(ctx, b, p, now, -1, Layer::importation, State::susceptible, -1.0);
-    }
-  }
+  settle(ctx, b);
+  if (blk.iv.importation_rate > 0.0) import_cases(ctx, b);
   if (blk.iv.vaccinating) vaccinate(ctx, b);
   // spread() never changes the infectious list: infections it causes arrive
-  // as events just before the next step.
+  // as attempts, settled at the next step.
   for (std::uint32_t i : blk.infectious) spread(ctx, b, i);
 
   const LpId authority = lp(params_.blocks);
@@ -159,6 +158,48 @@ void EpidemicPopulation::step(Context& ctx, std::uint32_t b) {
   ctx.send_self(SimTime{kDay}, kStep);
 }
 
+void EpidemicPopulation::settle(Context& ctx, std::uint32_t b) {
+  std::vector<Attempt>& attempts = blocks_[b].attempts;
+  if (attempts.empty()) return;
+  // Each person's attempts in priority order: the first wins whatever order
+  // they arrived in (arrival order depends on which LPs hold the infectors).
+  std::sort(attempts.begin(), attempts.end(), [](const Attempt& x, const Attempt& y) {
+    if (x.person != y.person) return x.person < y.person;
+    if (x.priority != y.priority) return x.priority < y.priority;
+    if (x.infector != y.infector) return x.infector < y.infector;
+    return x.layer < y.layer;
+  });
+  const double now = ctx.now().value;
+  for (std::size_t k = 0; k < attempts.size(); ++k) {
+    const Attempt& a = attempts[k];
+    if (k > 0 && attempts[k - 1].person == a.person) continue;
+    if (state(a.person) != State::susceptible) continue;  // e.g. vaccine protection since the attempt arrived
+    // A person in isolation or quarantine had household contacts only.
+    if (a.layer != static_cast<std::uint8_t>(Layer::household) && quarantined(a.person, now)) continue;
+    infect(ctx, b, a.person, now, a.infector, static_cast<Layer>(a.layer), static_cast<State>(a.infector_state),
+           static_cast<double>(a.infector_time));
+  }
+  attempts.clear();
+}
+
+void EpidemicPopulation::import_cases(Context& ctx, std::uint32_t b) {
+  // The day's importations are drawn town-wide from the day's own stream;
+  // every block draws the same list and takes the persons it holds, so who is
+  // imported does not depend on the blocks.
+  const Town& t = *town_;
+  const Block& blk = blocks_[b];
+  const double now = ctx.now().value;
+  const std::uint32_t first = t.block_start[b];
+  const std::uint32_t end = t.block_start[b + 1];
+  RandomStream draw(import_key_, static_cast<std::uint64_t>(std::llround(now / kDay)));
+  const std::uint64_t k = poisson(draw, blk.iv.importation_rate);
+  for (std::uint64_t i = 0; i < k; ++i) {
+    const auto p = static_cast<std::uint32_t>(draw.below(t.persons));
+    if (p < first || p >= end) continue;
+    if (state(p) == State::susceptible) infect(ctx, b, p, now, -1, Layer::importation, State::susceptible, -1.0);
+  }
+}
+
 void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i) {
   const Town& t = *town_;
   const EpidemicParams& p = params_;
@@ -169,7 +210,7 @@ void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i) 
                                                 : p.inf_asymptomatic;
   const double force = p.beta * rel * p.infectiousness_by_age[static_cast<std::size_t>(age_band(t.age[i]))];
   if (force <= 0.0) return;
-  RandomStream& rng = ctx.rng();
+  RandomStream& rng = rng_[i];
   const std::uint64_t tag = (static_cast<std::uint64_t>(infected_at_[i]) << 32) | static_cast<std::uint64_t>(s);
   const SimTime delay{kLookahead};
 
@@ -207,27 +248,46 @@ void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i) 
 
 void EpidemicPopulation::on_infect(Context& ctx, std::uint32_t b, const Event& ev) {
   const auto person = static_cast<std::uint32_t>(ev.data[0] & 0xffffffffu);
-  const auto infector = static_cast<std::int64_t>(ev.data[0] >> 32);
-  const auto layer = static_cast<Layer>((ev.data[1] >> 8) & 0xffu);
-  const auto infector_state = static_cast<State>(ev.data[1] & 0xffu);
-  const auto infector_time = static_cast<double>(ev.data[1] >> 32);
+  const auto infector = static_cast<std::uint32_t>(ev.data[0] >> 32);
+  const auto layer = static_cast<std::uint8_t>((ev.data[1] >> 8) & 0xffu);
+  // Dropped here only if not susceptible (to keep the list short); isolation
+  // and quarantine are looked at when settling, at the step: a self-event,
+  // so its order against test results does not depend on the LPs.
   if (state(person) != State::susceptible) return;
-  // The contact happened during the day just ending; a person in isolation or
-  // quarantine then had household contacts only.
-  if (layer != Layer::household && quarantined(person, ctx.now().value)) return;
-  infect(ctx, b, person, ctx.now().value + (kDay - kLookahead), infector, layer, infector_state, infector_time);
+  // A hash of (infectee, contact day, infector, layer) under the run's
+  // streams: uniform among a person's attempts, and the same in any layout.
+  const auto day = static_cast<std::uint64_t>(ctx.now().value / kDay);
+  const std::uint64_t priority =
+      mix64(mix64(tie_key_ ^ ((std::uint64_t{person} << 32) | day)) ^ ((std::uint64_t{infector} << 8) | layer));
+  blocks_[b].attempts.push_back(Attempt{priority, person, infector, static_cast<std::uint32_t>(ev.data[1] >> 32), layer,
+                                        static_cast<std::uint8_t>(ev.data[1] & 0xffu), 0});
 }
 
 void EpidemicPopulation::infect(Context& ctx, std::uint32_t b, std::uint32_t person, double when,
                                 std::int64_t infector, Layer layer, State infector_state, double infector_time) {
   Block& blk = blocks_[b];
+  if (infected_at_[person] < 0.0) ++blk.first_infections;
   set_state(ctx, b, person, State::exposed, when);
   infected_at_[person] = when;
   ++blk.ever_infected;
   ++blk.new_infections[static_cast<std::size_t>(age_band(town_->age[person]))];
+  // Infections take effect at steps (whole days): one counter per day.
+  const auto day = static_cast<std::int64_t>(std::llround(when / kDay));
+  if (day > blk.last_day) {
+    for (std::int64_t d = std::max(blk.last_day + 1, day - kHistory + 1); d <= day; ++d) {
+      blk.infections_by_day[static_cast<std::size_t>(d % kHistory)] = 0;
+    }
+    blk.last_day = day;
+  }
+  ++blk.infections_by_day[static_cast<std::size_t>(day % kHistory)];
   const bool has_infector = infector >= 0;
-  ctx.emit(kInfections, when, static_cast<std::int64_t>(person), infector, layer_name(layer),
-           has_infector ? state_name(infector_state) : std::string_view{}, has_infector ? when - infector_time : std::numeric_limits<double>::quiet_NaN());
+  const double generation = has_infector ? when - infector_time : std::numeric_limits<double>::quiet_NaN();
+  if (has_infector) {
+    blk.generation_sum += std::llround(generation);
+    ++blk.transmissions;
+  }
+  ctx.emit_ordered(person, next_row(person), kInfections, when, static_cast<std::int64_t>(person), infector,
+                   layer_name(layer), has_infector ? state_name(infector_state) : std::string_view{}, generation);
   enter(ctx, b, person, State::exposed, when);
 }
 
@@ -237,20 +297,27 @@ void EpidemicPopulation::vaccinate(Context& ctx, std::uint32_t b) {
   const Interventions& iv = blk.iv;
   const std::uint32_t first = t.block_start[b];
   const std::uint32_t size = t.block_start[b + 1] - first;
-  // The daily capacity is shared by block size; the fractional remainder
-  // carries over so the total over blocks and days matches the capacity.
-  blk.vacc_carry += iv.doses_per_day * static_cast<double>(size) / static_cast<double>(t.persons);
-  auto doses = static_cast<std::int64_t>(std::floor(blk.vacc_carry));
-  blk.vacc_carry -= static_cast<double>(doses);
-  while (doses > 0 && blk.vacc_next < size) {
+  // The day's capacity calls the next persons of the town-wide priority order
+  // (oldest first); the fractional remainder carries over. Every block keeps
+  // the same count of positions called and serves the called persons it
+  // holds, so who is vaccinated does not depend on the blocks. A called
+  // person who is dead or in hospital lets the dose go unused (no block
+  // knows another block's persons to pass it on).
+  blk.vacc_carry += iv.doses_per_day;
+  const double whole = std::floor(blk.vacc_carry);
+  blk.vacc_carry -= whole;
+  const auto min_age = static_cast<std::size_t>(std::clamp(std::ceil(iv.min_age), 0.0, 256.0));
+  const double eligible = t.aged_at_least[min_age];
+  const double called = std::min(eligible, static_cast<double>(blk.vacc_called) + whole);
+  blk.vacc_called = std::max(blk.vacc_called, static_cast<std::uint64_t>(called));
+  while (blk.vacc_next < size) {
     const std::uint32_t k = t.by_age_desc[first + blk.vacc_next];
-    if (t.age[k] < iv.min_age) break;  // priority order: everyone after is younger
+    if (t.priority_rank[k] >= blk.vacc_called) break;
     ++blk.vacc_next;
     const State s = state(k);
     if (vaccinated_[k] != 0 || s == State::dead || s == State::hospitalised || s == State::icu) continue;
     vaccinated_[k] = 1;
-    --doses;
-    if (ctx.rng().bernoulli(iv.efficacy)) ctx.send_self(SimTime{iv.protection_delay}, kProtect, {k, 0});
+    if (rng_[k].bernoulli(iv.efficacy)) ctx.send_self(SimTime{iv.protection_delay}, kProtect, {k, 0});
   }
 }
 

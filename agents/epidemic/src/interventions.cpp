@@ -64,7 +64,7 @@ void EpidemicPopulation::on_test_result(Context& ctx, std::uint32_t b, std::uint
     // Households never span blocks, so this touches only this LP's persons.
     const std::uint32_t hh = t.household[person];
     for (std::uint32_t k = t.household_start[hh]; k < t.household_start[hh + 1]; ++k) {
-      if (k != person) quarantine_until_[k] = std::max(quarantine_until_[k], now + params_.quarantine_duration);
+      if (k != person) quarantine(k, now);
     }
   }
   if (iv.tracing > 0.0) {
@@ -74,7 +74,7 @@ void EpidemicPopulation::on_test_result(Context& ctx, std::uint32_t b, std::uint
     for (std::size_t l = 1; l < kContactLayers; ++l) {
       auto [it, end] = boost::adjacent_vertices(person, t.layer[l]);
       for (; it != end; ++it) {
-        if (!ctx.rng().bernoulli(iv.tracing)) continue;
+        if (!rng_[person].bernoulli(iv.tracing)) continue;
         const auto k = static_cast<std::uint32_t>(*it);
         ctx.send(lp(t.block_of[k]), SimTime{params_.tracing_delay}, kQuarantine, {k, 0});
       }

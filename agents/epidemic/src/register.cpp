@@ -300,6 +300,9 @@ void register_epidemic(Registry& registry) {
   t.doc = "synthetic town on household/school/work/community contact layers; SEIR-type disease with interventions";
   t.params = param_specs();
   t.actions = action_specs();
+  t.observables = epidemic::EpidemicPopulation::observable_specs();
+  // Read by the blocks at each step, so a change acts from the next day on.
+  t.live = {"beta", "importation_rate"};
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {
     for (const auto& k : kByAge) {
       if (spec.params.reals(k.key).size() != static_cast<std::size_t>(epidemic::kBands)) {

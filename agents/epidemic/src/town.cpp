@@ -221,6 +221,14 @@ std::shared_ptr<const Town> build_town(const EpidemicParams& p) {
                      [&](std::uint32_t x, std::uint32_t y) { return t.age[x] > t.age[y]; });
   }
 
+  // Town-wide priority by counting sort on age: ids ascending within an age.
+  std::array<std::uint32_t, 257> next_rank{};
+  for (std::uint32_t i = 0; i < n; ++i) ++t.aged_at_least[t.age[i]];
+  for (int a = 255; a >= 0; --a) t.aged_at_least[static_cast<std::size_t>(a)] += t.aged_at_least[static_cast<std::size_t>(a) + 1];
+  for (std::size_t a = 0; a < 256; ++a) next_rank[a] = t.aged_at_least[a + 1];
+  t.priority_rank.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) t.priority_rank[i] = next_rank[t.age[i]]++;
+
   const std::uint32_t seeds = std::min(p.initial_infected, n);
   while (t.initial_infected.size() < seeds) {
     const auto c = static_cast<std::uint32_t>(rng.below(n));

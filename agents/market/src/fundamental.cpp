@@ -6,44 +6,78 @@
 
 namespace simulacra::market {
 
-FundamentalPath::FundamentalPath(const FundamentalParams& p, double duration, std::uint64_t seed,
-                                 std::uint32_t symbol, const std::vector<NewsJump>& news) {
-  const auto n = static_cast<std::size_t>(std::ceil(duration > 0.0 ? duration : 0.0)) + 2;
-  value_.resize(n);
-  mean_.resize(n);
-  active_.resize(n);
-  RandomStream rng(derive_seed(seed, 0x66756e64ULL), symbol);
-  // Exact OU transition over one second, so the path does not depend on a
-  // discretisation error.
+namespace {
+
+struct State {
+  double x;     // log value
+  double m;     // log long-run mean
+  bool active;  // regime
+};
+
+// One second, from grid second k to k + 1: regime switches within the second
+// (exact for the two-state chain, by memorylessness), the exact OU transition
+// under the regime it ends in, then the random jumps of the second. Each
+// second has its own stream; the jumps draw last, so their parameters change
+// nothing else.
+void step(State& s, const FundamentalParams& p, std::uint64_t seed, std::size_t k, std::uint32_t symbol) {
+  RandomStream rng(derive_seed(seed, k), symbol);
+  for (double left = 1.0;;) {
+    const double d = rng.exponential(s.active ? p.active_duration : p.calm_duration);
+    if (d > left) break;
+    left -= d;
+    s.active = !s.active;
+  }
   const double decay = std::exp(-p.kappa);
   const double unit_var = p.kappa > 0.0 ? (1.0 - decay * decay) / (2.0 * p.kappa) : 1.0;
-  double m = std::log(p.initial_price);
-  double x = m;
-  bool active = false;
-  double switch_at = rng.exponential(p.calm_duration);
-  double next_jump = p.jump_interval > 0.0 ? rng.exponential(p.jump_interval) : INFINITY;
-  for (std::size_t k = 0; k < n; ++k) {
-    const auto t = static_cast<double>(k);
-    for (const NewsJump& j : news) {
-      if (j.symbol == symbol && j.at > t - 1.0 && j.at <= t) {
-        x += j.jump;
-        m += j.jump;
-      }
-    }
-    value_[k] = std::exp(x);
-    mean_[k] = std::exp(m);
-    active_[k] = active ? 1 : 0;
-    while (switch_at <= t + 1.0) {
-      active = !active;
-      switch_at += rng.exponential(active ? p.active_duration : p.calm_duration);
-    }
-    const double sd = p.sigma * (active ? p.active_vol_ratio : 1.0) * std::sqrt(unit_var);
-    x = m + (x - m) * decay + sd * rng.normal();
-    while (next_jump <= t + 1.0) {
-      x += rng.normal(0.0, p.jump_sd);
-      next_jump += rng.exponential(p.jump_interval);
+  const double sd = p.sigma * (s.active ? p.active_vol_ratio : 1.0) * std::sqrt(unit_var);
+  s.x = s.m + (s.x - s.m) * decay + sd * rng.normal();
+  if (p.jump_interval > 0.0) {
+    for (double at = rng.exponential(p.jump_interval); at <= 1.0; at += rng.exponential(p.jump_interval)) {
+      s.x += rng.normal(0.0, p.jump_sd);
     }
   }
 }
+
+}  // namespace
+
+FundamentalPath::FundamentalPath(const FundamentalParams& p, double duration, std::uint64_t seed,
+                                 std::uint32_t symbol, const std::vector<NewsJump>& news)
+    : symbol_(symbol), initial_log_(std::log(p.initial_price)) {
+  const auto n = static_cast<std::size_t>(std::ceil(duration > 0.0 ? duration : 0.0)) + 2;
+  log_value_.resize(n);
+  log_mean_.resize(n);
+  active_.resize(n);
+  draw(0, p, seed, news);
+}
+
+void FundamentalPath::redraw(std::size_t from, const FundamentalParams& p, std::uint64_t seed,
+                             const std::vector<NewsJump>& news) {
+  if (from < log_value_.size()) draw(from, p, seed, news);
+}
+
+void FundamentalPath::draw(std::size_t from, const FundamentalParams& p, std::uint64_t seed,
+                           const std::vector<NewsJump>& news) {
+  State s{initial_log_, initial_log_, false};
+  if (from > 0) {
+    s = State{log_value_[from - 1], log_mean_[from - 1], active_[from - 1] != 0};
+    step(s, p, seed, from - 1, symbol_);
+  }
+  for (std::size_t k = from; k < log_value_.size(); ++k) {
+    const auto t = static_cast<double>(k);
+    for (const NewsJump& j : news) {
+      if (j.symbol == symbol_ && j.at > t - 1.0 && j.at <= t) {
+        s.x += j.jump;
+        s.m += j.jump;
+      }
+    }
+    log_value_[k] = s.x;
+    log_mean_[k] = s.m;
+    active_[k] = s.active ? 1 : 0;
+    if (k + 1 < log_value_.size()) step(s, p, seed, k, symbol_);
+  }
+}
+
+double FundamentalPath::value(double t) const { return std::exp(log_value(t)); }
+double FundamentalPath::mean(double t) const { return std::exp(log_mean(t)); }
 
 }  // namespace simulacra::market

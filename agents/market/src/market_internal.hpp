@@ -20,7 +20,12 @@ enum Kind : std::uint32_t {
   kFill,        // exchange -> trader LP: w0 order id, w1 packed fill
   kWake,        // trader self: w0 agent, w1 step of a multi-step action
   kWithdraw,    // trader self: makers withdraw, w1 duration (bits)
+  kMatch,       // exchange self, at the time of the orders it holds: match them in agent order
 };
+
+// Salts of the population's streams, derived from the run's (or a branch's) seed.
+inline constexpr std::uint64_t kPathSalt = 0x66756e64ULL;    // "fund": each symbol's fundamental
+inline constexpr std::uint64_t kAgentSalt = 0x74726472ULL;   // "trdr": one stream per agent
 
 inline std::uint64_t order_id(std::uint32_t agent, std::uint32_t seq) {
   return (static_cast<std::uint64_t>(agent) + 1) << 32 | seq;

@@ -88,6 +88,7 @@ void MarketPopulation::attributes_from_model(const TraderModel& m) {
     if (has_column(schema, "interval")) {
       const auto iv = attribute_numbers(rows, schema, "interval", m.file);
       for (std::size_t i = 0; i < agents.size(); ++i) interval_[agents[i]] = std::max(iv[i], kMinModelInterval);
+      for (const std::uint32_t a : agents) noise_interval_from_model_ |= kind_[a] == AgentKind::noise;
     }
   }
 }
@@ -131,8 +132,10 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
     : params_(p), seed_(seed), duration_(duration) {
   validate(p);
   price_levels_ = static_cast<Ticks>(std::ceil(4.0 * p.fundamental.initial_price / p.tick_size));
+  built_fundamental_ = p.fundamental;
+  path_seed_ = derive_seed(seed, kPathSalt);
   auto paths = std::make_shared<std::vector<FundamentalPath>>();
-  for (std::uint32_t s = 0; s < p.symbols; ++s) paths->emplace_back(p.fundamental, duration, seed, s, p.news);
+  for (std::uint32_t s = 0; s < p.symbols; ++s) paths->emplace_back(p.fundamental, duration, path_seed_, s, p.news);
   paths_ = std::move(paths);
 
   // Agents in a fixed kind order; per-agent traits from a construction stream
@@ -177,6 +180,7 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
     }
   }
   if (p.trader_model.sampler) attributes_from_model(p.trader_model);
+  seed_agent_streams(seed);
   next_seq_.assign(n, 0);
   open_first_.assign(n, 0);
   open_count_.assign(n, 0);
@@ -186,8 +190,8 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   orders_sent_.assign(n, 0);
   exchanges_.resize(p.symbols);
   for (auto& x : exchanges_) x.book = LimitOrderBook(price_levels_, p.lot_size);
-  views_.resize(static_cast<std::size_t>(p.trader_lps) * p.symbols);
-  withdrawn_until_.assign(p.trader_lps, -1.0);
+  desks_.resize(p.trader_lps);
+  for (auto& d : desks_) d.views.resize(p.symbols);
 }
 
 std::unique_ptr<Population> MarketPopulation::clone() const { return std::make_unique<MarketPopulation>(*this); }
@@ -260,18 +264,21 @@ std::vector<TableSchema> MarketPopulation::tables() const {
 }
 
 void MarketPopulation::init_lp(Context& ctx, std::uint32_t local) {
-  if (local < params_.symbols) {
-    exchange_init(ctx, local);
+  if (local < params_.trader_lps) {
+    trader_init(ctx, local);
   } else {
-    trader_init(ctx, local - params_.symbols);
+    exchange_init(ctx, local - params_.trader_lps);
   }
 }
 
 void MarketPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev) {
-  if (local < params_.symbols) {
-    exchange_handle(ctx, local, ev);
+  if (local < params_.trader_lps) {
+    desks_[local].last_time = ctx.now().value;
+    trader_handle(ctx, local, ev);
   } else {
-    trader_handle(ctx, local - params_.symbols, ev);
+    const std::uint32_t sym = local - params_.trader_lps;
+    exchanges_[sym].last_time = ctx.now().value;
+    exchange_handle(ctx, sym, ev);
   }
 }
 
@@ -296,7 +303,21 @@ void MarketPopulation::exchange_handle(Context& ctx, std::uint32_t sym, const Ev
     case kLimit:
     case kMarket:
     case kCancel:
-      exchange_order(ctx, x, sym, ev);
+      // Orders of one instant may come from several trader LPs, in an order
+      // that depends on which LP holds which agent. They wait for kMatch,
+      // which comes after all of them: its sender, this exchange, follows
+      // every trader LP in the engine's order.
+      if (x.arrivals.empty()) ctx.send_self(SimTime{0.0}, kMatch);
+      x.arrivals.push_back(Arrival{ev.data[0], ev.data[1], ev.kind, agent_of(ev.data[0])});
+      return;
+    case kMatch:
+      // In agent order; one agent's messages keep the order it sent them in.
+      if (x.arrivals.size() > 1) {
+        std::stable_sort(x.arrivals.begin(), x.arrivals.end(),
+                         [](const Arrival& a, const Arrival& b) { return a.agent < b.agent; });
+      }
+      for (const Arrival& m : x.arrivals) exchange_order(ctx, x, sym, m);
+      x.arrivals.clear();
       return;
     case kPublish: {
       if (x.feed_dirty) {
@@ -304,9 +325,7 @@ void MarketPopulation::exchange_handle(Context& ctx, std::uint32_t sym, const Ev
         const EventData d{static_cast<std::uint32_t>(x.book.best_bid()) |
                               static_cast<std::uint64_t>(static_cast<std::uint32_t>(x.book.best_ask())) << 32,
                           sym | static_cast<std::uint64_t>(static_cast<std::uint32_t>(x.last_trade)) << 32};
-        for (std::uint32_t g = 0; g < params_.trader_lps; ++g) {
-          ctx.send(lp(params_.symbols + g), SimTime{params_.latency}, kFeed, d);
-        }
+        for (std::uint32_t g = 0; g < params_.trader_lps; ++g) ctx.send(lp(g), SimTime{params_.latency}, kFeed, d);
       }
       if (t + params_.feed_interval <= params_.session_close) ctx.send_self(SimTime{params_.feed_interval}, kPublish);
       return;
@@ -356,22 +375,24 @@ void MarketPopulation::exchange_handle(Context& ctx, std::uint32_t sym, const Ev
   }
 }
 
-void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Event& ev) {
+void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Arrival& m) {
   const double t = ctx.now().value;
   const auto s = static_cast<std::int64_t>(sym);
-  const std::uint64_t id = ev.data[0];
-  const std::uint32_t agent = agent_of(id);
+  const std::uint64_t id = m.w0;
+  const std::uint32_t agent = m.agent;
   const char* type = to_string(kind_[agent]);
   const bool open = t >= params_.session_open && t < params_.session_close;
-  if (ev.kind == kCancel) {
-    const auto count = static_cast<std::uint32_t>(ev.data[1]);
-    const char* label = to_string(static_cast<Label>(ev.data[1] >> 32));
+  if (m.kind == kCancel) {
+    const auto count = static_cast<std::uint32_t>(m.w1);
+    const auto l = static_cast<Label>(m.w1 >> 32);
+    const char* label = to_string(l);
     for (std::uint32_t k = 0; k < count; ++k) {
       Side side;
       Ticks price;
       std::uint32_t qty;
       if (!x.book.peek(id + k, side, price, qty)) continue;  // already filled or cancelled
       x.book.cancel(id + k);
+      if (l != Label::normal) ++x.manipulative_orders;
       ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id + k), static_cast<std::int64_t>(agent), type,
                side == Side::buy ? "buy" : "sell", to_price(price), static_cast<std::int64_t>(qty), "cancel", label,
                "accepted");
@@ -379,18 +400,19 @@ void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t s
     settle(ctx, x, sym);
     return;
   }
-  const std::uint64_t w = ev.data[1];
+  const std::uint64_t w = m.w1;
   const Side side = side_of(w);
   const std::uint32_t qty = qty_of(w);
   OrderResult r;
   r.status = OrderStatus::bad_price;
   if (open) {
-    r = ev.kind == kLimit ? x.book.limit(id, agent, side, price_of(w), qty, x.fills)
-                          : x.book.market(id, agent, side, qty, x.fills);
+    r = m.kind == kLimit ? x.book.limit(id, agent, side, price_of(w), qty, x.fills)
+                         : x.book.market(id, agent, side, qty, x.fills);
   }
+  if (label_of(w) != Label::normal) ++x.manipulative_orders;
   ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id), static_cast<std::int64_t>(agent), type,
-           side == Side::buy ? "buy" : "sell", ev.kind == kLimit ? to_price(price_of(w)) : std::nan(""),
-           static_cast<std::int64_t>(qty), ev.kind == kLimit ? "limit" : "market", to_string(label_of(w)),
+           side == Side::buy ? "buy" : "sell", m.kind == kLimit ? to_price(price_of(w)) : std::nan(""),
+           static_cast<std::int64_t>(qty), m.kind == kLimit ? "limit" : "market", to_string(label_of(w)),
            !open ? "closed" : (r.status == OrderStatus::accepted ? "accepted" : "rejected"));
   settle(ctx, x, sym);
 }
@@ -419,7 +441,7 @@ void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
         x.shock_cash -= sign * f.qty * to_price(f.price);
         continue;
       }
-      ctx.send(lp(params_.symbols + who % params_.trader_lps), SimTime{params_.latency}, kFill,
+      ctx.send(lp(who % params_.trader_lps), SimTime{params_.latency}, kFill,
                {leg == 0 ? buy_id : sell_id, pack(f.price, f.qty, side, Label::normal)});
     }
     if (x.bar_trades == 0) x.bar_open = x.bar_high = x.bar_low = f.price;
@@ -427,6 +449,7 @@ void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
     x.bar_low = std::min(x.bar_low, f.price);
     x.bar_close = f.price;
     x.bar_volume += f.qty;
+    x.volume += f.qty;
     ++x.bar_trades;
     x.last_trade = f.price;
     x.feed_dirty = true;
@@ -441,6 +464,14 @@ void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
     x.quoted_ask = ba;
     x.quoted_bid_size = bs;
     x.quoted_ask_size = as;
+    if (bb != kNoPrice && ba != kNoPrice) {
+      // As the quotes row gives it, so the observables agree with the table.
+      const double mid = 0.5 * (to_price(bb) + to_price(ba));
+      if (x.two_sided_bid == kNoPrice) x.open_mid = x.high_mid = mid;
+      x.high_mid = std::max(x.high_mid, mid);
+      x.two_sided_bid = bb;
+      x.two_sided_ask = ba;
+    }
     const double nan = std::nan("");
     ctx.emit(kQuotes, t, s, bb == kNoPrice ? nan : to_price(bb), static_cast<std::int64_t>(bs),
              ba == kNoPrice ? nan : to_price(ba), static_cast<std::int64_t>(as));

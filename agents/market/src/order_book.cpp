@@ -252,6 +252,33 @@ void LimitOrderBook::levels(Side side, std::size_t n, std::vector<std::pair<Tick
   }
 }
 
+void LimitOrderBook::resting(std::vector<RestingOrder>& out) const {
+  out.clear();
+  out.reserve(index_.size());
+  for (const Side side : {Side::buy, Side::sell}) {
+    const std::vector<Level>& book = side == Side::buy ? bids_ : asks_;
+    for (Ticks p = side == Side::buy ? best_bid_ : best_ask_; p != kNoPrice;
+         p = side == Side::buy ? next_bid_from(p - 1) : next_ask_from(p + 1)) {
+      for (std::int32_t slot = book[static_cast<std::size_t>(p)].head; slot >= 0;) {
+        const Node& n = nodes_[static_cast<std::size_t>(slot)];
+        out.push_back(RestingOrder{n.id, n.owner, n.price, n.qty, side == Side::buy ? 0u : 1u});
+        slot = n.next;
+      }
+    }
+  }
+}
+
+bool LimitOrderBook::restore(const RestingOrder& o) {
+  if (o.side > 1 || check(o.price, o.qty) != OrderStatus::accepted || o.id == kEmpty) return false;
+  if (index_.find(o.id) != OrderIdIndex::kMissing) return false;
+  const Side side = o.side == 0 ? Side::buy : Side::sell;
+  if (side == Side::buy ? best_ask_ != kNoPrice && o.price >= best_ask_ : best_bid_ != kNoPrice && o.price <= best_bid_) {
+    return false;
+  }
+  rest(o.id, o.owner, side, o.price, o.qty);
+  return true;
+}
+
 std::uint32_t LimitOrderBook::remaining(std::uint64_t id) const {
   const std::uint32_t slot = index_.find(id);
   return slot == OrderIdIndex::kMissing ? 0 : nodes_[slot].qty;

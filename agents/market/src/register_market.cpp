@@ -40,7 +40,9 @@ std::vector<ParamSpec> market_param_specs() {
       integer("snapshot_levels", "5", 1, 1000, "levels per side in a book snapshot"),
       duration("latency", "10ms", 1e-9, "fixed agent-exchange latency; the engine's lookahead"),
       duration("latency_jitter", "10ms", 0.0, "mean of the exponential extra latency of each order"),
-      integer("trader_lps", "8", 1, 1e6, "LPs the agents are dealt to (round-robin); output depends on it, threads do not"),
+      integer("trader_lps", "8", 1, 1e6,
+              "LPs the agents are dealt to (round-robin), for parallelism only: the output depends neither on it "
+              "nor on threads"),
       real("active_rate_ratio", "3", 1.0, 1e3, "how much more often agents act in the active regime"),
       real("fundamental_kappa", "1e-5", 0.0, 1.0, "mean-reversion rate of the log-fundamental, per second"),
       real("fundamental_sigma", "8e-5", 0.0, 1.0, "calm-regime volatility of the log-fundamental, per sqrt(second)"),
@@ -206,6 +208,8 @@ void register_market(Registry& registry) {
       {"maker_withdrawal", "every market maker cancels its quotes and stops quoting for a while",
        {duration("duration", "10min", 0.0, "how long makers stay out")}},
   };
+  t.observables = MarketPopulation::observable_specs();
+  t.live = MarketPopulation::live_params();
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {
     const ParamValues& v = spec.params;
     if (v.real("session_close") <= v.real("session_open")) {

@@ -1,7 +1,8 @@
 // The trader LPs: each holds a round-robin share of the agents, keeps a view
 // of each symbol from the exchange's feed, and wakes its agents to act by
 // kind. Every order reaches the exchange after latency + jitter, in the order
-// the agent sent it.
+// the agent sent it. Agents draw only from their own streams (rng_), never
+// from the LP's, so what an agent does does not depend on its LP.
 #include <algorithm>
 #include <cmath>
 
@@ -13,16 +14,16 @@ namespace simulacra::market {
 using namespace detail;
 
 namespace {
-std::uint32_t lots(Context& ctx, std::uint32_t max_lots, std::uint32_t lot) {
-  return lot * (1 + static_cast<std::uint32_t>(ctx.rng().below(max_lots)));
+std::uint32_t lots(RandomStream& rng, std::uint32_t max_lots, std::uint32_t lot) {
+  return lot * (1 + static_cast<std::uint32_t>(rng.below(max_lots)));
 }
-Side coin(Context& ctx) { return ctx.rng().bernoulli(0.5) ? Side::buy : Side::sell; }
+Side coin(RandomStream& rng) { return rng.bernoulli(0.5) ? Side::buy : Side::sell; }
 }  // namespace
 
 void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
   for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
     if (kind_[a] == AgentKind::maker) {
-      ctx.send_self(SimTime{params_.session_open + interval_[a] * ctx.rng().uniform()}, kWake, {a, 0});
+      ctx.send_self(SimTime{params_.session_open + interval_[a] * rng_[a].uniform()}, kWake, {a, 0});
     } else {
       ctx.send_self(SimTime{params_.session_open}, kWake, {a, 0xff});  // 0xff: first draw, no action
     }
@@ -35,18 +36,18 @@ void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
 // Arrivals at the busiest rate; wake() thins them to the regime's rate, which
 // samples the regime-modulated Poisson process exactly.
 void MarketPopulation::schedule_wake(Context& ctx, std::uint32_t a, double mean_interval) {
-  ctx.send_self(SimTime{ctx.rng().exponential(mean_interval / params_.active_rate_ratio)}, kWake, {a, 0});
+  ctx.send_self(SimTime{rng_[a].exponential(mean_interval / params_.active_rate_ratio)}, kWake, {a, 0});
 }
 
 void MarketPopulation::send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data) {
   const double now = ctx.now().value;
-  double delay = params_.latency + (params_.latency_jitter > 0.0 ? ctx.rng().exponential(params_.latency_jitter) : 0.0);
+  double delay = params_.latency + (params_.latency_jitter > 0.0 ? rng_[a].exponential(params_.latency_jitter) : 0.0);
   // FIFO per agent: never overtake this agent's previous message; equal
   // times are ordered by the send counter.
   while (now + delay < last_arrival_[a]) delay = std::max(delay, last_arrival_[a] - now) * (1.0 + 1e-15) + 1e-300;
   last_arrival_[a] = now + delay;
   ++orders_sent_[a];
-  ctx.send(lp(symbol_[a]), SimTime{delay}, kind, data);
+  ctx.send(lp(exchange_lp(symbol_[a])), SimTime{delay}, kind, data);
 }
 
 std::uint64_t MarketPopulation::send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty,
@@ -90,7 +91,7 @@ void MarketPopulation::trader_handle(Context& ctx, std::uint32_t g, const Event&
       return;
     }
     case kFeed: {
-      View& v = views_[static_cast<std::size_t>(g) * params_.symbols + (ev.data[1] & 0xffffu)];
+      View& v = desks_[g].views[ev.data[1] & 0xffffu];
       v.bid = static_cast<Ticks>(static_cast<std::uint32_t>(ev.data[0]));
       v.ask = static_cast<Ticks>(static_cast<std::uint32_t>(ev.data[0] >> 32));
       v.last = static_cast<Ticks>(static_cast<std::uint32_t>(ev.data[1] >> 32));
@@ -108,7 +109,7 @@ void MarketPopulation::trader_handle(Context& ctx, std::uint32_t g, const Event&
       return;
     }
     case kWithdraw:
-      withdrawn_until_[g] = ctx.now().value + from_bits(ev.data[1]);
+      desks_[g].withdrawn_until = ctx.now().value + from_bits(ev.data[1]);
       for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
         if (kind_[a] == AgentKind::maker) cancel_open(ctx, a, Label::normal);
       }
@@ -123,7 +124,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
   if (t >= params_.session_close) return;
   const AgentKind k = kind_[a];
   const std::uint32_t sym = symbol_[a];
-  RandomStream& rng = ctx.rng();
+  RandomStream& rng = rng_[a];
   if (step == 0xff) {  // start of the session: first arrival
     schedule_wake(ctx, a, interval_[a]);
     return;
@@ -137,7 +138,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       if (!rng.bernoulli(ratio / params_.active_rate_ratio)) return;  // thinned
     }
   }
-  const View& v = views_[static_cast<std::size_t>(g) * params_.symbols + sym];
+  const View& v = desks_[g].views[sym];
   const bool two_sided = v.bid != kNoPrice && v.ask != kNoPrice;
   const double mid = two_sided ? 0.5 * (v.bid + v.ask)
                      : v.last != kNoPrice ? static_cast<double>(v.last)
@@ -146,23 +147,23 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
   switch (k) {
     case AgentKind::zi: {
       if (rng.bernoulli(params_.zi_cancel_prob)) cancel_open(ctx, a, Label::normal);
-      const Side s = coin(ctx);
+      const Side s = coin(rng);
       const auto off = static_cast<Ticks>(1 + rng.below(params_.zi_range_ticks));
       const auto base = static_cast<Ticks>(std::lround(mid));
       open_first_[a] = send_limit(ctx, a, s, s == Side::buy ? base - off : base + off,
-                                  lots(ctx, max_lots_[a], lot), Label::normal);
+                                  lots(rng, max_lots_[a], lot), Label::normal);
       open_count_[a] = 1;
       return;
     }
     case AgentKind::noise:
-      send_market(ctx, a, coin(ctx), lots(ctx, max_lots_[a], lot), Label::normal);
+      send_market(ctx, a, coin(rng), lots(rng, max_lots_[a], lot), Label::normal);
       return;
     case AgentKind::value: {
       cancel_open(ctx, a, Label::normal);
       const FundamentalPath& f = (*paths_)[sym];
       // Noisy observation, then the OU expectation over the agent's horizon.
-      const double lm = std::log(f.mean(t));
-      const double lobs = std::log(f.value(t)) + rng.normal(0.0, params_.value_obs_noise);
+      const double lm = f.log_mean(t);
+      const double lobs = f.log_value(t) + rng.normal(0.0, params_.value_obs_noise);
       const double est = std::exp(lm + (lobs - lm) * std::exp(-params_.fundamental.kappa * horizon_[a])) /
                          params_.tick_size;
       const Side s = est > mid ? Side::buy : Side::sell;
@@ -176,7 +177,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
         px = static_cast<Ticks>(std::ceil(est)) + (aggressive ? 0 : edge);
         if (v.bid != kNoPrice) px = std::max(px, aggressive ? v.bid : v.bid + 1);
       }
-      open_first_[a] = send_limit(ctx, a, s, px, lots(ctx, max_lots_[a], lot), Label::normal);
+      open_first_[a] = send_limit(ctx, a, s, px, lots(rng, max_lots_[a], lot), Label::normal);
       open_count_[a] = 1;
       return;
     }
@@ -184,13 +185,13 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       if (v.ema_time < 0.0) return;
       const double signal = (v.fast - v.slow) / v.slow;
       if (std::abs(signal) < params_.momentum_threshold) return;
-      send_market(ctx, a, signal > 0.0 ? Side::buy : Side::sell, lots(ctx, max_lots_[a], lot),
+      send_market(ctx, a, signal > 0.0 ? Side::buy : Side::sell, lots(rng, max_lots_[a], lot),
                   Label::normal);
       return;
     }
     case AgentKind::maker: {
       cancel_open(ctx, a, Label::normal);
-      if (t < withdrawn_until_[g]) return;
+      if (t < desks_[g].withdrawn_until) return;
       const double limit = static_cast<double>(params_.maker_inventory_limit);
       // Lean the ladder against inventory so it mean-reverts.
       const double skew = limit > 0.0 ? static_cast<double>(position_[a]) / limit * params_.maker_levels : 0.0;
@@ -223,7 +224,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
         if (!two_sided) return;
         cancel_open(ctx, a, l);
         // Fake interest on one side, to trade on the other once the price moves.
-        const Side fake = coin(ctx);
+        const Side fake = coin(rng);
         const std::uint32_t layers = spoof ? 1 : params_.layer_levels;
         const std::uint32_t q = (spoof ? params_.spoof_lots : params_.layer_lots) * lot;
         const std::uint64_t first = order_id(a, next_seq_[a]);
@@ -255,7 +256,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       cancel_open(ctx, a, Label::wash);
       if (!two_sided || v.ask - v.bid < 2) return;  // needs a price inside the spread
       const Ticks p = v.bid + 1 + static_cast<Ticks>(rng.below(static_cast<std::uint64_t>(v.ask - v.bid - 1)));
-      const std::uint32_t q = lots(ctx, params_.wash_lots, lot);
+      const std::uint32_t q = lots(rng, params_.wash_lots, lot);
       open_first_[a] = send_limit(ctx, a, Side::sell, p, q, Label::wash);
       send_limit(ctx, a, Side::buy, p, q, Label::wash);
       open_count_[a] = 2;

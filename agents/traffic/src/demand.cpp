@@ -143,6 +143,7 @@ void TrafficPopulation::generate_demand(Shared& s) {
   struct Trip {
     double t;
     std::uint32_t origin, destination;  // destination kNone: drawn later
+    bool from_rate;                     // demand_rate's (thinned by a live demand_rate)
   };
   std::vector<Trip> trips;
   double weight_sum = 0.0;
@@ -197,7 +198,7 @@ void TrafficPopulation::generate_demand(Shared& s) {
     const std::vector<double> t = attribute_numbers(rows, *schema, "departure", model.file);
     // Every row becomes a trip first (ids checked for all rows alike), then
     // those departing at or after the run's end are dropped.
-    for (double x : t) trips.push_back({x, kNone, kNone});
+    for (double x : t) trips.push_back({x, kNone, kNone, false});
     take_od(rows);
     std::vector<Trip> kept;
     for (Trip& trip : trips) {
@@ -211,7 +212,10 @@ void TrafficPopulation::generate_demand(Shared& s) {
     }
     trips = std::move(kept);
   } else if (!net.origins.empty()) {
-    arrivals(p.demand_rate, [&](double t) { trips.push_back({t, model_origin ? kNone : draw_origin(), kNone}); });
+    // Drawn at demand_rate × demand_headroom; TrafficPopulation::depart
+    // keeps each with probability live demand_rate / that.
+    arrivals(p.demand_rate * p.demand_headroom,
+             [&](double t) { trips.push_back({t, model_origin ? kNone : draw_origin(), kNone, true}); });
     if (schema != nullptr && !trips.empty()) take_od(sample_model(trips.size()));
   }
   for (const OdFlow& f : p.od) {
@@ -219,7 +223,7 @@ void TrafficPopulation::generate_demand(Shared& s) {
       throw std::invalid_argument("traffic: od names link " + std::to_string(std::max(f.origin, f.destination)) +
                                   " but the network has " + std::to_string(net.links.size()) + " links");
     }
-    arrivals(f.rate, [&](double t) { trips.push_back({t, f.origin, f.destination}); });
+    arrivals(f.rate, [&](double t) { trips.push_back({t, f.origin, f.destination, false}); });
   }
   std::stable_sort(trips.begin(), trips.end(), [](const Trip& a, const Trip& b) { return a.t < b.t; });
 
@@ -256,6 +260,7 @@ void TrafficPopulation::generate_demand(Shared& s) {
     draw_vehicle(p, rng, vs.type, vs.drv, vs.speed_factor, vs.length);
     vs.route = route;
     vs.depart = trip.t;
+    vs.from_rate = trip.from_rate;
     for (std::uint32_t li : s.routes[route]) {
       const Link& l = net.links[li];
       vs.free_time += l.length / std::min(vs.drv.v0, l.speed_limit * vs.speed_factor);

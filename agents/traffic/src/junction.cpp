@@ -29,8 +29,9 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
           }
           if (first >= 0) break;
         }
-        ctx.emit(kEvents, t, "signal", std::int64_t{-1}, std::int64_t{-1}, first, std::int64_t{n}, 0.0, 0.0,
-                 static_cast<double>(ph));
+        // After every vehicle's rows of this time, by node (see EventKind).
+        ctx.emit_ordered(kNone, n, kEvents, t, event_name(EventKind::signal), std::int64_t{-1}, std::int64_t{-1}, first,
+                         std::int64_t{n}, 0.0, 0.0, static_cast<double>(ph));
         bump(lp, kSignalChanges);
       }
       give_way(n, k);
@@ -137,6 +138,10 @@ void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::ui
   auto& next = next_departure_[lp];
   while (next < list.size() && s.veh[list[next]].depart <= t) {
     const std::uint32_t v = list[next++];
+    if (s.veh[v].from_rate && !keeps_trip(v)) {
+      dyn_[v].status = static_cast<std::uint8_t>(Status::cancelled);
+      continue;
+    }
     waiting_[s.routes[s.veh[v].route].front()].push_back(v);
   }
   for (std::uint32_t o : s.own_origins[lp]) {
@@ -182,8 +187,11 @@ void TrafficPopulation::depart(Context& ctx, std::uint32_t lp, double t, std::ui
       dyn_[v].next = find_next(v);
       started_[v] = t;
       dyn_[v].status = static_cast<std::uint8_t>(Status::active);
-      event_row(ctx, t, "departure", v, kNone, t - s.veh[v].depart);
+      event_row(ctx, t, EventKind::departure, v, kNone, t - s.veh[v].depart);
       bump(lp, kDepartures);
+      // Running from now on, in no lane until the handover arrives.
+      ++summary_[lp].running;
+      summary_[lp].speed_sum += dyn_[v].speed;
       record_entry(lane, v, step);
       ctx.send(this->lp(link_owner(o)), message_delay(), kHandover, {v, 0});
       ++entered;

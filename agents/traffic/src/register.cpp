@@ -47,7 +47,7 @@ std::vector<ParamSpec> traffic_param_specs() {
       i("grid_ny", "10", 2, 1000, "grid: nodes per column"),
       q("block_length", D::length, "200m", 20.0, none, "grid: distance between neighbouring junctions"),
       i("lanes", "2", 1, 8, "lanes per direction (grid, ring, corridor mainline)"),
-      q("speed_limit", D::speed, "50km/h", 1.0, 70.0, "speed limit of generated links"),
+      q("speed_limit", D::speed, "50km/h", 1.0, 70.0, "speed limit of generated links (corridor: mainline); live"),
       {"junctions", T::choice, D::none, "signal", none, none, {"signal", "yield"},
        "grid junctions: fixed-time signals, or first-come-first-served right of way (SUMO files say per junction)"},
       {"phases", T::choice, D::none, "paired", none, none, {"paired", "split"},
@@ -67,7 +67,10 @@ std::vector<ParamSpec> traffic_param_specs() {
       i("blocks", "1", 1, 1000000,
         "logical processes: the junctions are cut into this many blocks (model parameter; output does not "
         "depend on threads)"),
-      r("demand_rate", "0", 0.0, none, "trips per hour over all origins (each origin weighted by its lanes)"),
+      r("demand_rate", "0", 0.0, none, "trips per hour over all origins (each origin weighted by its lanes); live"),
+      r("demand_headroom", "1", 1.0, 1000.0,
+        "demand_rate's trips are drawn at demand_rate × this and each kept with probability 1 / this, so that a "
+        "live demand_rate can rise up to demand_rate × this"),
       {"od", T::real_list, D::none, "[]", 0.0, none, {},
        "origin-destination matrix as triples [origin link, destination link, trips/h, ...], added to demand_rate"},
       {"demand_profile", T::real_list, D::none, "[]", 0.0, none, {},
@@ -101,7 +104,7 @@ std::vector<ParamSpec> traffic_param_specs() {
       r("merge_bias", "1.0", 0.0, 10.0, "extra incentive to leave an acceleration lane, m/s²"),
       r("max_decel", "9.0", 1.0, 20.0, "physical braking limit, m/s²: IDM is clipped here, so collisions can happen"),
       q("reaction_time", D::time, "0s", 0.0, 5.0, "driver error: acceleration is re-decided only this often"),
-      r("distraction_rate", "0", 0.0, 3600.0, "driver error: distraction episodes per driving hour"),
+      r("distraction_rate", "0", 0.0, 3600.0, "driver error: distraction episodes per driving hour; live"),
       q("distraction_mean", D::time, "2s", 0.0, 60.0, "mean distraction episode length (exponential)"),
       r("hard_brake", "4.0", 0.1, 20.0, "deceleration above which a hard_braking event is recorded, m/s²"),
       q("ttc_threshold", D::time, "1.5s", 0.0, 60.0, "time-to-collision below which a near_miss is recorded"),
@@ -139,6 +142,7 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.duration = info.duration;
   p.seed = info.seed;
   p.demand_rate = v.real("demand_rate");
+  p.demand_headroom = v.real("demand_headroom");
   p.demand_profile = v.reals("demand_profile");
   p.trip_model = detail::open_trip_model(v.at("attributes"), spec.path + ".params.attributes", info);
   const auto& od = v.reals("od");
@@ -187,6 +191,8 @@ void register_traffic(Registry& registry) {
   t.name = "traffic";
   t.doc = "road traffic: IDM car-following, MOBIL lane changes, signals, OD demand, safety events";
   t.params = traffic::traffic_param_specs();
+  t.observables = traffic::TrafficPopulation::observable_specs();
+  t.live = traffic::TrafficPopulation::live_params();
   t.actions = {{"set_demand_factor",
                 "from this time on, multiply the demand rate (and profile) by factor",
                 {{"factor", ParamType::real, Dimension::none, "1", 0.0, 1000.0, {}, "demand multiplier"}}}};

@@ -23,6 +23,7 @@ void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
   const Shared& s = *shared_;
   const double t = ctx.now().value;
   const std::uint64_t k = ++step_[lp];
+  summary_[lp] = StepSummary{};
   control_junctions(ctx, lp, t);
   for (std::uint32_t li : s.own_links[lp]) {
     clear_crashed(ctx, li, t);
@@ -181,7 +182,7 @@ void TrafficPopulation::change_lanes(Context& ctx, std::uint32_t link, double t)
                  v);
     dyn_[v].lane = best_lane;
     last_change_[v] = t;
-    event_row(ctx, t, "lane_change", v, kNone, static_cast<double>(best_lane));
+    event_row(ctx, t, EventKind::lane_change, v, kNone, static_cast<double>(best_lane));
     bump(link_owner(link), kLaneChanges);
   }
 }
@@ -195,6 +196,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
   const std::uint32_t lp = link_owner(link);
   const Link& l = s.net.links[link];
   const bool signalled = s.net.nodes[l.to].plan != kNone && !(l.drop_lane && lane == l.lanes - 1);
+  double min_ttc = kNoTtc;  // over followers closing in on a leader vehicle (not a stop line)
   if (signalled) decide_amber(vs.back(), link, light_for(vs.back(), link, lane));
   // Parallel update: every acceleration from the state at the step's start.
   for (std::size_t i = vs.size(); i-- > 0;) {
@@ -213,10 +215,11 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
       if ((dyn_[v].flags & kAmberGo) == 0 && to_end < o.gap) o = {to_end, 0.0, kNone};
     }
     const double ttc = dyn_[v].speed > o.speed && o.gap < kFar * 0.5 ? o.gap / (dyn_[v].speed - o.speed) : kFar;
+    if (o.other != kNone && ttc < min_ttc) min_ttc = std::max(ttc, 0.0);
     if (ttc < s.p.ttc_threshold) {
       if ((dyn_[v].flags & kNearMissFlag) == 0) {
         dyn_[v].flags |= kNearMissFlag;
-        event_row(ctx, t, "near_miss", v, o.other, ttc);
+        event_row(ctx, t, EventKind::near_miss, v, o.other, ttc);
         bump(lp, kNearMisses);
       }
     } else if (ttc > 1.5 * s.p.ttc_threshold) {
@@ -225,10 +228,9 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     // Driver error: a distracted driver keeps the last acceleration; a slow
     // one re-decides only every reaction_time.
     bool attentive = dyn_[v].distracted_until < t;
-    if (attentive && s.p.distraction_rate > 0.0 &&
-        unit_hash(s.p.seed, v, k, 1) < s.p.distraction_rate * dt / 3600.0) {
-      dyn_[v].distracted_until = t - s.p.distraction_mean * std::log(1.0 - unit_hash(s.p.seed, v, k, 2));
-      event_row(ctx, t, "distraction", v, kNone, dyn_[v].distracted_until - t);
+    if (attentive && distraction_rate_ > 0.0 && unit_hash(stream_seed_, v, k, 1) < distraction_rate_ * dt / 3600.0) {
+      dyn_[v].distracted_until = t - s.p.distraction_mean * std::log(1.0 - unit_hash(stream_seed_, v, k, 2));
+      event_row(ctx, t, EventKind::distraction, v, kNone, dyn_[v].distracted_until - t);
       bump(lp, kDistractions);
       attentive = false;
     }
@@ -255,7 +257,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     if (a < -s.p.hard_brake) {
       if ((dyn_[v].flags & kHardBrakeFlag) == 0) {
         dyn_[v].flags |= kHardBrakeFlag;
-        event_row(ctx, t, "hard_braking", v, kNone, -a);
+        event_row(ctx, t, EventKind::hard_braking, v, kNone, -a);
         bump(lp, kHardBrakes);
       }
     } else if (a > -0.5 * s.p.hard_brake) {
@@ -265,7 +267,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
       if (dyn_[v].stopped_since < 0.0) dyn_[v].stopped_since = t;
       if (t - dyn_[v].stopped_since >= s.p.gridlock_time && (dyn_[v].flags & kGridlockFlag) == 0) {
         dyn_[v].flags |= kGridlockFlag;
-        event_row(ctx, t, "gridlock", v, kNone, t - dyn_[v].stopped_since);
+        event_row(ctx, t, EventKind::gridlock, v, kNone, t - dyn_[v].stopped_since);
         bump(lp, kGridlocks);
       }
     } else if (dyn_[v].speed > 1.0) {
@@ -273,6 +275,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
       dyn_[v].flags = static_cast<std::uint8_t>(dyn_[v].flags & ~kGridlockFlag);
     }
   }
+  if (min_ttc < summary_[lp].min_ttc) summary_[lp].min_ttc = min_ttc;
   // Overlap after the move is a collision: both stop where they touched.
   for (std::size_t i = vs.size() - 1; i-- > 0;) {
     const std::uint32_t f = vs[i], u = vs[i + 1];
@@ -282,13 +285,14 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
 
 void TrafficPopulation::crash(Context& ctx, std::uint32_t f, std::uint32_t u, double t) {
   const std::uint32_t lp = link_owner(dyn_[f].link);
-  event_row(ctx, t, "collision", f, u, dyn_[f].speed - dyn_[u].speed);
+  event_row(ctx, t, EventKind::collision, f, u, dyn_[f].speed - dyn_[u].speed);
   bump(lp, kCollisions);
   dyn_[f].pos = dyn_[u].pos - shared_->veh[u].length;
   for (std::uint32_t x : {f, u}) {
     if (dyn_[x].status == static_cast<std::uint8_t>(Status::active)) {
       dyn_[x].status = static_cast<std::uint8_t>(Status::crashed);
       crashed_at_[x] = t;
+      bump(lp, kCrashedVehicles);
     }
     dyn_[x].speed = 0.0;
     dyn_[x].acc = 0.0;
@@ -333,7 +337,7 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
     const std::uint32_t next = next_link(v);
     if (next == kNone) {
       dyn_[v].status = static_cast<std::uint8_t>(Status::arrived);
-      event_row(ctx, t, "arrival", v, kNone, distance_[v]);
+      event_row(ctx, t, EventKind::arrival, v, kNone, distance_[v]);
       trip_row(ctx, v, t, "arrived");
       bump(lp, kArrivals);
       continue;
@@ -349,6 +353,10 @@ void TrafficPopulation::cross(Context& ctx, std::uint32_t link, std::uint32_t la
     reroute(v, next, lp);
     dyn_[v].next = find_next(v);
     record_entry(s.net.links[next].first_lane + entry, v, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
+    // Still running, in no lane until the handover arrives: counted here.
+    ++summary_[lp].running;
+    summary_[lp].speed_sum += dyn_[v].speed;
+    if ((dyn_[v].flags & kGridlockFlag) != 0) ++summary_[lp].gridlocked;
     // From here on the vehicle belongs to the next link's LP.
     ctx.send(this->lp(link_owner(next)), message_delay(), kHandover, {v, 0});
   }
@@ -370,6 +378,8 @@ void TrafficPopulation::insert(Context& ctx, std::uint32_t v, double t) {
 
 void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats) {
   const Shared& s = *shared_;
+  std::uint64_t running = 0, gridlocked = 0;
+  double running_speed = 0.0;
   for (std::uint32_t li : s.own_links[lp]) {
     const Link& l = s.net.links[li];
     std::uint32_t n = 0;
@@ -378,6 +388,11 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
       for (std::uint32_t v : lanes_[l.first_lane + k]) {
         ++n;
         vsum += dyn_[v].speed;
+        if (dyn_[v].status == static_cast<std::uint8_t>(Status::active)) {
+          ++running;
+          running_speed += dyn_[v].speed;
+          if ((dyn_[v].flags & kGridlockFlag) != 0) ++gridlocked;
+        }
         if (!trajectories) continue;
         const Node& a = s.net.nodes[l.from];
         const Node& b = s.net.nodes[l.to];
@@ -385,8 +400,9 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
         const double norm = std::max(std::hypot(dx, dy), 1e-9);
         const double f = dyn_[v].pos / l.length;
         const double off = (k + 0.5) * 3.5;  // lane centres right of the axis, 3.5 m lanes, 0 innermost
-        ctx.emit(kTrajectories, t, std::int64_t{v}, std::int64_t{li}, std::int64_t{k}, dyn_[v].pos,
-                 a.x + f * dx + off * dy / norm, a.y + f * dy - off * dx / norm, dyn_[v].speed, dyn_[v].acc);
+        // One row per vehicle and time: ordered by vehicle id, whichever LP owns it.
+        ctx.emit_ordered(v, 0, kTrajectories, t, std::int64_t{v}, std::int64_t{li}, std::int64_t{k}, dyn_[v].pos,
+                         a.x + f * dx + off * dy / norm, a.y + f * dy - off * dx / norm, dyn_[v].speed, dyn_[v].acc);
       }
     }
     stat_count_[li] += n;
@@ -397,12 +413,17 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
       const double steps = s.p.stats_interval / s.p.step;
       const double density = stat_count_[li] / steps / (l.length / 1000.0);
       const double mean = stat_count_[li] > 0 ? stat_speed_[li] / stat_count_[li] : std::nan("");
-      ctx.emit(kLinkStats, t, std::int64_t{li}, stat_exits_[li] * 3600.0 / s.p.stats_interval, density, mean);
+      ctx.emit_ordered(li, 0, kLinkStats, t, std::int64_t{li}, stat_exits_[li] * 3600.0 / s.p.stats_interval, density,
+                       mean);
       stat_count_[li] = 0.0;
       stat_speed_[li] = 0.0;
       stat_exits_[li] = 0;
     }
   }
+  StepSummary& sum = summary_[lp];
+  sum.running += running;
+  sum.gridlocked += gridlocked;
+  sum.speed_sum += running_speed;
 }
 
 }  // namespace simulacra::traffic

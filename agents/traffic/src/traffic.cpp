@@ -30,6 +30,7 @@ void validate(const TrafficParams& p) {
   if (!(p.step >= 0.1 && p.step <= 1.0)) bad("step must be within 0.1 .. 1 s");
   if (p.blocks == 0) bad("blocks must be at least 1");
   if (p.demand_rate < 0.0) bad("demand_rate must not be negative");
+  if (!(p.demand_headroom >= 1.0 && std::isfinite(p.demand_headroom))) bad("demand_headroom must be at least 1");
   for (const OdFlow& f : p.od) {
     if (f.rate < 0.0) bad("od rates must not be negative");
   }
@@ -134,6 +135,12 @@ void TrafficPopulation::setup(Shared& s) {
   next_departure_.assign(blocks_, 0);
   moved_.assign(blocks_, 0);
   counters_.assign(std::size_t{blocks_} * kCounterCount, 0);
+  summary_.assign(blocks_, StepSummary{});
+  stream_seed_ = s.p.seed;
+  demand_keep_ = 1.0 / s.p.demand_headroom;
+  distraction_rate_ = s.p.distraction_rate;
+  limit_.resize(net.links.size());
+  for (std::size_t i = 0; i < net.links.size(); ++i) limit_[i] = net.links[i].speed_limit;
 
   if (s.p.network == "ring") {
     place_ring_vehicles(s);
@@ -141,6 +148,7 @@ void TrafficPopulation::setup(Shared& s) {
     generate_demand(s);
   }
   const std::size_t n = s.veh.size();
+  initially_running_ = s.p.network == "ring" ? n : 0;
   for (auto* v : {&distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
   dyn_.resize(n);
   for (auto& x : last_change_) x = -1e9;
@@ -184,7 +192,7 @@ void TrafficPopulation::share_travel_times(Context& ctx, std::uint32_t lp) {
     const Link& l = s.net.links[li];
     // Length over the space-mean speed of the interval, never faster than
     // free flow; a stopped queue counts as crawling at 0.5 m/s.
-    double time = l.length / l.speed_limit;
+    double time = l.length / limit_[li];
     if (reroute_count_[li] > 0.0) {
       time = std::max(time, l.length / std::max(0.5, reroute_speed_[li] / reroute_count_[li]));
     }
@@ -220,7 +228,7 @@ void TrafficPopulation::reroute(std::uint32_t v, std::uint32_t link, std::uint32
 
 double TrafficPopulation::desired_speed(std::uint32_t v, std::uint32_t link) const {
   const VehicleSpec& vs = shared_->veh[v];
-  return std::min(vs.drv.v0, shared_->net.links[link].speed_limit * vs.speed_factor);
+  return std::min(vs.drv.v0, limit_[link] * vs.speed_factor);
 }
 
 Driver TrafficPopulation::driver_on(std::uint32_t v) const {
@@ -371,11 +379,20 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
   };
 }
 
-void TrafficPopulation::event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other,
+const char* event_name(EventKind kind) {
+  static constexpr const char* kNames[] = {"lane_change", "near_miss", "distraction", "hard_braking", "gridlock",
+                                           "collision",   "arrival",   "departure",   "signal"};
+  return kNames[static_cast<std::size_t>(kind)];
+}
+
+void TrafficPopulation::event_row(Context& ctx, double t, EventKind what, std::uint32_t v, std::uint32_t other,
                                   double value) {
   const auto oth = other == kNone ? std::int64_t{-1} : std::int64_t{other};
-  ctx.emit(kEvents, t, what, std::int64_t{v}, oth, std::int64_t{dyn_[v].link}, std::int64_t{dyn_[v].lane}, dyn_[v].pos,
-           dyn_[v].speed, value);
+  // Ordered by (vehicle, kind, other) within a time: a vehicle has at most
+  // one row of a kind per time, except collisions, one per other vehicle.
+  const std::uint64_t order = (std::uint64_t{static_cast<std::uint8_t>(what)} << 32) | (other == kNone ? 0 : other);
+  ctx.emit_ordered(v, order, kEvents, t, event_name(what), std::int64_t{v}, oth, std::int64_t{dyn_[v].link},
+                   std::int64_t{dyn_[v].lane}, dyn_[v].pos, dyn_[v].speed, value);
 }
 
 void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status) {
@@ -388,7 +405,8 @@ void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, 
   const bool arrived = std::string_view(status) == "arrived";
   const double nan = std::nan("");
   const bool entered = dyn_[v].status != static_cast<std::uint8_t>(Status::pending);
-  ctx.emit(kTrips, std::int64_t{v}, vs.type == 1 ? "truck" : "car", origin, dest, vs.depart,
+  // One row per vehicle: ordered by vehicle id within a time.
+  ctx.emit_ordered(v, 0, kTrips, std::int64_t{v}, vs.type == 1 ? "truck" : "car", origin, dest, vs.depart,
            entered ? started_[v] : nan, arrival, distance_[v], arrived ? arrival - vs.depart - vs.free_time : nan,
            status);
 }
@@ -397,7 +415,12 @@ void TrafficPopulation::finish(Context& ctx) {
   for (std::uint32_t v = 0; v < dyn_.size(); ++v) {
     const auto st = static_cast<Status>(dyn_[v].status);
     if (st == Status::active) trip_row(ctx, v, std::nan(""), "en_route");
-    if (st == Status::pending && shared_->veh[v].depart <= ctx.now().value) trip_row(ctx, v, std::nan(""), "waiting");
+    // Due since the last step, or queued at its origin; not one a lower live
+    // demand_rate thins away (depart() would cancel it).
+    if (st == Status::pending && shared_->veh[v].depart <= ctx.now().value &&
+        (!shared_->veh[v].from_rate || keeps_trip(v))) {
+      trip_row(ctx, v, std::nan(""), "waiting");
+    }
   }
 }
 

@@ -1,7 +1,6 @@
 // Behaviour of the full town model: thread independence, conservation of
 // persons, consistency of the tables, and interventions acting in the
 // expected direction.
-#include <bit>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
@@ -26,24 +25,8 @@ EpidemicParams town(std::uint32_t persons = 20000) {
   return p;
 }
 
-template <class T>
-const std::vector<T>& col(const TableChunk& t, std::size_t c) {
-  return std::get<std::vector<T>>(t.column(c));
-}
-
-// Equal values, NaN matching NaN (generation intervals without infector).
-bool same(const ColumnData& a, const ColumnData& b) {
-  if (a.index() != b.index()) return false;
-  if (const auto* x = std::get_if<std::vector<double>>(&a)) {
-    const auto& y = std::get<std::vector<double>>(b);
-    if (x->size() != y.size()) return false;
-    for (std::size_t i = 0; i < x->size(); ++i) {
-      if (std::bit_cast<std::uint64_t>((*x)[i]) != std::bit_cast<std::uint64_t>(y[i])) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
+using epi_test::col;
+using epi_test::same;
 
 }  // namespace
 

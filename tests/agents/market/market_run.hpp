@@ -43,4 +43,33 @@ const std::vector<T>& col(const TableChunk& t, std::size_t c) {
   return std::get<std::vector<T>>(t.column(c));
 }
 
+/// Every table's rows equal value for value; float columns by their bits,
+/// since NaN (a market order's price) never equals itself.
+inline bool same_tables(const std::vector<TableChunk>& a, const std::vector<TableChunk>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    if (a[t].rows() != b[t].rows() || a[t].column_count() != b[t].column_count()) return false;
+    for (std::size_t c = 0; c < a[t].column_count(); ++c) {
+      if (const auto* d = std::get_if<std::vector<double>>(&a[t].column(c))) {
+        const auto& e = col<double>(b[t], c);
+        for (std::size_t r = 0; r < d->size(); ++r) {
+          if (to_bits((*d)[r]) != to_bits(e[r])) return false;
+        }
+      } else if (a[t].column(c) != b[t].column(c)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/// The rows of `first` followed by those of `then`, table by table (a run
+/// saved part-way and its resumed continuation).
+inline std::vector<TableChunk> concat(std::vector<TableChunk> first, const std::vector<TableChunk>& then) {
+  for (std::size_t t = 0; t < first.size() && t < then.size(); ++t) {
+    for (std::size_t r = 0; r < then[t].rows(); ++r) first[t].append_row_from(then[t], r);
+  }
+  return first;
+}
+
 }  // namespace market_test

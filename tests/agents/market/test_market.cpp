@@ -51,20 +51,7 @@ TEST_CASE("market runs give the same trace hash and rows for 1, 2 and 4 threads"
     const RunOut got = run_market(p, kSeed, kDuration, SchedulerKind::parallel, threads);
     CHECK(got.hash == want.hash);
     CHECK(got.events == want.events);
-    for (std::size_t t = 0; t < want.tables.size(); ++t) {
-      REQUIRE(got.tables[t].rows() == want.tables[t].rows());
-      for (std::size_t c = 0; c < want.tables[t].column_count(); ++c) {
-        // NaN != NaN, so compare the bit patterns of float columns.
-        if (const auto* d = std::get_if<std::vector<double>>(&want.tables[t].column(c))) {
-          const auto& g = col<double>(got.tables[t], c);
-          bool same = true;
-          for (std::size_t r = 0; r < d->size(); ++r) same = same && to_bits((*d)[r]) == to_bits(g[r]);
-          CHECK(same);
-        } else {
-          CHECK(got.tables[t].column(c) == want.tables[t].column(c));
-        }
-      }
-    }
+    CHECK(same_tables(got.tables, want.tables));
   }
   // A different seed gives a different day.
   CHECK(run_market(p, kSeed + 1, kDuration).hash != want.hash);

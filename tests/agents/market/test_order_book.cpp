@@ -1,5 +1,6 @@
 // The matching engine against hand-worked books: price-time priority, partial
-// fills, cancels of partly filled orders, crossing limit orders, modify rules.
+// fills, cancels of partly filled orders, crossing limit orders, modify rules,
+// and a book rebuilt from its resting orders (checkpoints).
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -152,4 +153,53 @@ TEST_CASE("a self-cross executes (wash trades are possible) and ids survive heav
   for (std::uint64_t i = 10; i < 20000; ++i) live += b.remaining(i);
   CHECK(live == total);
   CHECK(b.best_bid() == 149);
+}
+
+TEST_CASE("a book rebuilt from its resting orders behaves as the original", "[market][book][checkpoint]") {
+  auto b = book();
+  std::vector<Fill> f;
+  b.limit(1, 1, Side::sell, 101, 30, f);
+  b.limit(2, 2, Side::sell, 100, 20, f);
+  b.limit(3, 3, Side::sell, 101, 40, f);
+  b.limit(4, 4, Side::buy, 98, 50, f);
+  b.limit(5, 5, Side::buy, 99, 10, f);
+  b.limit(6, 6, Side::buy, 98, 60, f);
+  b.cancel(5);
+  b.market(7, 7, Side::buy, 30, f);  // 20 of id 2, 10 of id 1
+  std::vector<RestingOrder> saved;
+  b.resting(saved);
+  REQUIRE(saved.size() == 4);
+  // Bids best first, then asks best first; first come first within a level.
+  CHECK(saved[0].id == 4);
+  CHECK(saved[1].id == 6);
+  CHECK(saved[2].id == 1);
+  CHECK(saved[2].qty == 20);
+  CHECK(saved[3].id == 3);
+  auto r = book();
+  for (const RestingOrder& o : saved) REQUIRE(r.restore(o));
+  std::vector<RestingOrder> again;
+  r.resting(again);
+  CHECK(again.size() == saved.size());
+  CHECK(r.best_bid() == b.best_bid());
+  CHECK(r.best_ask() == b.best_ask());
+  // The same sweeps give the same fills on both.
+  std::vector<Fill> fa, fb;
+  b.market(8, 8, Side::buy, 50, fa);
+  r.market(8, 8, Side::buy, 50, fb);
+  b.market(9, 9, Side::sell, 100, fa);
+  r.market(9, 9, Side::sell, 100, fb);
+  REQUIRE(fa.size() == fb.size());
+  for (std::size_t i = 0; i < fa.size(); ++i) {
+    CHECK(fa[i].resting_id == fb[i].resting_id);
+    CHECK(fa[i].price == fb[i].price);
+    CHECK(fa[i].qty == fb[i].qty);
+  }
+  // Refused: a live id, a crossing price, a bad quantity or side.
+  auto c = book();
+  REQUIRE(c.restore({1, 1, 100, 10, 0}));
+  CHECK_FALSE(c.restore({1, 1, 99, 10, 0}));
+  CHECK_FALSE(c.restore({2, 2, 100, 10, 1}));
+  CHECK_FALSE(c.restore({3, 3, 105, 15, 1}));
+  CHECK_FALSE(c.restore({4, 4, 105, 10, 2}));
+  CHECK(c.live_orders() == 1);
 }

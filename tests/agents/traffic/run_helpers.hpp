@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -24,14 +25,23 @@ struct Run {
   const TrafficPopulation& pop() const { return dynamic_cast<const TrafficPopulation&>(sim.population(0)); }
 };
 
-/// Runs a population to `end` (then finish()) and keeps every row.
-inline Run run(std::unique_ptr<TrafficPopulation> pop, std::uint64_t seed, double end, unsigned threads,
-               bool finish) {
+/// A simulation of one population, not started, with the population's lookahead.
+inline Simulation simulation_of(std::unique_ptr<TrafficPopulation> pop, std::uint64_t seed, unsigned threads) {
   EngineConfig cfg;
   cfg.threads = threads;
   cfg.lookahead = pop->lookahead_hint();
-  Run r{Simulation(cfg, seed), {}};
-  r.sim.add_population(std::move(pop));
+  Simulation sim(cfg, seed);
+  sim.add_population(std::move(pop));
+  return sim;
+}
+inline Simulation simulation_of(const TrafficParams& p, unsigned threads = 1) {
+  return simulation_of(std::make_unique<TrafficPopulation>(p), p.seed, threads);
+}
+
+/// Runs a population to `end` (then finish()) and keeps every row.
+inline Run run(std::unique_ptr<TrafficPopulation> pop, std::uint64_t seed, double end, unsigned threads,
+               bool finish) {
+  Run r{simulation_of(std::move(pop), seed, threads), {}};
   Collect out(r.sim.tables());
   r.sim.set_row_consumer(&out);
   r.sim.run_until(SimTime{end});
@@ -70,6 +80,21 @@ inline const std::vector<double>& reals(const TableChunk& c, std::size_t col) {
 }
 inline const std::vector<std::int64_t>& ints(const TableChunk& c, std::size_t col) {
   return std::get<std::vector<std::int64_t>>(c.column(col));
+}
+
+/// Whether two tables hold the same rows in the same order, float columns
+/// compared by their bytes (NaN != NaN otherwise).
+inline bool same_rows(const TableChunk& a, const TableChunk& b) {
+  if (a.rows() != b.rows() || a.column_count() != b.column_count()) return false;
+  for (std::size_t c = 0; c < a.column_count(); ++c) {
+    if (const auto* x = std::get_if<std::vector<double>>(&a.column(c))) {
+      const auto* y = std::get_if<std::vector<double>>(&b.column(c));
+      if (y == nullptr || std::memcmp(x->data(), y->data(), x->size() * sizeof(double)) != 0) return false;
+    } else if (a.column(c) != b.column(c)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 inline std::size_t count_events(const Run& r, const std::string& kind) {

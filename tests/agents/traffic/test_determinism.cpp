@@ -2,7 +2,6 @@
 // for 1, 2 and 4 threads; and, by construction of the step phases, the same
 // trips for any number of blocks.
 #include <algorithm>
-#include <cstring>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -32,16 +31,8 @@ TEST_CASE("same trace hash and identical rows with 1, 2 and 4 threads", "[traffi
     const auto other = run(scenario(6), 400.0, threads);
     CHECK(other.sim.trace_hash() == base.sim.trace_hash());
     for (std::size_t t = 0; t < base.rows.size(); ++t) {
-      REQUIRE(other.rows[t].rows() == base.rows[t].rows());
-      for (std::size_t c = 0; c < base.rows[t].column_count(); ++c) {
-        // NaN != NaN, so compare the bytes of float columns.
-        if (const auto* a = std::get_if<std::vector<double>>(&base.rows[t].column(c))) {
-          const auto& b = std::get<std::vector<double>>(other.rows[t].column(c));
-          CHECK(std::memcmp(a->data(), b.data(), a->size() * sizeof(double)) == 0);
-        } else {
-          CHECK(other.rows[t].column(c) == base.rows[t].column(c));
-        }
-      }
+      INFO(base.sim.tables()[t].name);
+      CHECK(same_rows(other.rows[t], base.rows[t]));
     }
   }
 }

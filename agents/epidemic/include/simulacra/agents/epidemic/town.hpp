@@ -29,6 +29,11 @@ struct Town {
   std::vector<std::uint32_t> block_of;     ///< person -> block
   /// Each block's persons, oldest first (ties by id): vaccination priority.
   std::vector<std::uint32_t> by_age_desc;
+  /// Place of each person in the town-wide vaccination priority (oldest
+  /// first, ties by id); increasing along each block's by_age_desc.
+  std::vector<std::uint32_t> priority_rank;
+  /// Persons aged at least a, for a = 0 ... 256.
+  std::array<std::uint32_t, 257> aged_at_least{};
   std::vector<std::uint32_t> initial_infected;  ///< sorted person ids
 
   std::uint32_t blocks() const { return static_cast<std::uint32_t>(block_start.size() - 1); }

@@ -4,8 +4,15 @@
 // timeline's news jumps. Precomputed on a one-second grid when the population
 // is built, then shared read-only by every LP: it is exogenous, so no LP
 // needs to own it, and a clone can share it.
+//
+// Each one-second step draws from its own stream, keyed by (seed, second,
+// symbol), so the path from any second on is a function of the state at that
+// second, the parameters and the seed alone: redrawing it from a later second
+// (a live change of the jump parameters, a branch's new seed) gives the same
+// values however often, and in whatever order, the run was saved and resumed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -32,24 +39,38 @@ struct NewsJump {
 class FundamentalPath {
  public:
   FundamentalPath() = default;
-  /// Draws the path of one symbol over [0, duration] from its own stream.
+  /// Draws the path of one symbol over [0, duration] from stream seed `seed`.
   FundamentalPath(const FundamentalParams& p, double duration, std::uint64_t seed, std::uint32_t symbol,
                   const std::vector<NewsJump>& news);
 
+  /// Redraws the path from grid second `from` on (earlier seconds keep their
+  /// values) with parameters `p` and stream seed `seed`, as if they had held
+  /// since second from - 1. Redrawing with the parameters and seed the path
+  /// was drawn with changes nothing.
+  void redraw(std::size_t from, const FundamentalParams& p, std::uint64_t seed, const std::vector<NewsJump>& news);
+
   /// The fundamental price at time t (held constant within each second).
-  double value(double t) const { return value_[index(t)]; }
+  double value(double t) const;
+  double log_value(double t) const { return log_value_[index(t)]; }
   /// The long-run mean price the fundamental reverts to at time t.
-  double mean(double t) const { return mean_[index(t)]; }
+  double mean(double t) const;
+  double log_mean(double t) const { return log_mean_[index(t)]; }
   bool active(double t) const { return active_[index(t)] != 0; }
+  /// Grid seconds held (the duration, rounded up, plus two).
+  std::size_t seconds() const { return log_value_.size(); }
 
  private:
   std::size_t index(double t) const {
     if (!(t > 0.0)) return 0;
     const auto k = static_cast<std::size_t>(t);
-    return k < value_.size() ? k : value_.size() - 1;
+    return k < log_value_.size() ? k : log_value_.size() - 1;
   }
-  std::vector<double> value_;
-  std::vector<double> mean_;
+  void draw(std::size_t from, const FundamentalParams& p, std::uint64_t seed, const std::vector<NewsJump>& news);
+
+  std::uint32_t symbol_ = 0;
+  double initial_log_ = 0.0;
+  std::vector<double> log_value_;
+  std::vector<double> log_mean_;
   std::vector<std::uint8_t> active_;
 };
 

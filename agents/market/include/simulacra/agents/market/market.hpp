@@ -1,9 +1,11 @@
-// The market population (registered type "market"): one exchange LP per
-// symbol, each running a LimitOrderBook, and trader agents grouped into a
-// model-chosen number of trader LPs. Agents reach the exchange with latency
-// = fixed + exponential jitter (the fixed part is the lookahead), receive a
-// market-data feed and their fills back, and act by kind: zero-intelligence,
-// noise, value, momentum, market maker, spoofer, layerer, wash trader.
+// The market population (registered type "market"): trader agents grouped
+// into `trader_lps` trader LPs, then one exchange LP per symbol, each running
+// a LimitOrderBook. Agents reach the exchange with latency = fixed +
+// exponential jitter (the fixed part is the lookahead), receive a market-data
+// feed and their fills back, and act by kind: zero-intelligence, noise,
+// value, momentum, market maker, spoofer, layerer, wash trader. Every agent
+// has its own random stream and the exchange matches the orders of one
+// instant in agent order, so the output does not depend on trader_lps.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include "simulacra/agents/market/order_book.hpp"
 #include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/population.hpp"
+#include "simulacra/engine/random.hpp"
 #include "simulacra/engine/registry.hpp"
 
 namespace simulacra::market {
@@ -118,13 +121,31 @@ class MarketPopulation final : public Population {
   MarketPopulation(const MarketParams& p, std::uint64_t seed, double duration);
 
   std::string type_name() const override { return "market"; }
-  std::uint32_t lp_count() const override { return params_.symbols + params_.trader_lps; }
+  std::uint32_t lp_count() const override { return params_.trader_lps + params_.symbols; }
   void init_lp(Context& ctx, std::uint32_t local) override;
   void handle(Context& ctx, std::uint32_t local, const Event& ev) override;
   std::vector<TableSchema> tables() const override;
   void finish(Context& ctx) override;
   SimTime lookahead_hint() const override { return SimTime{params_.latency}; }
   std::unique_ptr<Population> clone() const override;
+
+  // Experiments (market_experiment.cpp).
+  ObservableSpecs observables() const override { return observable_specs(); }
+  void observe(SimTime now, double* out) const override;
+  /// Throws CheckpointError when the archive is damaged or of another market.
+  void state(StateArchive& ar) override;
+  /// Keys of live_params(). Throws ConfigError for a value out of range,
+  /// std::logic_error for another key.
+  void set_live(const std::string& key, double value) override;
+  /// New streams for every agent and a new draw of each fundamental from the
+  /// first second no event has read yet.
+  void reseed(std::uint64_t stream_seed) override;
+
+  /// mid_price, spread, return_since_open, drawdown, last_trade_price (of
+  /// symbol 0), volume, manipulative_orders (all symbols): see the README.
+  static ObservableSpecs observable_specs();
+  /// noise_interval, jump_interval, jump_sd.
+  static std::vector<std::string> live_params();
 
   std::uint32_t agent_count() const { return static_cast<std::uint32_t>(kind_.size()); }
   AgentKind kind(std::uint32_t agent) const { return kind_[agent]; }
@@ -133,14 +154,26 @@ class MarketPopulation final : public Population {
   /// Largest order of a zi/noise/value/momentum agent, lots (orders are uniform in 1..max).
   std::uint32_t max_lots(std::uint32_t agent) const { return max_lots_[agent]; }
   const FundamentalPath& fundamental(std::uint32_t symbol) const { return (*paths_)[symbol]; }
+  /// Local LP of symbol `symbol`'s exchange: exchanges follow the trader LPs,
+  /// so an exchange's own events at a time come after every order that
+  /// arrives at that time (see exchange_handle).
+  std::uint32_t exchange_lp(std::uint32_t symbol) const { return params_.trader_lps + symbol; }
 
   enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions };
 
  private:
-  // One symbol's exchange LP.
-  struct Exchange {
+  // An agent's message waiting at the exchange for the others of its time.
+  struct Arrival {
+    std::uint64_t w0 = 0, w1 = 0;  // the event's data
+    std::uint32_t kind = 0;
+    std::uint32_t agent = 0;
+  };
+  // One symbol's exchange LP. Aligned so that LPs on different threads never
+  // write to one cache line.
+  struct alignas(64) Exchange {
     LimitOrderBook book{2, 1};
-    std::vector<Fill> fills;  // scratch, reused
+    std::vector<Fill> fills;       // scratch, empty between events
+    std::vector<Arrival> arrivals;  // messages of the current time, matched at its end
     Ticks last_trade = kNoPrice;
     Ticks quoted_bid = kNoPrice, quoted_ask = kNoPrice;
     std::uint64_t quoted_bid_size = 0, quoted_ask_size = 0;
@@ -152,17 +185,37 @@ class MarketPopulation final : public Population {
     std::int64_t shock_position = 0;
     double shock_cash = 0.0;
     std::uint32_t shock_seq = 0;
+    // Kept for the observables: the last two-sided book, the day's first and
+    // highest mid, running totals.
+    Ticks two_sided_bid = kNoPrice, two_sided_ask = kNoPrice;
+    double open_mid = 0.0, high_mid = 0.0;
+    std::uint64_t volume = 0, manipulative_orders = 0;
+    double last_time = -1.0;  // latest event handled (see read_horizon)
   };
   // What a trader LP knows of one symbol from the feed.
   struct View {
     Ticks bid = kNoPrice, ask = kNoPrice, last = kNoPrice;
     double fast = 0.0, slow = 0.0, ema_time = -1.0;
   };
+  // One trader LP ("desk"): the feed's view of each symbol and the timeline's
+  // maker withdrawal. Identical on every desk, so no agent's behaviour depends
+  // on which desk holds it.
+  struct alignas(64) Desk {
+    std::vector<View> views;  // per symbol
+    double withdrawn_until = -1.0;
+    double last_time = -1.0;  // latest event handled (see read_horizon)
+  };
+  // A redraw of the fundamentals (live jump change or branch), replayed on load.
+  struct PathRedraw {
+    std::uint64_t from = 0;
+    double jump_interval = 0.0, jump_sd = 0.0;
+    std::uint64_t seed = 0;
+  };
   // Per-agent order sizes and intervals from the trader model (construction).
   void attributes_from_model(const TraderModel& m);
   void exchange_init(Context& ctx, std::uint32_t sym);
   void exchange_handle(Context& ctx, std::uint32_t sym, const Event& ev);
-  void exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Event& ev);
+  void exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Arrival& m);
   void settle(Context& ctx, Exchange& x, std::uint32_t sym);
   void trader_init(Context& ctx, std::uint32_t g);
   void trader_handle(Context& ctx, std::uint32_t g, const Event& ev);
@@ -176,19 +229,33 @@ class MarketPopulation final : public Population {
   void cancel_open(Context& ctx, std::uint32_t a, Label l);
   Ticks to_ticks(double price) const;
   double to_price(Ticks t) const { return static_cast<double>(t) * params_.tick_size; }
+  // Experiments (market_experiment.cpp).
+  void seed_agent_streams(std::uint64_t stream_seed);
+  void apply_noise_interval();
+  std::size_t read_horizon() const;
+  void redraw_paths(const PathRedraw& r);
+  void state_exchange(StateArchive& ar, Exchange& x);
 
   MarketParams params_;
   std::uint64_t seed_ = 0;
   double duration_ = 0.0;
   Ticks price_levels_ = 0;
-  // Shared, read-only after construction.
+  // Shared, read-only between redraws (a redraw makes a new copy).
   std::shared_ptr<const std::vector<FundamentalPath>> paths_;
+  FundamentalParams built_fundamental_;  // as the scenario gave them (live ones may change)
+  std::uint64_t path_seed_ = 0;
+  std::vector<PathRedraw> redraws_;
+  // Per-agent traits, fixed at construction (interval_ also by a live
+  // noise_interval for agents whose interval is the parameter).
   std::vector<AgentKind> kind_;
   std::vector<std::uint32_t> symbol_;
   std::vector<double> interval_;  ///< mean time between an agent's actions
   std::vector<double> horizon_;   ///< value traders' horizon
   std::vector<std::uint32_t> max_lots_;  ///< largest order of zi/noise/value/momentum agents, lots
-  // Per-agent state, written only by the agent's own trader LP.
+  bool noise_interval_from_model_ = false;
+  // Per-agent state, written only by the agent's own trader LP. Each agent
+  // draws from its own stream, so nothing it does depends on trader_lps.
+  std::vector<RandomStream> rng_;
   std::vector<std::uint32_t> next_seq_;
   std::vector<std::uint64_t> open_first_;
   std::vector<std::uint32_t> open_count_;
@@ -198,8 +265,7 @@ class MarketPopulation final : public Population {
   std::vector<std::uint64_t> orders_sent_;
   // Per-LP state.
   std::vector<Exchange> exchanges_;
-  std::vector<View> views_;              ///< [trader LP * symbols + symbol]
-  std::vector<double> withdrawn_until_;  ///< per trader LP
+  std::vector<Desk> desks_;
 };
 
 /// Declares population type "market" with every parameter and action.

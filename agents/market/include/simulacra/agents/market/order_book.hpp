@@ -39,6 +39,16 @@ enum class OrderStatus : std::uint8_t {
   unknown_order,  ///< cancel/modify of an id that is not live (filled, cancelled, never seen)
 };
 
+/// A resting order as a checkpoint keeps it. Field sizes leave no padding,
+/// so the bytes written are the values alone.
+struct RestingOrder {
+  std::uint64_t id = 0;
+  std::uint32_t owner = 0;
+  Ticks price = 0;
+  std::uint32_t qty = 0;
+  std::uint32_t side = 0;  ///< Side as 0 (buy) or 1 (sell)
+};
+
 struct OrderResult {
   OrderStatus status = OrderStatus::accepted;
   std::uint32_t filled = 0;  ///< executed immediately
@@ -96,6 +106,14 @@ class LimitOrderBook {
   /// Side, price and remaining quantity of a live order; false if not live.
   bool peek(std::uint64_t id, Side& side, Ticks& price, std::uint32_t& qty) const;
   std::size_t live_orders() const { return index_.size(); }
+  /// Every live order in priority order: bids from the best price down, then
+  /// asks from the best up, each level first-come first. Rebuilding a book
+  /// with restore() in this order gives one that behaves identically.
+  void resting(std::vector<RestingOrder>& out) const;
+  /// Rests `o` behind the orders already at its price, without matching (for
+  /// rebuilding a saved book). False, and the book unchanged, if its price or
+  /// quantity is invalid, its id is live already, or it would cross the book.
+  bool restore(const RestingOrder& o);
   Ticks price_levels() const { return price_levels_; }
   std::uint32_t lot_size() const { return lot_; }
 

@@ -68,6 +68,10 @@ struct TrafficParams {
   /// s between travel-time snapshots for re-routing (0: routes stay the
   /// free-flow ones chosen at departure).
   double reroute_interval = 0.0;
+  /// demand_rate's trips are drawn at demand_rate × this and each departs
+  /// with probability 1 / this, so that a live demand_rate (set_live) can
+  /// rise up to demand_rate × this. 1: drawn at demand_rate, none thinned.
+  double demand_headroom = 1.0;
 
   // Vehicles
   VehicleType car;

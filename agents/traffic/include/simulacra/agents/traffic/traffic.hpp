@@ -27,13 +27,28 @@
 
 namespace simulacra::traffic {
 
-enum class Status : std::uint8_t { pending, active, arrived, crashed };
+/// A vehicle's state. `cancelled`: a demand_rate trip thinned away because
+/// the live demand_rate was below the rate its trips were drawn at (it never
+/// departs and has no trips row).
+enum class Status : std::uint8_t { pending, active, arrived, crashed, cancelled };
 
 /// Counters per kind of event, summed over LPs (for tests and summaries).
+/// kCrashedVehicles counts vehicles put out of action by a collision (one
+/// collision row can stop two).
 enum Counter : std::uint32_t {
   kDepartures, kArrivals, kLaneChanges, kHardBrakes, kNearMisses, kCollisions, kGridlocks,
-  kDistractions, kSignalChanges, kCounterCount
+  kDistractions, kSignalChanges, kCrashedVehicles, kCounterCount
 };
+
+/// Kinds of `events` rows. Rows of one time are ordered by vehicle id, then
+/// by this kind (then, for collisions, by the other vehicle); signal rows
+/// come last, by node. So the table's order is fixed by the model alone,
+/// whatever the `blocks`.
+enum class EventKind : std::uint8_t {
+  lane_change, near_miss, distraction, hard_braking, gridlock, collision, arrival, departure, signal
+};
+/// The name written in the events table's `event` column.
+const char* event_name(EventKind kind);
 
 class TrafficPopulation final : public Population {
  public:
@@ -57,6 +72,38 @@ class TrafficPopulation final : public Population {
   /// needs one window per step.
   SimTime message_delay() const { return SimTime{shared_->p.step * (1.0 - 1.0 / 1024.0)}; }
   std::unique_ptr<Population> clone() const override { return std::make_unique<TrafficPopulation>(*this); }
+
+  // Experiments (experiment.cpp): observables, checkpoints, branches and
+  // live parameters.
+  ObservableSpecs observables() const override { return observable_specs(); }
+  void observe(SimTime now, double* out) const override;
+  /// Reads or writes every part of the state that changes during a run.
+  /// Throws CheckpointError when the archive is truncated or damaged (an id
+  /// out of range) or was written by a population built from other
+  /// parameters (its fingerprint of the network, step and demand differs).
+  void state(StateArchive& ar) override;
+  /// Live parameters (live_params()): `demand_rate` (trips/h; demand_rate's
+  /// trips that have not reached their departure time depart with
+  /// probability value / (built demand_rate × demand_headroom)),
+  /// `speed_limit` (m/s, the limit of the generated links; drivers on them
+  /// take the new desired speed at once) and `distraction_rate` (episodes per
+  /// driving hour). Throws UserError for a demand_rate above the built
+  /// demand_rate × demand_headroom (the trips were drawn at build), for
+  /// speed_limit on a SUMO network (its limits come from the file) or one
+  /// that makes a link too short for the step; std::logic_error for another key.
+  void set_live(const std::string& key, double value) override;
+  /// Re-derives the population's own random draws (distraction episodes, the
+  /// thinning of demand_rate's trips) from `stream_seed`. Everything else is
+  /// drawn at build: with distraction_rate 0 and demand_headroom 1 a branch
+  /// continues exactly like its parent.
+  void reseed(std::uint64_t stream_seed) override;
+
+  /// The observables, in observe()'s order (the registry lists the same).
+  static ObservableSpecs observable_specs();
+  /// The parameters set_live accepts (the registry's PopulationType::live).
+  static std::vector<std::string> live_params();
+  /// min_ttc_last_step when no follower was closing in on a leader.
+  static constexpr double kNoTtc = 1.0e9;
 
   enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats };
 
@@ -101,6 +148,7 @@ class TrafficPopulation final : public Population {
     double speed_factor = 1.0;
     double length = 5.0;
     std::uint8_t type = 0;   ///< 0 car, 1 truck
+    bool from_rate = false;  ///< one of demand_rate's trips (thinned by a lower live demand_rate)
     std::uint32_t route = kNone;  ///< index into routes; kNone: circulate
     double depart = 0.0;     ///< scheduled departure, s
     double free_time = 0.0;  ///< route's free-flow travel time, s
@@ -163,7 +211,7 @@ class TrafficPopulation final : public Population {
   void clear_crashed(Context& ctx, std::uint32_t link, double t);
   void sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats);
   void publish(Context& ctx, std::uint32_t lp, std::uint64_t k);
-  void event_row(Context& ctx, double t, const char* what, std::uint32_t v, std::uint32_t other, double value);
+  void event_row(Context& ctx, double t, EventKind what, std::uint32_t v, std::uint32_t other, double value);
   void trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status);
   // Re-routing (reroute_interval > 0): each LP measures its links' travel
   // times over the interval and sends them to every LP, so that all LPs hold
@@ -172,6 +220,11 @@ class TrafficPopulation final : public Population {
   void share_travel_times(Context& ctx, std::uint32_t lp);
   void reroute(std::uint32_t v, std::uint32_t link, std::uint32_t lp);
   void bump(std::uint32_t lp, Counter c) { ++counters_[lp * kCounterCount + c]; }
+  /// Whether demand_rate's trip v departs under the live demand_rate.
+  bool keeps_trip(std::uint32_t v) const;
+  /// Links whose limit is the `speed_limit` parameter (generated networks:
+  /// all but the corridor's ramps).
+  std::vector<std::uint32_t> speed_limit_links() const;
 
   std::shared_ptr<const Shared> shared_;
   std::uint32_t blocks_ = 1;
@@ -247,6 +300,27 @@ class TrafficPopulation final : public Population {
 
   // Per LP.
   std::vector<std::uint64_t> step_, next_departure_, counters_, moved_;
+  /// Per LP, over its last step (for observables): vehicles running at the
+  /// step's end on its links or handed over by it, their speeds summed,
+  /// those in gridlock, and the least time-to-collision of a follower
+  /// closing in on a leader vehicle. One cache line each: LPs write their own.
+  struct alignas(64) StepSummary {
+    std::uint64_t running = 0;
+    std::uint64_t gridlocked = 0;
+    double speed_sum = 0.0;
+    double min_ttc = kNoTtc;
+  };
+  std::vector<StepSummary> summary_;
+
+  // What experiments change (experiment.cpp); copied by clones, archived.
+  /// Seed of the per-vehicle draws (the run seed, or a branch's stream seed).
+  std::uint64_t stream_seed_ = 0;
+  /// Share of demand_rate's trips that depart: live demand_rate / (built
+  /// demand_rate × demand_headroom).
+  double demand_keep_ = 1.0;
+  double distraction_rate_ = 0.0;  ///< episodes per driving hour (live)
+  std::vector<double> limit_;      ///< per link: speed limit in force, m/s (live)
+  std::uint64_t initially_running_ = 0;  ///< ring vehicles, running from t = 0
 };
 
 }  // namespace simulacra::traffic

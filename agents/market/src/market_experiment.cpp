@@ -1,0 +1,252 @@
+// What experiments do with a market population between windows: read its
+// observables, save and load its state, change live parameters, and re-derive
+// its random streams for a branch.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "market_internal.hpp"
+#include "simulacra/agents/market/market.hpp"
+#include "simulacra/engine/errors.hpp"
+
+namespace simulacra::market {
+
+using namespace detail;
+
+namespace {
+
+enum Observable : std::size_t { kMid, kSpread, kReturn, kDrawdown, kLastTrade, kVolume, kManipulative, kCount };
+
+[[noreturn]] void damaged(const std::string& what) {
+  throw CheckpointError("checkpoint is damaged: market " + what);
+}
+
+}  // namespace
+
+ObservableSpecs MarketPopulation::observable_specs() {
+  // Index order is Observable's. Prices are in initial_price's unit, as in
+  // the tables (whose price columns have no unit either).
+  return {
+      {"mid_price", "", "symbol 0's mid price of the last two-sided book (initial_price before the first)"},
+      {"spread", "", "symbol 0's best ask minus best bid of the last two-sided book, a price (0 before the first)"},
+      {"return_since_open", "", "symbol 0's mid over the session's first two-sided mid, minus 1 (0 before it)"},
+      {"drawdown", "", "symbol 0's fall of the mid from its highest since the open, a fraction >= 0 (0 before it)"},
+      {"last_trade_price", "", "symbol 0's last execution price (initial_price before the first trade)"},
+      {"volume", "shares", "shares traded so far, every symbol (shock agents' trades included)"},
+      {"manipulative_orders", "", "orders-table rows labelled spoof, layering or wash so far, every symbol"},
+  };
+}
+
+std::vector<std::string> MarketPopulation::live_params() { return {"noise_interval", "jump_interval", "jump_sd"}; }
+
+void MarketPopulation::observe(SimTime /*now*/, double* out) const {
+  const Exchange& x = exchanges_[0];
+  const double initial = params_.fundamental.initial_price;
+  const bool quoted = x.two_sided_bid != kNoPrice;
+  const double mid = quoted ? 0.5 * (to_price(x.two_sided_bid) + to_price(x.two_sided_ask)) : initial;
+  out[kMid] = mid;
+  out[kSpread] = quoted ? to_price(x.two_sided_ask) - to_price(x.two_sided_bid) : 0.0;
+  out[kReturn] = quoted ? mid / x.open_mid - 1.0 : 0.0;
+  out[kDrawdown] = quoted ? 1.0 - mid / x.high_mid : 0.0;
+  out[kLastTrade] = x.last_trade != kNoPrice ? to_price(x.last_trade) : initial;
+  std::uint64_t volume = 0, manipulative = 0;
+  for (const Exchange& e : exchanges_) {
+    volume += e.volume;
+    manipulative += e.manipulative_orders;
+  }
+  out[kVolume] = static_cast<double>(volume);
+  out[kManipulative] = static_cast<double>(manipulative);
+  static_assert(kCount == 7, "observable_specs lists every Observable");
+}
+
+void MarketPopulation::seed_agent_streams(std::uint64_t stream_seed) {
+  const std::uint64_t base = derive_seed(stream_seed, kAgentSalt);
+  rng_.resize(kind_.size());
+  for (std::size_t a = 0; a < rng_.size(); ++a) rng_[a] = RandomStream(base, a);
+}
+
+// Noise traders' intervals are the parameter unless a model gave them.
+void MarketPopulation::apply_noise_interval() {
+  if (noise_interval_from_model_) return;
+  for (std::size_t a = 0; a < kind_.size(); ++a) {
+    if (kind_[a] == AgentKind::noise) interval_[a] = params_.noise_interval;
+  }
+}
+
+// The first grid second of the fundamentals that no event has read: events
+// read the second they happen in, and every event handled so far is at or
+// before the latest time an LP has handled. The same for any layout.
+std::size_t MarketPopulation::read_horizon() const {
+  double latest = -1.0;
+  for (const Desk& d : desks_) latest = std::max(latest, d.last_time);
+  for (const Exchange& x : exchanges_) latest = std::max(latest, x.last_time);
+  return latest < 0.0 ? 0 : static_cast<std::size_t>(latest) + 1;
+}
+
+void MarketPopulation::redraw_paths(const PathRedraw& r) {
+  FundamentalParams p = params_.fundamental;
+  p.jump_interval = r.jump_interval;
+  p.jump_sd = r.jump_sd;
+  // Clones share the old paths; this population takes a changed copy.
+  auto paths = std::make_shared<std::vector<FundamentalPath>>(*paths_);
+  for (auto& path : *paths) path.redraw(static_cast<std::size_t>(r.from), p, r.seed, params_.news);
+  paths_ = std::move(paths);
+  redraws_.push_back(r);
+}
+
+void MarketPopulation::set_live(const std::string& key, double value) {
+  if (key == "noise_interval") {
+    if (!(value >= 1e-6) || !std::isfinite(value)) throw ConfigError("market: noise_interval must be at least 1e-6 s");
+    if (value == params_.noise_interval) return;
+    params_.noise_interval = value;
+    apply_noise_interval();
+    return;
+  }
+  if (key == "jump_interval" || key == "jump_sd") {
+    FundamentalParams& f = params_.fundamental;
+    const bool interval = key == "jump_interval";
+    if (interval ? !(value >= 0.0) || !std::isfinite(value) : !(value >= 0.0 && value <= 1.0)) {
+      throw ConfigError("market: " + key + (interval ? " must be a time >= 0" : " must be in [0, 1]"));
+    }
+    // The same value again (a session re-applying its changes after a
+    // load) must not redraw: the path is already the one it gave.
+    if (value == (interval ? f.jump_interval : f.jump_sd)) return;
+    (interval ? f.jump_interval : f.jump_sd) = value;
+    redraw_paths({read_horizon(), f.jump_interval, f.jump_sd, path_seed_});
+    return;
+  }
+  Population::set_live(key, value);
+}
+
+void MarketPopulation::reseed(std::uint64_t stream_seed) {
+  seed_agent_streams(stream_seed);
+  path_seed_ = derive_seed(stream_seed, kPathSalt);
+  redraw_paths({read_horizon(), params_.fundamental.jump_interval, params_.fundamental.jump_sd, path_seed_});
+}
+
+void MarketPopulation::state_exchange(StateArchive& ar, Exchange& x) {
+  for (Ticks* t : {&x.last_trade, &x.quoted_bid, &x.quoted_ask, &x.bar_open, &x.bar_high, &x.bar_low, &x.bar_close,
+                   &x.two_sided_bid, &x.two_sided_ask}) {
+    ar.io(*t);
+  }
+  ar.io(x.quoted_bid_size);
+  ar.io(x.quoted_ask_size);
+  ar.io(x.feed_dirty);
+  ar.io(x.bar_volume);
+  ar.io(x.bar_trades);
+  ar.io(x.shock_position);
+  ar.io(x.shock_cash);
+  ar.io(x.shock_seq);
+  ar.io(x.open_mid);
+  ar.io(x.high_mid);
+  ar.io(x.volume);
+  ar.io(x.manipulative_orders);
+  ar.io(x.last_time);
+  // Orders waiting for kMatch (none between windows, kept for safety).
+  ar.io_each(x.arrivals, [](StateArchive& a, Arrival& m) {
+    a.io(m.w0);
+    a.io(m.w1);
+    a.io(m.kind);
+    a.io(m.agent);
+  });
+  for (const Arrival& m : x.arrivals) {
+    if (m.agent >= agent_count() || agent_of(m.w0) != m.agent || (m.kind != kLimit && m.kind != kMarket && m.kind != kCancel)) {
+      damaged("order message");
+    }
+  }
+  // The book as its resting orders in priority order; rebuilt on load.
+  std::vector<RestingOrder> orders;
+  if (!ar.loading()) x.book.resting(orders);
+  ar.io(orders);
+  if (ar.loading()) {
+    x.book = LimitOrderBook(price_levels_, params_.lot_size);
+    for (const RestingOrder& o : orders) {
+      if (o.owner >= agent_count() || agent_of(o.id) != o.owner || !x.book.restore(o)) damaged("order book");
+    }
+  }
+}
+
+void MarketPopulation::state(StateArchive& ar) {
+  ar.tag("market");
+  std::uint64_t agents = agent_count(), symbols = params_.symbols, desks = params_.trader_lps;
+  ar.io(agents);
+  ar.io(symbols);
+  ar.io(desks);
+  if (agents != agent_count() || symbols != params_.symbols || desks != params_.trader_lps) {
+    throw CheckpointError("checkpoint is of another market (" + std::to_string(agents) + " agents, " +
+                          std::to_string(symbols) + " symbols, " + std::to_string(desks) +
+                          " trader LPs; this one: " + std::to_string(agent_count()) + ", " +
+                          std::to_string(params_.symbols) + ", " + std::to_string(params_.trader_lps) + ")");
+  }
+
+  ar.tag("market.live");
+  double noise_interval = params_.noise_interval;
+  double jump_interval = params_.fundamental.jump_interval, jump_sd = params_.fundamental.jump_sd;
+  ar.io(noise_interval);
+  ar.io(jump_interval);
+  ar.io(jump_sd);
+  ar.io(path_seed_);
+  // The fundamentals: built from the scenario, then every redraw again.
+  std::vector<PathRedraw> redraws = redraws_;
+  ar.io(redraws);
+  if (ar.loading()) {
+    const auto bad_jumps = [](double interval, double sd) {
+      return !(interval >= 0.0) || !std::isfinite(interval) || !(sd >= 0.0 && sd <= 1.0);
+    };
+    if (!(noise_interval >= 1e-6) || !std::isfinite(noise_interval) || bad_jumps(jump_interval, jump_sd)) {
+      damaged("live parameters");
+    }
+    params_.noise_interval = noise_interval;
+    apply_noise_interval();
+    params_.fundamental.jump_interval = jump_interval;
+    params_.fundamental.jump_sd = jump_sd;
+    if (!redraws_.empty()) {
+      // Redrawn before the load: back to the paths as built.
+      auto paths = std::make_shared<std::vector<FundamentalPath>>();
+      for (std::uint32_t s = 0; s < params_.symbols; ++s) {
+        paths->emplace_back(built_fundamental_, duration_, derive_seed(seed_, kPathSalt), s, params_.news);
+      }
+      paths_ = std::move(paths);
+      redraws_.clear();
+    }
+    for (const PathRedraw& r : redraws) {
+      if (bad_jumps(r.jump_interval, r.jump_sd)) damaged("redraw of the fundamentals");
+      redraw_paths(r);
+    }
+  }
+
+  ar.tag("market.agents");
+  const std::size_t n = kind_.size();
+  ar.io(rng_);
+  ar.io(next_seq_);
+  ar.io(open_first_);
+  ar.io(open_count_);
+  ar.io(last_arrival_);
+  ar.io(position_);
+  ar.io(cash_);
+  ar.io(orders_sent_);
+  for (std::size_t size : {rng_.size(), next_seq_.size(), open_first_.size(), open_count_.size(), last_arrival_.size(),
+                           position_.size(), cash_.size(), orders_sent_.size()}) {
+    if (size != n) damaged("agent state of the wrong size");
+  }
+
+  ar.tag("market.desks");
+  for (Desk& d : desks_) {
+    ar.io(d.withdrawn_until);
+    ar.io(d.last_time);
+    for (View& v : d.views) {
+      ar.io(v.bid);
+      ar.io(v.ask);
+      ar.io(v.last);
+      ar.io(v.fast);
+      ar.io(v.slow);
+      ar.io(v.ema_time);
+    }
+  }
+
+  ar.tag("market.exchanges");
+  for (Exchange& x : exchanges_) state_exchange(ar, x);
+  ar.tag("market.end");
+}
+
+}  // namespace simulacra::market
