@@ -2,6 +2,7 @@
 // memory, shared with the test through a handle that outlives the sink.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -53,13 +54,22 @@ inline std::vector<std::unique_ptr<TableSink>> memory_sinks(const std::shared_pt
   return v;
 }
 
-/// Every column of every table equal, value for value.
+/// Every column of every table equal, value for value (doubles bit for bit,
+/// so NaN equals NaN).
 inline bool same_tables(const MemoryDataset& a, const MemoryDataset& b) {
   if (a.rows.size() != b.rows.size()) return false;
   for (std::size_t t = 0; t < a.rows.size(); ++t) {
     if (a.rows[t].rows() != b.rows[t].rows()) return false;
     for (std::size_t c = 0; c < a.rows[t].column_count(); ++c) {
-      if (a.rows[t].column(c) != b.rows[t].column(c)) return false;
+      const auto& x = a.rows[t].column(c);
+      const auto& y = b.rows[t].column(c);
+      if (x.index() != y.index()) return false;
+      if (const auto* dx = std::get_if<std::vector<double>>(&x)) {
+        const auto& dy = std::get<std::vector<double>>(y);
+        if (dx->size() != dy.size() || std::memcmp(dx->data(), dy.data(), dx->size() * sizeof(double)) != 0) return false;
+      } else if (x != y) {
+        return false;
+      }
     }
   }
   return true;
