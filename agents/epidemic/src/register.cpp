@@ -108,7 +108,7 @@ std::vector<ParamSpec> param_specs() {
   std::vector<ParamSpec> s = {
       {"persons", ParamType::integer, N, std::to_string(d.persons), 1.0, 4.0e9, {}, "number of persons"},
       {"blocks", ParamType::integer, N, std::to_string(d.blocks), 1.0, 65536.0, {},
-       "LPs the persons are split into (at household boundaries); a model choice, not a thread count"},
+       "LPs the persons are split into (at household boundaries), for parallelism only: the output depends neither on it nor on threads"},
       {"initial_infected", ParamType::integer, N, std::to_string(d.initial_infected), 0.0, {}, {},
        "persons infected at time 0, drawn uniformly"},
       {"household_size_weights", ParamType::real_list, N, "[0.29, 0.35, 0.16, 0.13, 0.05, 0.02]", 0.0, {}, {},

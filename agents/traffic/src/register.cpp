@@ -65,8 +65,7 @@ std::vector<ParamSpec> traffic_param_specs() {
       q("ramp_speed_limit", D::speed, "80km/h", 1.0, 70.0, "corridor: on-ramp speed limit"),
       q("step", D::time, "0.5s", 0.1, 1.0, "time step of the car-following update"),
       i("blocks", "1", 1, 1000000,
-        "logical processes: the junctions are cut into this many blocks (model parameter; output does not "
-        "depend on threads)"),
+        "LPs the junctions are cut into, for parallelism only: the output depends neither on it nor on threads"),
       r("demand_rate", "0", 0.0, none, "trips per hour over all origins (each origin weighted by its lanes); live"),
       r("demand_headroom", "1", 1.0, 1000.0,
         "demand_rate's trips are drawn at demand_rate × this and each kept with probability 1 / this, so that a "
