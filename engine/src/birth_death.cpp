@@ -1,0 +1,92 @@
+#include "simulacra/engine/birth_death.hpp"
+
+#include <cmath>
+
+namespace simulacra {
+
+namespace {
+constexpr std::uint32_t kJump = 0;
+constexpr std::uint32_t kPath = 0;
+}  // namespace
+
+void BirthDeathPopulation::init_lp(Context& ctx, std::uint32_t /*local*/) {
+  if (params_.record) ctx.emit(kPath, 0.0, level_);
+  if (level_ > 0) ctx.send_self(SimTime{params_.step}, kJump);
+}
+
+void BirthDeathPopulation::handle(Context& ctx, std::uint32_t /*local*/, const Event& /*ev*/) {
+  const double up = params_.lambda / (params_.lambda + params_.mu);
+  level_ += ctx.rng().uniform() < up ? 1 : -1;
+  ++jumps_;
+  if (params_.record) ctx.emit(kPath, ctx.now(), level_);
+  if (level_ > 0) ctx.send_self(SimTime{params_.step}, kJump);
+}
+
+std::vector<TableSchema> BirthDeathPopulation::tables() const {
+  if (!params_.record) return {};
+  return {TableSchema{"path",
+                      "the level after one jump (and the start at time 0)",
+                      {{"time", ColumnType::float64, "s", "time of the jump"},
+                       {"level", ColumnType::int64, "", "level after it"}}}};
+}
+
+ObservableSpecs BirthDeathPopulation::observable_specs() {
+  return {{"level", "", "current level (0: absorbed)"}, {"jumps", "", "jumps made so far"}};
+}
+
+void BirthDeathPopulation::observe(SimTime /*now*/, double* out) const {
+  out[0] = static_cast<double>(level_);
+  out[1] = static_cast<double>(jumps_);
+}
+
+void BirthDeathPopulation::state(StateArchive& ar) {
+  ar.io(level_);
+  ar.io(jumps_);
+  ar.io(params_.lambda);
+  ar.io(params_.mu);
+  if (level_ < 0 || jumps_ < 0) throw CheckpointError("checkpoint is damaged: a negative birth-death level");
+}
+
+void BirthDeathPopulation::set_live(const std::string& key, double value) {
+  if (key == "lambda") {
+    params_.lambda = value;
+  } else if (key == "mu") {
+    params_.mu = value;
+  } else {
+    Population::set_live(key, value);
+  }
+}
+
+double birth_death_hit_probability(double lambda, double mu, std::int64_t n) {
+  const double rho = lambda / mu;
+  if (n <= 1) return 1.0;
+  if (rho == 1.0) return 1.0 / static_cast<double>(n);
+  return std::pow(rho, static_cast<double>(n - 1)) * (1.0 - rho) / (1.0 - std::pow(rho, static_cast<double>(n)));
+}
+
+void register_birth_death(Registry& registry) {
+  PopulationType t;
+  t.name = "birth_death";
+  t.doc = "birth-death jump chain (M/M/1), the exact test of rare-event methods";
+  t.params = {
+      {"lambda", ParamType::real, Dimension::none, "1", 1e-12, {}, {}, "up rate"},
+      {"mu", ParamType::real, Dimension::none, "2", 1e-12, {}, {}, "down rate"},
+      {"start", ParamType::integer, Dimension::none, "1", 0.0, 1e12, {}, "level at time 0"},
+      {"step", ParamType::quantity, Dimension::time, "1s", 1e-9, {}, {}, "time between jumps"},
+      {"record", ParamType::boolean, Dimension::none, "true", {}, {}, {}, "one row per jump (table path)"},
+  };
+  t.observables = BirthDeathPopulation::observable_specs();
+  t.live = {"lambda", "mu"};
+  t.make = [](const PopulationSpec& spec, const BuildInfo&) -> std::unique_ptr<Population> {
+    BirthDeathParams p;
+    p.lambda = spec.params.real("lambda");
+    p.mu = spec.params.real("mu");
+    p.start = spec.params.integer("start");
+    p.step = spec.params.real("step");
+    p.record = spec.params.boolean("record");
+    return std::make_unique<BirthDeathPopulation>(p);
+  };
+  registry.add(std::move(t));
+}
+
+}  // namespace simulacra
