@@ -1,0 +1,98 @@
+// Rare-event sampling on branched run sessions: adaptive multilevel
+// splitting (AMS). A particle is a run; its score (an expression over
+// observables) is checked every `every` seconds; the event is a condition.
+// Each iteration kills the particles whose highest score is at or below the
+// k-th lowest, and replaces each by a branch of a survivor taken at the
+// first check where the survivor's score exceeded that level, continuing on
+// its own re-derived random streams. The probability estimate
+// Π(1 − K_j/N) · (hits/N) is unbiased (ties killed together, as in
+// generalised AMS); independent batches give its error and interval.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "simulacra/engine/ensemble.hpp"
+#include "simulacra/engine/expression.hpp"
+#include "simulacra/engine/run_session.hpp"
+
+namespace simulacra::rare {
+
+/// What is rare, and what leads toward it.
+struct EventSpec {
+  Expression event;   ///< the rare event: holds once reached
+  Expression score;   ///< importance function: grows toward the event
+  double every = 1.0; ///< seconds between checks of event and score
+};
+
+struct AmsOptions {
+  std::size_t particles = 100;   ///< N per batch
+  std::size_t batches = 10;      ///< independent AMS runs (error and interval from their spread)
+  std::size_t kill = 0;          ///< k: kill at least the k lowest per iteration; 0: max(1, N/10)
+  std::size_t max_iterations = 1000000;
+  std::uint64_t seed = 0;        ///< survivor choices; the runs' own streams come from the scenario seed
+  EnsembleOptions ensemble;      ///< jobs over the cores (each particle runs on one engine thread)
+};
+
+/// How a final particle was made: branch keys and the times they were taken,
+/// from the plain run at t = 0. Replaying them gives the particle's whole run.
+struct Lineage {
+  std::vector<double> times;
+  std::vector<std::uint64_t> keys;
+};
+
+struct FinalParticle {
+  std::size_t batch = 0;
+  Lineage lineage;
+  bool hit = false;          ///< the event was reached
+  double end_time = 0.0;     ///< when the particle's run ended (event, stop_when or duration)
+  double max_score = 0.0;    ///< highest score seen (+inf once the event held)
+  double weight = 0.0;       ///< its weight in the probability estimate (sums over a batch to Π(1 − K/N))
+};
+
+struct BatchResult {
+  double estimate = 0.0;
+  std::size_t iterations = 0;
+  std::uint64_t events = 0;        ///< engine events simulated, re-simulation for branching included
+  std::uint64_t plain_events = 0;  ///< of the N plain runs that started the batch
+  bool extinct = false;            ///< every particle fell at one level: estimate 0
+};
+
+struct AmsResult {
+  double estimate = 0.0;        ///< mean over batches
+  double std_error = 0.0;       ///< of the mean (sample standard deviation over batches / √batches)
+  double relative_error = 0.0;  ///< std_error / estimate
+  double ci_low = 0.0, ci_high = 0.0;  ///< 95 % Student-t interval over batches (low clipped at 0)
+  std::uint64_t events = 0;     ///< engine events simulated in all
+  double events_per_plain_run = 0.0;
+  /// Crude Monte Carlo runs with the same simulated events, and the
+  /// variance ratio at that cost: p(1−p)/runs / std_error².
+  double crude_runs = 0.0;
+  double gain = 0.0;
+  double wall_seconds = 0.0;
+  std::vector<BatchResult> batches;
+  std::vector<FinalParticle> finals;  ///< every batch's final particles, batch by batch
+};
+
+/// After each iteration: batch, iteration, the level just passed, and the
+/// batch's estimate so far (Π(1 − K/N)).
+using AmsProgress = std::function<void(std::size_t batch, std::size_t iteration, double level, double weight)>;
+
+/// Runs AMS from `root` (a session at t = 0, not advanced, no sinks).
+/// Throws UserError if the score never moves (every particle ends at the same
+/// score and none reaches the event: no level to split at), and what the
+/// runs throw.
+AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOptions& options,
+                  const AmsProgress& progress = {});
+
+/// Replays a final particle into `session` (a fresh session at t = 0, sinks
+/// attached): advances to each branch time, branches in place, and advances to
+/// the particle's end. The run is the particle's whole history.
+void replay(RunSession& session, const FinalParticle& particle);
+
+/// 95 % two-sided Student-t quantile for `dof` degrees of freedom.
+double t_quantile_975(std::size_t dof);
+
+}  // namespace simulacra::rare

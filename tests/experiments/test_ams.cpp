@@ -1,0 +1,141 @@
+// Adaptive multilevel splitting against exact probabilities.
+#include <cmath>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "simulacra/engine/birth_death.hpp"
+#include "simulacra/engine/phold_type.hpp"
+#include "simulacra/experiments/rare.hpp"
+#include "support/memory_sink.hpp"
+
+using namespace simulacra;
+
+namespace {
+
+Registry registry() {
+  Registry r;
+  register_birth_death(r);
+  register_phold(r);
+  return r;
+}
+
+// The jump chain from 1, stopped at 0 or at n.
+Scenario chain(const Registry& reg, int n, std::uint64_t seed) {
+  const std::string text = "name: bd\nseed: " + std::to_string(seed) +
+                           "\nduration: 100000s\npopulations:\n  - name: bd\n    type: birth_death\n"
+                           "    params: {lambda: 1, mu: 2, start: 1}\n"
+                           "stop_when: {condition: \"bd.level <= 0 or bd.level >= " + std::to_string(n) +
+                           "\", every: 1s}\n";
+  return parse_scenario(text, "bd.yaml", {}, reg);
+}
+
+rare::AmsResult ams(const Registry& reg, int n, std::uint64_t seed, std::size_t particles, std::size_t batches,
+                    unsigned jobs = 1) {
+  const Scenario s = chain(reg, n, seed);
+  RunSession root(s, reg, plan_runs(s).front(), 1);
+  rare::EventSpec spec;
+  spec.event = root.expression("bd.level >= " + std::to_string(n));
+  spec.score = root.expression("bd.level");
+  spec.every = 1.0;
+  rare::AmsOptions o;
+  o.particles = particles;
+  o.batches = batches;
+  o.ensemble.jobs = jobs;
+  return rare::run_ams(root, spec, o);
+}
+
+}  // namespace
+
+TEST_CASE("birth-death: the gambler's-ruin probabilities the issue quotes", "[experiments][ams]") {
+  CHECK(birth_death_hit_probability(1, 2, 12) == Approx(2.4420e-4).epsilon(1e-4));
+  CHECK(birth_death_hit_probability(1, 2, 30) == Approx(9.3132e-10).epsilon(1e-4));
+}
+
+TEST_CASE("AMS: one estimate of a 1e-9 event is near the truth, with weights that add up", "[experiments][ams]") {
+  const Registry reg = registry();
+  const double truth = birth_death_hit_probability(1, 2, 30);
+  const auto r = ams(reg, 30, 1, 100, 10);
+  INFO("estimate " << r.estimate << " +- " << r.std_error << ", truth " << truth);
+  CHECK(r.estimate > 0.5 * truth);
+  CHECK(r.estimate < 2.0 * truth);
+  CHECK(r.ci_low < r.ci_high);
+  double w = 0.0;
+  for (const auto& f : r.finals) w += f.hit ? f.weight : 0.0;
+  CHECK(w / 10.0 == Approx(r.estimate).epsilon(1e-12));
+  CHECK(r.gain > 100.0);
+}
+
+TEST_CASE("AMS: over 50 repetitions the mean is within 5 % and the 95 % intervals cover 90-99 %", "[experiments][ams]") {
+  const Registry reg = registry();
+  for (int n : {12, 30}) {
+    const double truth = birth_death_hit_probability(1, 2, n);
+    double sum = 0.0;
+    int covered = 0;
+    const int reps = 50;
+    for (int rep = 0; rep < reps; ++rep) {
+      const auto r = ams(reg, n, 1000 + static_cast<std::uint64_t>(rep), 200, 10, 2);
+      sum += r.estimate;
+      covered += r.ci_low <= truth && truth <= r.ci_high ? 1 : 0;
+    }
+    const double mean = sum / reps;
+    INFO("n = " << n << ": mean " << mean << ", truth " << truth << ", covered " << covered << " of " << reps);
+    CHECK(std::abs(mean / truth - 1.0) < 0.05);
+    CHECK(covered >= 45);
+    CHECK(covered <= 49);
+  }
+}
+
+TEST_CASE("AMS: the same estimate and lineages for any number of jobs", "[experiments][ams]") {
+  const Registry reg = registry();
+  const auto a = ams(reg, 20, 5, 50, 3, 1);
+  const auto b = ams(reg, 20, 5, 50, 3, 2);
+  CHECK(a.estimate == b.estimate);
+  CHECK(a.events == b.events);
+  REQUIRE(a.finals.size() == b.finals.size());
+  for (std::size_t i = 0; i < a.finals.size(); ++i) {
+    CHECK(a.finals[i].lineage.keys == b.finals[i].lineage.keys);
+    CHECK(a.finals[i].lineage.times == b.finals[i].lineage.times);
+  }
+}
+
+TEST_CASE("AMS: replaying a final particle gives its whole run, which reaches the event", "[experiments][ams]") {
+  const Registry reg = registry();
+  const Scenario s = chain(reg, 15, 3);
+  const auto r = ams(reg, 15, 3, 50, 1);
+  std::size_t checked = 0;
+  for (const auto& f : r.finals) {
+    if (!f.hit || checked == 5) continue;
+    ++checked;
+    RunSession session(s, reg, plan_runs(s).front(), 1);
+    auto out = std::make_shared<testing::MemoryDataset>();
+    session.attach(testing::memory_sinks(out));
+    rare::replay(session, f);
+    session.finish({});
+    const auto& time = std::get<std::vector<double>>(out->table("bd.path")->column(0));
+    const auto& level = std::get<std::vector<std::int64_t>>(out->table("bd.path")->column(1));
+    // A path from 1 at time 0, one step at a time, to 15.
+    REQUIRE(level.size() >= 15);
+    CHECK(time.front() == 0.0);
+    CHECK(level.front() == 1);
+    CHECK(level.back() == 15);
+    for (std::size_t i = 1; i < level.size(); ++i) {
+      CHECK(std::abs(level[i] - level[i - 1]) == 1);
+      CHECK(level[i - 1] > 0);
+    }
+  }
+  CHECK(checked == 5);
+}
+
+TEST_CASE("AMS: a score that never moves is a clear error", "[experiments][ams]") {
+  const Registry reg = registry();
+  const Scenario s = chain(reg, 15, 3);
+  RunSession root(s, reg, plan_runs(s).front(), 1);
+  rare::EventSpec spec;
+  spec.event = root.expression("bd.level >= 15");
+  spec.score = root.expression("1");
+  rare::AmsOptions o;
+  o.particles = 20;
+  o.batches = 1;
+  CHECK_THROWS_WITH(rare::run_ams(root, spec, o), Catch::Contains("never moved"));
+}
