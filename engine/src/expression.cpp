@@ -275,6 +275,46 @@ double Expression::evaluate(const std::vector<double>& values, double t) const {
   return n == 1 ? st[0] : std::nan("");
 }
 
+namespace {
+
+// Values an instruction pops and pushes.
+int arity(Op op) {
+  switch (op) {
+    case Op::constant: case Op::value: case Op::time: return 0;
+    case Op::neg: case Op::lnot: case Op::abs: case Op::log: case Op::exp: case Op::sqrt: return 1;
+    default: return 2;
+  }
+}
+
+}  // namespace
+
+std::optional<Expression> Expression::distance_score() const {
+  if (code_.empty()) return std::nullopt;
+  const Op last = code_.back().op;
+  const bool up = last == Op::ge || last == Op::gt;
+  const bool down = last == Op::le || last == Op::lt;
+  if (!up && !down) return std::nullopt;
+  // The right operand is the shortest suffix (before the comparison) that
+  // leaves exactly one value.
+  std::size_t split = code_.size() - 1;
+  int need = 1;
+  while (need > 0 && split > 0) {
+    --split;
+    need += arity(code_[split].op) - 1;
+  }
+  if (need != 0) return std::nullopt;
+  const std::vector<Instr> a(code_.begin(), code_.begin() + static_cast<std::ptrdiff_t>(split));
+  const std::vector<Instr> b(code_.begin() + static_cast<std::ptrdiff_t>(split), code_.end() - 1);
+  Expression e;
+  e.code_ = up ? a : b;
+  const auto& second = up ? b : a;
+  e.code_.insert(e.code_.end(), second.begin(), second.end());
+  e.code_.push_back(Instr{Op::sub});
+  e.uses_ = uses_;
+  e.text_ = "distance to (" + text_ + ")";
+  return e;
+}
+
 bool Expression::holds(const std::vector<double>& values, double t) const {
   const double v = evaluate(values, t);
   return v != 0.0 && !std::isnan(v);

@@ -67,6 +67,7 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
   if (options.particles < 2) throw UserError("rare: at least 2 particles per batch are needed");
   if (options.batches < 1) throw UserError("rare: at least 1 batch is needed");
   if (!(spec.every > 0.0)) throw UserError("rare: the check interval must be positive");
+  if (!std::is_sorted(options.levels.begin(), options.levels.end())) throw UserError("rare: --levels must increase");
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t n = options.particles;
   const std::size_t kill = options.kill != 0 ? std::min(options.kill, n - 1) : std::max<std::size_t>(1, n / 10);
@@ -97,16 +98,24 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
     std::uint64_t next_key = (static_cast<std::uint64_t>(b) + 1) << 40;
     double weight = 1.0;
     std::size_t iteration = 0;
+    const bool fixed = !options.levels.empty();
     for (; iteration < options.max_iterations; ++iteration) {
-      std::vector<double> maxima;
-      for (const auto& p : particles) maxima.push_back(p.max_score);
-      std::nth_element(maxima.begin(), maxima.begin() + static_cast<std::ptrdiff_t>(kill - 1), maxima.end());
-      const double level = maxima[kill - 1];
-      if (level == kInf) break;  // at least N - k + 1 particles reached the event
+      double level = 0.0;
+      if (fixed) {
+        if (iteration == options.levels.size()) break;
+        level = options.levels[iteration];
+      } else {
+        std::vector<double> maxima;
+        for (const auto& p : particles) maxima.push_back(p.max_score);
+        std::nth_element(maxima.begin(), maxima.begin() + static_cast<std::ptrdiff_t>(kill - 1), maxima.end());
+        level = maxima[kill - 1];
+        if (level == kInf) break;  // at least N - k + 1 particles reached the event
+      }
       std::vector<std::size_t> killed, survivors;
       for (std::size_t i = 0; i < n; ++i) (particles[i].max_score <= level ? killed : survivors).push_back(i);
+      if (killed.empty()) continue;  // a fixed level every particle passed
       if (survivors.empty()) {
-        if (iteration == 0) {
+        if (iteration == 0 && !fixed) {
           throw UserError("rare: the score \"" + spec.score.text() + "\" never moved: all " + std::to_string(n) +
                           " runs ended at score " + std::to_string(level) +
                           " without the event; choose a score that grows toward the event");
@@ -146,7 +155,7 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
       }
       if (progress) progress(b, iteration + 1, level, weight);
     }
-    if (iteration == options.max_iterations) {
+    if (iteration == options.max_iterations && !fixed) {
       throw UserError("rare: batch " + std::to_string(b) + " did not reach the event in " +
                       std::to_string(options.max_iterations) + " iterations");
     }

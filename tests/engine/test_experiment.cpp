@@ -319,3 +319,16 @@ TEST_CASE("live parameters: validated as in the scenario file, and they change t
   const auto resumed = run_whole(RunSession::load_state(in, reg, 1));
   CHECK(resumed->provenance.at("trace_hash") == out->provenance.at("trace_hash"));
 }
+
+TEST_CASE("expressions: a one-comparison condition gives a score that grows toward it", "[engine][expression]") {
+  const NameResolver r = observable_resolver({"town.attack_rate", "town.dead", "road.dead"});
+  const std::vector<double> v{0.25, 3.0, 5.0};
+  auto score = [&](const std::string& text) { return Expression::parse(text, r).distance_score(); };
+  REQUIRE(score("town.dead >= 10"));
+  CHECK(score("town.dead >= 10")->evaluate(v, 0.0) == -7.0);
+  CHECK(score("2 * town.dead > road.dead - 1")->evaluate(v, 0.0) == 2.0);
+  CHECK(score("town.attack_rate <= -(0.05)")->evaluate(v, 0.0) == Approx(-0.3));
+  CHECK(score("max(town.dead, 1) < 1")->evaluate(v, 0.0) == -2.0);
+  CHECK_FALSE(score("town.dead >= 10 and t > 5"));
+  CHECK_FALSE(score("town.dead == 10"));
+}

@@ -139,3 +139,24 @@ TEST_CASE("AMS: a score that never moves is a clear error", "[experiments][ams]"
   o.batches = 1;
   CHECK_THROWS_WITH(rare::run_ams(root, spec, o), Catch::Contains("never moved"));
 }
+
+TEST_CASE("fixed-effort splitting with given levels is unbiased too", "[experiments][ams]") {
+  const Registry reg = registry();
+  const double truth = birth_death_hit_probability(1, 2, 20);
+  const Scenario s = chain(reg, 20, 9);
+  RunSession root(s, reg, plan_runs(s).front(), 1);
+  rare::EventSpec spec;
+  spec.event = root.expression("bd.level >= 20");
+  spec.score = root.expression("bd.level");
+  rare::AmsOptions o;
+  o.particles = 200;
+  o.batches = 20;
+  for (int l = 2; l < 20; l += 2) o.levels.push_back(l);
+  o.ensemble.jobs = 2;
+  const auto r = rare::run_ams(root, spec, o);
+  INFO("estimate " << r.estimate << " [" << r.ci_low << ", " << r.ci_high << "], truth " << truth);
+  CHECK(r.ci_low <= truth);
+  CHECK(truth <= r.ci_high);
+  CHECK(r.relative_error < 0.25);
+  CHECK(r.gain > 100.0);
+}

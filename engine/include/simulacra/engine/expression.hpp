@@ -46,6 +46,10 @@ class Expression {
   /// evaluate() is neither 0 nor NaN.
   bool holds(const std::vector<double>& values, double t) const;
 
+  /// For a condition that is one comparison `a >= b` (or >, <=, <): a score
+  /// that grows toward it, `a - b` (or `b - a`); nullopt otherwise.
+  std::optional<Expression> distance_score() const;
+
   const std::string& text() const { return text_; }
   bool empty() const { return code_.empty(); }
   /// Indices of the values the expression reads.

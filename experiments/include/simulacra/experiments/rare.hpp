@@ -32,6 +32,10 @@ struct AmsOptions {
   std::size_t batches = 10;      ///< independent AMS runs (error and interval from their spread)
   std::size_t kill = 0;          ///< k: kill at least the k lowest per iteration; 0: max(1, N/10)
   std::size_t max_iterations = 1000000;
+  /// Fixed-effort multilevel splitting instead: these score levels, in
+  /// increasing order (each iteration kills the particles that never
+  /// exceeded the next level). Empty: adaptive levels.
+  std::vector<double> levels;
   std::uint64_t seed = 0;        ///< survivor choices; the runs' own streams come from the scenario seed
   EnsembleOptions ensemble;      ///< jobs over the cores (each particle runs on one engine thread)
 };
