@@ -13,6 +13,7 @@ int bench_command(const Args& args);
 int run_command(const Args& args);
 int validate_command(const Args& args);
 int resume_command(const Args& args);
+int rare_command(const Args& args);
 int types_command(const Args& args);
 int inspect_command(const Args& args);
 

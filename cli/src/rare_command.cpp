@@ -1,0 +1,313 @@
+// `simulacra rare`: rare-event datasets by multilevel splitting — an
+// estimate of the event's probability with its error, and the datasets of the
+// final runs, each with its weight and label.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "commands.hpp"
+#include "options.hpp"
+#include "run_support.hpp"
+#include "simulacra/engine/ensemble.hpp"
+#include "simulacra/engine/quantity.hpp"
+#include "simulacra/engine/run_session.hpp"
+#include "simulacra/experiments/rare.hpp"
+#include "version.hpp"
+
+namespace simulacra::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string num(double v) {
+  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
+  if (std::isnan(v)) return "null";
+  std::ostringstream o;
+  o.precision(10);
+  o << v;
+  return o.str();
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string path_text(const rare::Lineage& l) {
+  std::string s;
+  for (std::size_t i = 0; i < l.keys.size(); ++i) {
+    if (i != 0) s += '.';
+    s += std::to_string(l.keys[i]);
+  }
+  return s;
+}
+
+// Which final runs a balanced dataset keeps: every run of the scarcer label,
+// and evenly spaced runs of the other so that event runs make up `share`;
+// a kept run's weight is multiplied by (runs of its label) / (kept of its label).
+std::vector<double> balance(const std::vector<rare::FinalParticle>& finals, double share) {
+  std::vector<std::size_t> hits, misses;
+  for (std::size_t i = 0; i < finals.size(); ++i) (finals[i].hit ? hits : misses).push_back(i);
+  std::vector<double> factor(finals.size(), 0.0);
+  if (hits.empty() || misses.empty()) {
+    for (std::size_t i = 0; i < finals.size(); ++i) factor[i] = 1.0;
+    return factor;
+  }
+  const double h = static_cast<double>(hits.size()), m = static_cast<double>(misses.size());
+  std::size_t keep_hits = hits.size(), keep_misses = misses.size();
+  if (h / (h + m) < share) {
+    keep_misses = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(h * (1.0 - share) / share)));
+    keep_misses = std::min(keep_misses, misses.size());
+  } else {
+    keep_hits = std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(m * share / (1.0 - share))));
+    keep_hits = std::min(keep_hits, hits.size());
+  }
+  auto pick = [&](const std::vector<std::size_t>& from, std::size_t keep) {
+    for (std::size_t j = 0; j < keep; ++j) {
+      const std::size_t at = j * from.size() / keep;
+      factor[from[at]] = static_cast<double>(from.size()) / static_cast<double>(keep);
+    }
+  };
+  pick(hits, keep_hits);
+  pick(misses, keep_misses);
+  return factor;
+}
+
+}  // namespace
+
+int rare_command(const Args& args) {
+  Options opts(
+      "simulacra rare",
+      "Estimates the probability of a rare event by multilevel splitting on branched runs,\n"
+      "and writes the final runs' datasets with their weights and labels:\n"
+      "OUT/estimate.json (probability, error, 95 % interval, cost, gain over crude Monte\n"
+      "Carlo), OUT/samples.csv (one row per final run), and one dataset per written run.\n"
+      "Weights: over the event runs they sum to the probability estimate.",
+      {
+          {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
+          {"event", "EXPR", "the rare event, a condition over observables and t (e.g. \"town.dead >= 50\")", ""},
+          {"score", "EXPR", "importance function growing toward the event (default: the event's distance, for a one-comparison event)", ""},
+          {"method", "NAME", "ams (adaptive levels) or splitting (fixed --levels)", "ams"},
+          {"levels", "LIST", "score levels for --method splitting, increasing, e.g. 5,10,15", ""},
+          {"samples", "N", "final runs in all (batches x runs per batch)", "1000"},
+          {"batches", "B", "independent batches; the error and interval come from their spread", "10"},
+          {"kill", "K", "runs killed per iteration at least (0: a tenth of a batch)", "0"},
+          {"every", "TIME", "simulated time between checks of event and score (default: stop_when.every, observe.every, or duration/1000)", ""},
+          {"datasets", "WHICH", "datasets to write: events, all or none", "events"},
+          {"balance", "SHARE", "write a balanced dataset: this share of event runs, weights corrected", ""},
+          {"format", "LIST", "hdf5, csv or hdf5,csv (default: the scenario's outputs.formats)", ""},
+          {"set", "PATH=VALUE", "override a scenario value", "", true},
+          {"jobs", "N", "runs at once (0: one per core)", "0"},
+          {"quiet", "", "print only errors", ""},
+      },
+      {"FILE"});
+  if (!opts.parse(args)) {
+    std::cout << opts.help();
+    return 0;
+  }
+  const std::string file = opts.positional()[0];
+  if (!opts.has("output")) throw UsageError("simulacra rare: missing --output OUT (where the datasets go)");
+  if (!opts.has("event")) throw UsageError("simulacra rare: missing --event EXPR (the rare event, e.g. \"town.dead >= 50\")");
+  const bool quiet = opts.has("quiet");
+  const Registry registry = make_registry();
+  const Scenario scenario = load_scenario(file, overrides_from(opts), registry);
+  if (!scenario.sweep.empty() || scenario.replicates > 1) {
+    throw UsageError("simulacra rare: " + file + " has a sweep or replicates; rare runs one scenario (use --set)");
+  }
+  RunSession root(scenario, registry, plan_runs(scenario).front(), 1);
+
+  rare::EventSpec spec;
+  try {
+    spec.event = root.expression(opts.get("event"));
+  } catch (const ExpressionError& e) {
+    throw UsageError("--event \"" + opts.get("event") + "\": " + e.what());
+  }
+  if (opts.has("score")) {
+    try {
+      spec.score = root.expression(opts.get("score"));
+    } catch (const ExpressionError& e) {
+      throw UsageError("--score \"" + opts.get("score") + "\": " + e.what());
+    }
+  } else if (auto s = spec.event.distance_score()) {
+    spec.score = *s;
+  } else {
+    throw UsageError("--event \"" + opts.get("event") +
+                     "\" is not one comparison, so it gives no score: say what grows toward it with --score");
+  }
+  if (opts.has("every")) {
+    std::string why;
+    const auto v = parse_quantity(opts.get("every"), Dimension::time, &why);
+    if (!v || !(*v > 0.0)) throw UsageError("--every '" + opts.get("every") + "': expected a positive time such as 1s");
+    spec.every = *v;
+  } else {
+    spec.every = scenario.stop.every > 0.0 ? scenario.stop.every
+                 : scenario.observe.every > 0.0 ? scenario.observe.every
+                                                : scenario.duration / 1000.0;
+  }
+
+  rare::AmsOptions ams;
+  const std::size_t samples = opts.get_u64("samples");
+  ams.batches = opts.get_u64("batches");
+  if (ams.batches < 2) throw UsageError("--batches " + opts.get("batches") + ": at least 2 (the error comes from their spread)");
+  if (samples < 2 * ams.batches) throw UsageError("--samples " + opts.get("samples") + ": at least 2 runs per batch");
+  ams.particles = samples / ams.batches;
+  ams.kill = opts.get_u64("kill");
+  if (ams.kill >= ams.particles) throw UsageError("--kill " + opts.get("kill") + ": must be below the runs per batch");
+  ams.seed = scenario.seed;
+  ams.ensemble.jobs = opts.get_u32("jobs");
+  const std::string method = opts.get("method");
+  if (method == "splitting") {
+    if (!opts.has("levels")) throw UsageError("--method splitting needs --levels, e.g. --levels 5,10,15");
+    std::stringstream in(opts.get("levels"));
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      char* end = nullptr;
+      const double v = std::strtod(item.c_str(), &end);
+      if (item.empty() || end == nullptr || *end != '\0' || !std::isfinite(v)) {
+        throw UsageError("--levels '" + opts.get("levels") + "': '" + item + "' is not a number");
+      }
+      if (!ams.levels.empty() && v <= ams.levels.back()) throw UsageError("--levels '" + opts.get("levels") + "': levels must increase");
+      ams.levels.push_back(v);
+    }
+  } else if (method != "ams") {
+    throw UsageError("--method '" + method + "': expected ams or splitting");
+  } else if (opts.has("levels")) {
+    throw UsageError("--levels is for --method splitting");
+  }
+  const std::string which = opts.get("datasets");
+  if (which != "events" && which != "all" && which != "none") {
+    throw UsageError("--datasets '" + which + "': expected events, all or none");
+  }
+  double share = 0.0;
+  if (opts.has("balance")) {
+    share = opts.get_double("balance");
+    if (!(share > 0.0 && share < 1.0)) throw UsageError("--balance " + opts.get("balance") + ": expected a share in (0, 1)");
+  }
+  OutputPlan out;
+  out.dir = opts.get("output");
+  out.hdf5 = scenario.outputs.hdf5;
+  out.csv = scenario.outputs.csv;
+  if (opts.has("format")) {
+    const std::string f = opts.get("format");
+    out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
+    out.csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
+    if (!out.hdf5 && !out.csv) throw UsageError("--format '" + f + "': expected hdf5, csv or hdf5,csv");
+  }
+
+  if (!quiet) {
+    std::printf("rare: %s, event \"%s\", score \"%s\", %s, %zu batches of %zu runs, checks every %g s\n",
+                scenario.name.c_str(), spec.event.text().c_str(), spec.score.text().c_str(), method.c_str(),
+                ams.batches, ams.particles, spec.every);
+    std::fflush(stdout);
+  }
+  std::mutex print;
+  const bool terminal = ProgressPrinter::is_terminal(stderr);
+  std::size_t last_batch = ~std::size_t{0};
+  const rare::AmsResult r = rare::run_ams(root, spec, ams, [&](std::size_t b, std::size_t it, double level, double w) {
+    if (quiet) return;
+    std::lock_guard<std::mutex> lock(print);
+    if (terminal || b != last_batch || it % 50 == 0) {
+      std::fprintf(stderr, "%sbatch %zu/%zu: iteration %zu, level %g, estimate so far %.4g%s", terminal ? "\r" : "", b + 1,
+                   ams.batches, it, level, w, terminal ? "\x1b[K" : "\n");
+      last_batch = b;
+    }
+  });
+  if (!quiet && terminal) std::fprintf(stderr, "\n");
+
+  // Everything is known; now the output appears.
+  std::error_code ec;
+  fs::create_directories(out.dir, ec);
+  if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
+
+  std::vector<double> factor(r.finals.size(), 1.0);
+  if (share > 0.0) factor = balance(r.finals, share);
+  std::vector<std::size_t> written;
+  std::vector<std::string> labels(r.finals.size());
+  const double b_count = static_cast<double>(ams.batches);
+  for (std::size_t i = 0; i < r.finals.size(); ++i) {
+    const auto& f = r.finals[i];
+    labels[i] = scenario.name + "_b" + std::to_string(f.batch) + "_" + std::to_string(i % ams.particles);
+    const bool want = share > 0.0 ? factor[i] > 0.0 : (which == "all" || (which == "events" && f.hit));
+    if (want) written.push_back(i);
+  }
+  Provenance base;
+  base["simulacra_version"] = kVersion;
+  base["git_commit"] = kGitCommit;
+  base["rare_method"] = method;
+  base["rare_event"] = spec.event.text();
+  base["rare_score"] = spec.score.text();
+  base["rare_estimate"] = num(r.estimate);
+  EnsembleOptions ens;
+  ens.jobs = opts.get_u32("jobs");
+  run_ensemble(written.size(), ens, [&](std::size_t j, unsigned) {
+    const std::size_t i = written[j];
+    const auto& f = r.finals[i];
+    RunPlan plan = plan_runs(scenario).front();
+    plan.label = labels[i];
+    RunSession s(scenario, registry, plan, 1);
+    s.attach(make_sinks(out, labels[i], scenario.outputs.chunk_rows));
+    rare::replay(s, f);
+    Provenance prov = base;
+    prov["weight"] = num(f.weight / b_count * factor[i]);
+    prov["label"] = f.hit ? "event" : "no_event";
+    prov["rare_batch"] = std::to_string(f.batch);
+    s.finish(prov);
+  }).rethrow_first_error();
+
+  std::ostringstream csv;
+  csv << "run,batch,event,weight," << (share > 0.0 ? "balanced_weight," : "") << "end_time_s,max_score,branch_path,dataset\n";
+  for (std::size_t i = 0; i < r.finals.size(); ++i) {
+    const auto& f = r.finals[i];
+    const bool has = std::binary_search(written.begin(), written.end(), i);
+    csv << csv_field(labels[i]) << ',' << f.batch << ',' << (f.hit ? 1 : 0) << ',' << num(f.weight / b_count) << ',';
+    if (share > 0.0) csv << num(f.weight / b_count * factor[i]) << ',';
+    csv << num(f.end_time) << ',' << (f.hit ? "inf" : num(f.max_score)) << ',' << path_text(f.lineage) << ','
+        << (has ? csv_field(labels[i] + (out.hdf5 ? ".h5" : "/")) : "") << '\n';
+  }
+  write_atomically(out.dir / "samples.csv", csv.str());
+
+  std::size_t hits = 0, iterations = 0;
+  for (const auto& f : r.finals) hits += f.hit ? 1 : 0;
+  for (const auto& b : r.batches) iterations += b.iterations;
+  std::ostringstream json;
+  json << "{\n  \"scenario\": " << json_string(scenario.path) << ",\n  \"method\": " << json_string(method)
+       << ",\n  \"event\": " << json_string(spec.event.text()) << ",\n  \"score\": " << json_string(spec.score.text())
+       << ",\n  \"probability\": " << num(r.estimate) << ",\n  \"std_error\": " << num(r.std_error)
+       << ",\n  \"relative_error\": " << num(r.relative_error) << ",\n  \"ci95\": [" << num(r.ci_low) << ", "
+       << num(r.ci_high) << "],\n  \"batches\": " << ams.batches << ",\n  \"runs_per_batch\": " << ams.particles
+       << ",\n  \"event_runs\": " << hits << ",\n  \"iterations\": " << iterations
+       << ",\n  \"simulated_events\": " << r.events << ",\n  \"events_per_plain_run\": " << num(r.events_per_plain_run)
+       << ",\n  \"crude_mc_runs_same_cost\": " << num(r.crude_runs) << ",\n  \"gain_over_crude_mc\": " << num(r.gain)
+       << ",\n  \"crude_mc_runs_same_error\": "
+       << num(r.std_error > 0.0 ? r.estimate * (1.0 - r.estimate) / (r.std_error * r.std_error) : 0.0)
+       << ",\n  \"wall_seconds\": " << num(r.wall_seconds) << ",\n  \"batch_estimates\": [";
+  for (std::size_t b = 0; b < r.batches.size(); ++b) json << (b == 0 ? "" : ", ") << num(r.batches[b].estimate);
+  json << "],\n  \"simulacra_version\": " << json_string(kVersion) << "\n}\n";
+  write_atomically(out.dir / "estimate.json", json.str());
+
+  if (!quiet) {
+    std::printf("probability %.4g +- %.2g (relative error %.1f%%), 95%% interval [%.4g, %.4g]\n", r.estimate, r.std_error,
+                100.0 * r.relative_error, r.ci_low, r.ci_high);
+    std::printf("%llu events simulated in %.2f s; crude Monte Carlo would need %.3g runs for this error (gain %.3g)\n",
+                static_cast<unsigned long long>(r.events), r.wall_seconds,
+                r.std_error > 0.0 ? r.estimate * (1.0 - r.estimate) / (r.std_error * r.std_error) : 0.0, r.gain);
+    std::printf("%zu of %zu final runs reached the event; %zu datasets written to %s/ (samples.csv, estimate.json)\n", hits,
+                r.finals.size(), written.size(), out.dir.string().c_str());
+  }
+  return 0;
+}
+
+}  // namespace simulacra::cli

@@ -1,0 +1,43 @@
+// What the commands that run scenarios share: the registry, --set
+// overrides, dataset sinks, and writing small files whole.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+#include "simulacra/engine/registry.hpp"
+#include "simulacra/engine/scenario.hpp"
+#include "simulacra/engine/table_sink.hpp"
+
+namespace simulacra::cli {
+
+/// Every --set of the command line. Throws ScenarioError for a malformed one.
+std::vector<Override> overrides_from(const Options& opts);
+
+/// Every population type, with model files read by learned_models.
+Registry make_registry();
+
+/// 16 hex digits.
+std::string hex64(std::uint64_t v);
+
+/// Writes `text` to `path` whole or not at all. Throws DataError.
+void write_atomically(const std::filesystem::path& path, const std::string& text);
+
+/// A CSV field, quoted when it needs to be.
+std::string csv_field(const std::string& s);
+
+/// Where a run's dataset goes, and in which formats.
+struct OutputPlan {
+  std::filesystem::path dir;
+  bool hdf5 = true;
+  bool csv = false;
+};
+
+/// The sinks of run `label`: OUT/label.h5 and/or OUT/label/.
+std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const std::string& label, std::size_t chunk_rows);
+
+}  // namespace simulacra::cli
