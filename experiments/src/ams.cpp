@@ -14,7 +14,8 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 struct Particle {
-  std::unique_ptr<RunSession> origin;           // the run at its birth
+  // Copies of the run: at its birth, then where its score rose (time order).
+  std::vector<std::pair<double, std::shared_ptr<const RunSession>>> snaps;
   Lineage lineage;
   std::vector<std::pair<double, double>> records;  // (time, score) where the running maximum rose
   double max_score = -kInf;
@@ -24,8 +25,9 @@ struct Particle {
 
 // Runs `s` (a particle at its birth) to its end: the event, the session's end
 // (duration or stop_when). Returns the engine events it committed.
-std::uint64_t simulate(RunSession& s, Particle& p, const EventSpec& spec) {
+std::uint64_t simulate(RunSession& s, Particle& p, const EventSpec& spec, std::size_t max_snaps) {
   const std::uint64_t start = s.simulation().committed_events();
+  p.snaps.emplace_back(s.now().value, std::make_shared<const RunSession>(s));
   auto look = [&] {
     const std::vector<double> v = s.observe();
     const double t = s.now().value;
@@ -39,6 +41,17 @@ std::uint64_t simulate(RunSession& s, Particle& p, const EventSpec& spec) {
     if (score > p.max_score) {
       p.max_score = score;
       p.records.emplace_back(t, score);
+      if (max_snaps > 0 && t > p.snaps.back().first) {
+        p.snaps.emplace_back(t, std::make_shared<const RunSession>(s));
+        if (p.snaps.size() > max_snaps + 1) {
+          // Thin evenly, keeping the birth copy and the newest.
+          std::vector<std::pair<double, std::shared_ptr<const RunSession>>> kept;
+          for (std::size_t i = 0; i < p.snaps.size(); ++i) {
+            if (i == 0 || i + 1 == p.snaps.size() || i % 2 == 0) kept.push_back(std::move(p.snaps[i]));
+          }
+          p.snaps = std::move(kept);
+        }
+      }
     }
   };
   look();
@@ -86,10 +99,9 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
       RunSession s(root);
       const std::uint64_t key = b * n + i;
       s.simulation().branch(key);
-      particles[i].origin = std::make_unique<RunSession>(s);
       particles[i].lineage.times.push_back(0.0);
       particles[i].lineage.keys.push_back(key);
-      events[i] = simulate(s, particles[i], spec);
+      events[i] = simulate(s, particles[i], spec, options.snapshots);
     }).rethrow_first_error();
     for (auto e : events) batch.plain_events += e;
     batch.events = batch.plain_events;
@@ -137,17 +149,19 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
       run_ensemble(killed.size(), ens, [&](std::size_t j, unsigned) {
         const Particle& from = particles[parent[j]];
         const double at = crossing(from, level);
-        RunSession s(*from.origin);
+        // The newest copy at or before the crossing.
+        auto snap = from.snaps.begin();
+        for (auto it = from.snaps.begin(); it != from.snaps.end() && it->first <= at; ++it) snap = it;
+        RunSession s(*snap->second);
         const std::uint64_t before = s.simulation().committed_events();
         s.advance(SimTime{at});
         const std::uint64_t replayed = s.simulation().committed_events() - before;
         s.simulation().branch(keys[j]);
         Particle& p = born[j];
-        p.origin = std::make_unique<RunSession>(s);
         p.lineage = from.lineage;
         p.lineage.times.push_back(at);
         p.lineage.keys.push_back(keys[j]);
-        cost[j] = replayed + simulate(s, p, spec);
+        cost[j] = replayed + simulate(s, p, spec, options.snapshots);
       }).rethrow_first_error();
       for (std::size_t j = 0; j < killed.size(); ++j) {
         particles[killed[j]] = std::move(born[j]);

@@ -36,6 +36,11 @@ struct AmsOptions {
   /// increasing order (each iteration kills the particles that never
   /// exceeded the next level). Empty: adaptive levels.
   std::vector<double> levels;
+  /// Copies of each run kept where its score rose (at most this many per
+  /// run, thinned evenly), so a branch at a crossing re-simulates only from
+  /// the nearest copy before it. 0: keep only the run's start (least memory:
+  /// for very large populations).
+  std::size_t snapshots = 16;
   std::uint64_t seed = 0;        ///< survivor choices; the runs' own streams come from the scenario seed
   EnsembleOptions ensemble;      ///< jobs over the cores (each particle runs on one engine thread)
 };
