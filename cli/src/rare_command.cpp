@@ -106,6 +106,7 @@ int rare_command(const Args& args) {
           {"batches", "B", "independent batches; the error and interval come from their spread", "10"},
           {"kill", "K", "runs killed per iteration at least (0: a tenth of a batch)", "0"},
           {"every", "TIME", "simulated time between checks of event and score (default: stop_when.every, observe.every, or duration/1000)", ""},
+          {"snapshots", "N", "copies kept per run where its score rose (0: least memory, for very large populations)", "16"},
           {"datasets", "WHICH", "datasets to write: events, all or none", "events"},
           {"balance", "SHARE", "write a balanced dataset: this share of event runs, weights corrected", ""},
           {"format", "LIST", "hdf5, csv or hdf5,csv (default: the scenario's outputs.formats)", ""},
@@ -167,6 +168,7 @@ int rare_command(const Args& args) {
   ams.kill = opts.get_u64("kill");
   if (ams.kill >= ams.particles) throw UsageError("--kill " + opts.get("kill") + ": must be below the runs per batch");
   ams.seed = scenario.seed;
+  ams.snapshots = opts.get_u64("snapshots");
   ams.ensemble.jobs = opts.get_u32("jobs");
   const std::string method = opts.get("method");
   if (method == "splitting") {

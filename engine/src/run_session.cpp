@@ -171,7 +171,8 @@ bool RunSession::check_stop(double t) {
   if (!stop_.holds(sim_.observe(), t)) return false;
   stopped_ = true;
   stopped_at_ = t;
-  stop_reason_ = "stop_when \"" + stop_.text() + "\" held at t=" + number(t) + " s";
+  stop_reason_ = "stop_when \"" + stop_.text() + "\" held at t=" + number(t / scenario_.time_unit_seconds) + " " +
+                 scenario_.time_unit;
   return true;
 }
 
