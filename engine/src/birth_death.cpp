@@ -16,7 +16,9 @@ void BirthDeathPopulation::init_lp(Context& ctx, std::uint32_t /*local*/) {
 
 void BirthDeathPopulation::handle(Context& ctx, std::uint32_t /*local*/, const Event& /*ev*/) {
   const double up = params_.lambda / (params_.lambda + params_.mu);
-  level_ += ctx.rng().uniform() < up ? 1 : -1;
+  const bool rise = ctx.rng().uniform() < up;
+  level_ += rise ? 1 : -1;
+  ups_ += rise ? 1 : 0;
   ++jumps_;
   if (params_.record) ctx.emit(kPath, ctx.now(), level_);
   if (level_ > 0) ctx.send_self(SimTime{params_.step}, kJump);
@@ -42,6 +44,7 @@ void BirthDeathPopulation::observe(SimTime /*now*/, double* out) const {
 void BirthDeathPopulation::state(StateArchive& ar) {
   ar.io(level_);
   ar.io(jumps_);
+  ar.io(ups_);
   ar.io(params_.lambda);
   ar.io(params_.mu);
   if (level_ < 0 || jumps_ < 0) throw CheckpointError("checkpoint is damaged: a negative birth-death level");
@@ -55,6 +58,20 @@ void BirthDeathPopulation::set_live(const std::string& key, double value) {
   } else {
     Population::set_live(key, value);
   }
+}
+
+std::optional<double> BirthDeathPopulation::log_likelihood(const std::string& key, double value) const {
+  double lambda = params_.lambda, mu = params_.mu;
+  if (key == "lambda") {
+    lambda = value;
+  } else if (key == "mu") {
+    mu = value;
+  } else {
+    return std::nullopt;
+  }
+  const double up = lambda / (lambda + mu);
+  const auto downs = static_cast<double>(jumps_ - ups_);
+  return static_cast<double>(ups_) * std::log(up) + downs * std::log1p(-up);
 }
 
 double birth_death_hit_probability(double lambda, double mu, std::int64_t n) {

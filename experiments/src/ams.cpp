@@ -215,6 +215,7 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
 }
 
 void replay(RunSession& session, const FinalParticle& particle) {
+  if (particle.tilted) session.simulation().set_live(particle.tilt_population, particle.tilt_key, particle.tilt_value);
   for (std::size_t i = 0; i < particle.lineage.times.size(); ++i) {
     session.advance(SimTime{particle.lineage.times[i]});
     session.simulation().branch(particle.lineage.keys[i]);

@@ -38,6 +38,8 @@ class BirthDeathPopulation final : public Population {
   void state(StateArchive& ar) override;
   /// Live: `lambda`, `mu`.
   void set_live(const std::string& key, double value) override;
+  /// For `lambda` and `mu`: ups·log p + downs·log(1 − p), p = λ/(λ+μ).
+  std::optional<double> log_likelihood(const std::string& key, double value) const override;
 
   /// level, jumps.
   static ObservableSpecs observable_specs();
@@ -46,6 +48,7 @@ class BirthDeathPopulation final : public Population {
   BirthDeathParams params_;
   std::int64_t level_;
   std::int64_t jumps_ = 0;
+  std::int64_t ups_ = 0;
 };
 
 /// P(reach n before 0 | start at 1) for the jump chain with ρ = λ/μ.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,16 @@ class Population {
   /// units) between windows, as if the scenario had said so from now on.
   /// The default throws std::logic_error: the type declared no live parameter.
   virtual void set_live(const std::string& key, double value);
+
+  /// For importance sampling over live parameter `key`: the log-likelihood,
+  /// were `key` equal to `value`, of the random draws `key` governs that the
+  /// run has made so far, up to a constant that does not depend on `value`.
+  /// The difference at two values is the log likelihood ratio that weights a
+  /// run simulated under one as a sample of the other. nullopt (the default):
+  /// the population cannot give it for this key.
+  virtual std::optional<double> log_likelihood(const std::string& /*key*/, double /*value*/) const {
+    return std::nullopt;
+  }
 
   /// Re-derives every random stream the population keeps itself (per agent,
   /// per block ...) from `stream_seed` instead of the run seed, so that a

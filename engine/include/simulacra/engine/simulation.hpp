@@ -107,6 +107,11 @@ class Simulation {
   /// Population::set_live of population `index`, between runs.
   void set_live(std::size_t index, const std::string& key, double value);
 
+  /// Population::log_likelihood of population `index`.
+  std::optional<double> log_likelihood(std::size_t index, const std::string& key, double value) const {
+    return populations_.at(index)->log_likelihood(key, value);
+  }
+
   std::uint64_t seed() const { return seed_; }
   const EngineConfig& config() const { return config_; }
   SimTime now() const { return now_; }

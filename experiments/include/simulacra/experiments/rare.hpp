@@ -54,6 +54,12 @@ struct Lineage {
 
 struct FinalParticle {
   std::size_t batch = 0;
+  /// Importance sampling: the run was simulated with live parameter
+  /// `tilt_key` of population `tilt_population` set to `tilt_value` at t = 0.
+  bool tilted = false;
+  std::size_t tilt_population = 0;
+  std::string tilt_key;
+  double tilt_value = 0.0;
   Lineage lineage;
   bool hit = false;          ///< the event was reached
   double end_time = 0.0;     ///< when the particle's run ended (event, stop_when or duration)
@@ -100,6 +106,42 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
 /// attached): advances to each branch time, branches in place, and advances to
 /// the particle's end. The run is the particle's whole history.
 void replay(RunSession& session, const FinalParticle& particle);
+
+/// A live parameter to tilt for importance sampling, with its value in the
+/// scenario and the range the cross-entropy search may use (base units).
+struct Tilt {
+  std::size_t population = 0;
+  std::string key;
+  double nominal = 0.0;
+  double low = 0.0;
+  double high = 0.0;
+};
+
+struct ImportanceOptions {
+  std::size_t stage_samples = 1000;  ///< runs per cross-entropy stage
+  double elite = 0.1;                ///< share of a stage's runs that set its level
+  std::size_t max_stages = 30;
+  std::size_t samples = 1000;        ///< runs of the final stage, which give the estimate
+  EnsembleOptions ensemble;
+};
+
+struct ImportanceResult {
+  AmsResult summary;                ///< estimate, error, interval (normal), events, gain, final runs with weights
+  double tilt = 0.0;                ///< the value the final stage ran with
+  std::vector<double> stage_tilts;  ///< the value of each cross-entropy stage, the nominal first
+  double mean_weight = 0.0;         ///< over the final runs: 1 within error when the weights are right
+  double mean_weight_se = 0.0;
+};
+
+/// Importance sampling with the cross-entropy method: stages of runs with
+/// the tilted parameter, each moving it to maximise the weighted likelihood of
+/// its elite runs (those with the highest scores, the event's once enough
+/// reach it), then a final stage whose runs, weighted by the exact likelihood
+/// ratio exp(ℓ(nominal) − ℓ(tilt)) of the draws the parameter governs, give
+/// the estimate. Throws UserError if the population gives no likelihood for
+/// the parameter, or if no stage gets the event within max_stages.
+ImportanceResult run_importance(const RunSession& root, const EventSpec& spec, const Tilt& tilt,
+                                const ImportanceOptions& options, const AmsProgress& progress = {});
 
 /// 95 % two-sided Student-t quantile for `dof` degrees of freedom.
 double t_quantile_975(std::size_t dof);
