@@ -86,6 +86,60 @@ std::vector<double> balance(const std::vector<rare::FinalParticle>& finals, doub
   return factor;
 }
 
+// "populations[i].params.key", "populations.NAME.params.key" or "NAME.key":
+// a live parameter, its scenario value and the range to search.
+rare::Tilt parse_tilt(const std::string& path, const Scenario& scenario, const Registry& registry) {
+  std::string pop, key;
+  std::size_t index = scenario.populations.size();
+  if (path.rfind("populations[", 0) == 0) {
+    const auto close = path.find(']');
+    const auto params = path.find(".params.");
+    if (close != std::string::npos && params == close + 1) {
+      const std::string digits = path.substr(12, close - 12);
+      if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos) index = std::stoul(digits);
+      key = path.substr(params + 8);
+    }
+  } else if (path.rfind("populations.", 0) == 0) {
+    const auto params = path.find(".params.");
+    if (params != std::string::npos) {
+      pop = path.substr(12, params - 12);
+      key = path.substr(params + 8);
+    }
+  } else if (const auto dot = path.find('.'); dot != std::string::npos) {
+    pop = path.substr(0, dot);
+    key = path.substr(dot + 1);
+  }
+  for (std::size_t i = 0; i < scenario.populations.size() && !pop.empty(); ++i) {
+    if (scenario.populations[i].name == pop) index = i;
+  }
+  if (index >= scenario.populations.size() || key.empty()) {
+    throw UsageError("--tilt '" + path + "': expected populations[i].params.KEY or POPULATION.KEY of this scenario");
+  }
+  const PopulationSpec& spec = scenario.populations[index];
+  const PopulationType* type = registry.find(spec.type);
+  if (type == nullptr || std::find(type->live.begin(), type->live.end(), key) == type->live.end()) {
+    std::string live;
+    if (type != nullptr) {
+      for (const auto& k : type->live) live += (live.empty() ? "" : ", ") + k;
+    }
+    throw UsageError("--tilt '" + path + "': '" + key + "' is not a live parameter of " + spec.type +
+                     " (live: " + (live.empty() ? "none" : live) + ")");
+  }
+  rare::Tilt t;
+  t.population = index;
+  t.key = key;
+  t.nominal = spec.params.real(key);
+  const ParamSpec& ps = *std::find_if(type->params.begin(), type->params.end(), [&](const ParamSpec& p) { return p.key == key; });
+  const double wide = std::max(std::fabs(t.nominal), 1e-9);
+  t.low = ps.min ? *ps.min : -1000.0 * wide;
+  t.high = ps.max ? *ps.max : 1000.0 * wide;
+  if (t.nominal > 0.0 && t.low >= 0.0) {
+    t.low = std::max(t.low, t.nominal / 1000.0);
+    t.high = std::min(t.high, t.nominal * 1000.0);
+  }
+  return t;
+}
+
 }  // namespace
 
 int rare_command(const Args& args) {
@@ -100,7 +154,9 @@ int rare_command(const Args& args) {
           {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
           {"event", "EXPR", "the rare event, a condition over observables and t (e.g. \"town.dead >= 50\")", ""},
           {"score", "EXPR", "importance function growing toward the event (default: the event's distance, for a one-comparison event)", ""},
-          {"method", "NAME", "ams (adaptive levels) or splitting (fixed --levels)", "ams"},
+          {"method", "NAME", "ams (adaptive levels), splitting (fixed --levels) or is (importance sampling, --tilt)", "ams"},
+          {"tilt", "PATH", "for --method is: the live parameter to tilt, e.g. populations[0].params.lambda or bd.lambda", ""},
+          {"stage-samples", "N", "for --method is: runs per cross-entropy stage", "1000"},
           {"levels", "LIST", "score levels for --method splitting, increasing, e.g. 5,10,15", ""},
           {"samples", "N", "final runs in all (batches x runs per batch)", "1000"},
           {"batches", "B", "independent batches; the error and interval come from their spread", "10"},
@@ -184,8 +240,8 @@ int rare_command(const Args& args) {
       if (!ams.levels.empty() && v <= ams.levels.back()) throw UsageError("--levels '" + opts.get("levels") + "': levels must increase");
       ams.levels.push_back(v);
     }
-  } else if (method != "ams") {
-    throw UsageError("--method '" + method + "': expected ams or splitting");
+  } else if (method != "ams" && method != "is") {
+    throw UsageError("--method '" + method + "': expected ams, splitting or is");
   } else if (opts.has("levels")) {
     throw UsageError("--levels is for --method splitting");
   }
@@ -209,24 +265,48 @@ int rare_command(const Args& args) {
     if (!out.hdf5 && !out.csv) throw UsageError("--format '" + f + "': expected hdf5, csv or hdf5,csv");
   }
 
+  rare::Tilt tilt;
+  if (method == "is") {
+    if (!opts.has("tilt")) throw UsageError("--method is needs --tilt PATH, a live parameter such as populations[0].params.lambda");
+    tilt = parse_tilt(opts.get("tilt"), scenario, registry);
+  } else if (opts.has("tilt")) {
+    throw UsageError("--tilt is for --method is");
+  }
+
   if (!quiet) {
-    std::printf("rare: %s, event \"%s\", score \"%s\", %s, %zu batches of %zu runs, checks every %g s\n",
-                scenario.name.c_str(), spec.event.text().c_str(), spec.score.text().c_str(), method.c_str(),
-                ams.batches, ams.particles, spec.every);
+    std::string plan = method == "is" ? "tilting " + tilt.key + ", stages of " + opts.get("stage-samples") +
+                                            " runs, " + std::to_string(samples) + " final runs"
+                                      : std::to_string(ams.batches) + " batches of " + std::to_string(ams.particles) + " runs";
+    std::printf("rare: %s, event \"%s\", score \"%s\", %s, %s, checks every %g s\n", scenario.name.c_str(),
+                spec.event.text().c_str(), spec.score.text().c_str(), method.c_str(), plan.c_str(), spec.every);
     std::fflush(stdout);
   }
   std::mutex print;
   const bool terminal = ProgressPrinter::is_terminal(stderr);
   std::size_t last_batch = ~std::size_t{0};
-  const rare::AmsResult r = rare::run_ams(root, spec, ams, [&](std::size_t b, std::size_t it, double level, double w) {
+  auto report = [&](std::size_t b, std::size_t it, double level, double w) {
     if (quiet) return;
     std::lock_guard<std::mutex> lock(print);
-    if (terminal || b != last_batch || it % 50 == 0) {
+    if (method == "is") {
+      std::fprintf(stderr, "%sstage %zu: level %g, %s -> %.6g%s", terminal ? "\r" : "", it, level, tilt.key.c_str(), w,
+                   terminal ? "\x1b[K" : "\n");
+    } else if (terminal || b != last_batch || it % 50 == 0) {
       std::fprintf(stderr, "%sbatch %zu/%zu: iteration %zu, level %g, estimate so far %.4g%s", terminal ? "\r" : "", b + 1,
                    ams.batches, it, level, w, terminal ? "\x1b[K" : "\n");
       last_batch = b;
     }
-  });
+  };
+  rare::ImportanceResult is;
+  if (method == "is") {
+    rare::ImportanceOptions io;
+    io.stage_samples = opts.get_u64("stage-samples");
+    io.samples = samples;
+    io.ensemble.jobs = opts.get_u32("jobs");
+    is = rare::run_importance(root, spec, tilt, io, report);
+  } else {
+    is.summary = rare::run_ams(root, spec, ams, report);
+  }
+  const rare::AmsResult& r = is.summary;
   if (!quiet && terminal) std::fprintf(stderr, "\n");
 
   // Everything is known; now the output appears.
@@ -238,10 +318,10 @@ int rare_command(const Args& args) {
   if (share > 0.0) factor = balance(r.finals, share);
   std::vector<std::size_t> written;
   std::vector<std::string> labels(r.finals.size());
-  const double b_count = static_cast<double>(ams.batches);
   for (std::size_t i = 0; i < r.finals.size(); ++i) {
     const auto& f = r.finals[i];
-    labels[i] = scenario.name + "_b" + std::to_string(f.batch) + "_" + std::to_string(i % ams.particles);
+    labels[i] = method == "is" ? scenario.name + "_is_" + std::to_string(i)
+                               : scenario.name + "_b" + std::to_string(f.batch) + "_" + std::to_string(i % ams.particles);
     const bool want = share > 0.0 ? factor[i] > 0.0 : (which == "all" || (which == "events" && f.hit));
     if (want) written.push_back(i);
   }
@@ -263,7 +343,7 @@ int rare_command(const Args& args) {
     s.attach(make_sinks(out, labels[i], scenario.outputs.chunk_rows));
     rare::replay(s, f);
     Provenance prov = base;
-    prov["weight"] = num(f.weight / b_count * factor[i]);
+    prov["weight"] = num(f.weight * factor[i]);
     prov["label"] = f.hit ? "event" : "no_event";
     prov["rare_batch"] = std::to_string(f.batch);
     s.finish(prov);
@@ -274,8 +354,8 @@ int rare_command(const Args& args) {
   for (std::size_t i = 0; i < r.finals.size(); ++i) {
     const auto& f = r.finals[i];
     const bool has = std::binary_search(written.begin(), written.end(), i);
-    csv << csv_field(labels[i]) << ',' << f.batch << ',' << (f.hit ? 1 : 0) << ',' << num(f.weight / b_count) << ',';
-    if (share > 0.0) csv << num(f.weight / b_count * factor[i]) << ',';
+    csv << csv_field(labels[i]) << ',' << f.batch << ',' << (f.hit ? 1 : 0) << ',' << num(f.weight) << ',';
+    if (share > 0.0) csv << num(f.weight * factor[i]) << ',';
     csv << num(f.end_time) << ',' << (f.hit ? "inf" : num(f.max_score)) << ',' << path_text(f.lineage) << ','
         << (has ? csv_field(labels[i] + (out.hdf5 ? ".h5" : "/")) : "") << '\n';
   }
@@ -297,7 +377,14 @@ int rare_command(const Args& args) {
        << num(r.std_error > 0.0 ? r.estimate * (1.0 - r.estimate) / (r.std_error * r.std_error) : 0.0)
        << ",\n  \"wall_seconds\": " << num(r.wall_seconds) << ",\n  \"batch_estimates\": [";
   for (std::size_t b = 0; b < r.batches.size(); ++b) json << (b == 0 ? "" : ", ") << num(r.batches[b].estimate);
-  json << "],\n  \"simulacra_version\": " << json_string(kVersion) << "\n}\n";
+  json << "]";
+  if (method == "is") {
+    json << ",\n  \"tilt\": " << json_string(opts.get("tilt")) << ",\n  \"tilt_nominal\": " << num(tilt.nominal)
+         << ",\n  \"tilt_value\": " << num(is.tilt) << ",\n  \"stage_tilts\": [";
+    for (std::size_t k = 0; k < is.stage_tilts.size(); ++k) json << (k == 0 ? "" : ", ") << num(is.stage_tilts[k]);
+    json << "],\n  \"mean_weight\": " << num(is.mean_weight) << ",\n  \"mean_weight_se\": " << num(is.mean_weight_se);
+  }
+  json << ",\n  \"simulacra_version\": " << json_string(kVersion) << "\n}\n";
   write_atomically(out.dir / "estimate.json", json.str());
 
   if (!quiet) {

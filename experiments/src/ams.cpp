@@ -184,7 +184,7 @@ AmsResult run_ams(const RunSession& root, const EventSpec& spec, const AmsOption
       f.hit = p.hit;
       f.end_time = p.end_time;
       f.max_score = p.max_score;
-      f.weight = weight / static_cast<double>(n);
+      f.weight = weight / static_cast<double>(n) / static_cast<double>(options.batches);
       result.finals.push_back(std::move(f));
     }
     plain_events += batch.plain_events;

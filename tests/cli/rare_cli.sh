@@ -21,7 +21,10 @@ refused() {  # refused "what the message says" args...
 refused "did you mean 'bd.level'" --event "bd.levle >= 10"
 refused "never moved" --event "bd.level >= 10" --score "1" --samples 40 --batches 2
 refused "gives no score" --event "bd.level >= 10 and t > 3"
-refused "expected ams or splitting" --event "bd.level >= 10" --method is
+refused "expected ams, splitting or is" --event "bd.level >= 10" --method mc
+refused "needs --tilt" --event "bd.level >= 10" --method is
+refused "not a live parameter" --event "bd.level >= 10" --method is --tilt bd.start
+refused "expected populations[i].params.KEY" --event "bd.level >= 10" --method is --tilt nowhere
 refused "needs --levels" --event "bd.level >= 10" --method splitting
 refused "levels must increase" --event "bd.level >= 10" --method splitting --levels 5,3
 refused "expected a share" --event "bd.level >= 10" --balance 1.5
@@ -49,4 +52,14 @@ PY
 "$BIN" rare "$S" --event "bd.level >= 12" --samples 200 --batches 4 -o "$OUT/bal" --format csv --quiet --balance 0.5 \
   --method splitting --levels 3,6,9
 head -1 "$OUT/bal/samples.csv" | grep -q balanced_weight
+"$BIN" rare "$S" --event "bd.level >= 12" --method is --tilt "populations[0].params.lambda" --samples 2000 \
+  --stage-samples 500 -o "$OUT/is" --datasets none --quiet
+python3 - "$OUT/is" <<'PY'
+import json, os, sys
+e = json.load(open(os.path.join(sys.argv[1], "estimate.json")))
+truth = (0.5 ** 11) * 0.5 / (1 - 0.5 ** 12)
+assert abs(e["probability"] / truth - 1) < 0.1, (e["probability"], truth)
+assert abs(e["mean_weight"] - 1) < 4 * e["mean_weight_se"] + 1e-3, e
+print("importance sampling: estimate", e["probability"], "truth", truth, "tilt", e["tilt_value"])
+PY
 echo "rare CLI ok"

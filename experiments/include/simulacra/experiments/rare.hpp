@@ -64,7 +64,7 @@ struct FinalParticle {
   bool hit = false;          ///< the event was reached
   double end_time = 0.0;     ///< when the particle's run ended (event, stop_when or duration)
   double max_score = 0.0;    ///< highest score seen (+inf once the event held)
-  double weight = 0.0;       ///< its weight in the probability estimate (sums over a batch to Π(1 − K/N))
+  double weight = 0.0;       ///< its weight: over the event runs, weights sum to the probability estimate
 };
 
 struct BatchResult {
