@@ -22,10 +22,13 @@ PY
 }
 echo "exact M/M/1 value for N = 30: 9.3132e-10"
 case_ mm1 scenarios/engine/birth_death.yaml --event "bd.level >= 30" --samples 1000 --batches 10
+case_ mm1_is scenarios/engine/birth_death.yaml --event "bd.level >= 30" --method is --tilt bd.lambda --samples 4000
 case_ outbreak scenarios/epidemic/outbreak_watch.yaml --event "town.cumulative_infections >= 300" \
   --score "town.cumulative_infections + town.exposed + town.presymptomatic + town.symptomatic + town.asymptomatic" \
   --samples 1000 --batches 10
 case_ market scenarios/market/reference_day.yaml --set populations[0].params.session_close=30min --set duration=31min \
   --event "drawdown >= 0.05" --every 10s --samples 400 --batches 8
+case_ market_rarer scenarios/market/reference_day.yaml --set populations[0].params.session_close=30min --set duration=31min \
+  --event "drawdown >= 0.065" --every 10s --samples 400 --batches 8
 case_ merge scenarios/traffic/highway_merge_distracted.yaml --set duration=5min \
   --event "highway.collisions >= 1" --score "-highway.min_ttc_last_step" --every 1s --samples 200 --batches 4
