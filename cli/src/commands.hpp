@@ -14,6 +14,7 @@ int run_command(const Args& args);
 int validate_command(const Args& args);
 int resume_command(const Args& args);
 int rare_command(const Args& args);
+int calibrate_command(const Args& args);
 int types_command(const Args& args);
 int inspect_command(const Args& args);
 

@@ -21,6 +21,7 @@ struct Command {
 const Command kCommands[] = {
     {"run", "run a scenario file and write its dataset", simulacra::cli::run_command},
     {"resume", "finish a run from a checkpoint", simulacra::cli::resume_command},
+    {"calibrate", "fit scenario parameters to an observed series (ABC-SMC)", simulacra::cli::calibrate_command},
     {"rare", "rare-event datasets with weights and a probability estimate", simulacra::cli::rare_command},
     {"validate", "check a scenario file without running it", simulacra::cli::validate_command},
     {"types", "list population types and their parameters", simulacra::cli::types_command},
