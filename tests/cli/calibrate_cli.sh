@@ -5,8 +5,8 @@ set -euo pipefail
 BIN="$1"; DATA="$2"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-S="$DATA/calib_town.yaml"
-OBS="$DATA/calib_cases.csv"
+S="$DATA/calibration_town.yaml"
+OBS="$DATA/data/calibration_cases.csv"
 printf 'time,cases\n2,10\n4,\n6,14\n' > "$OUT/gap.csv"
 
 refused() {
