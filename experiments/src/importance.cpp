@@ -95,7 +95,11 @@ double cross_entropy_update(const std::vector<Sample>& stage, const std::vector<
   for (std::size_t i = 0; i < stage.size(); ++i) {
     if (!elite[i]) continue;
     const double w = std::exp(stage[i].log_weight - top);
+    if (w == 0.0) continue;  // 0 × (−inf) would be NaN
     for (std::size_t g = 0; g < grid.size(); ++g) objective[g] += w * stage[i].ll[g];
+  }
+  for (double& v : objective) {
+    if (std::isnan(v)) v = -kInf;
   }
   const auto best = static_cast<std::size_t>(std::max_element(objective.begin(), objective.end()) - objective.begin());
   if (best == 0 || best + 1 == grid.size()) return grid[best];

@@ -136,11 +136,29 @@ void EpidemicPopulation::step(Context& ctx, std::uint32_t b) {
   blk.deaths.erase(blk.deaths.begin(), old);
 
   settle(ctx, b);
-  if (blk.iv.importation_rate > 0.0) import_cases(ctx, b);
+  // A rate of 0 draws nothing: a count of 0 for sure, as Poisson(0) would.
+  const std::uint64_t imported = blk.iv.importation_rate > 0.0 ? import_cases(ctx, b) : 0;
+  if (blk.iv.importation_live) {
+    blk.imports_drawn += imported;
+    ++blk.import_days;
+  }
   if (blk.iv.vaccinating) vaccinate(ctx, b);
+  // Where each layer's attempts are counted today (none for a layer spread()
+  // skips). Reserved first, so that no entry added moves those pointed to.
+  std::array<TransmissionTally*, kContactLayers> tally{};
+  if (!blk.infectious.empty()) {
+    const LayerParams* layers[kContactLayers] = {&params_.household, &params_.school, &params_.work, &params_.community};
+    blk.tallies.reserve(blk.tallies.size() + kContactLayers);
+    for (std::size_t l = 0; l < kContactLayers; ++l) {
+      const double kept = contact_fraction(blk.iv, l);
+      if (l != 0 && (kept <= 0.0 || layers[l]->degree <= 0.0)) continue;
+      // Mass action thins the contacts instead: its attempts are made in full.
+      tally[l] = &tally_for(blk, l, l != 0 && layers[l]->network == Network::mass_action ? 1.0 : kept);
+    }
+  }
   // spread() never changes the infectious list: infections it causes arrive
   // as attempts, settled at the next step.
-  for (std::uint32_t i : blk.infectious) spread(ctx, b, i);
+  for (std::uint32_t i : blk.infectious) spread(ctx, b, i, tally);
 
   const LpId authority = lp(params_.blocks);
   const SimTime delay{kLookahead};
@@ -182,7 +200,17 @@ void EpidemicPopulation::settle(Context& ctx, std::uint32_t b) {
   attempts.clear();
 }
 
-void EpidemicPopulation::import_cases(Context& ctx, std::uint32_t b) {
+EpidemicPopulation::TransmissionTally& EpidemicPopulation::tally_for(Block& blk, std::size_t layer, double kept) {
+  for (TransmissionTally& t : blk.tallies) {
+    if (t.layer == layer && t.kept == kept) return t;
+  }
+  TransmissionTally& t = blk.tallies.emplace_back();
+  t.layer = static_cast<std::uint8_t>(layer);
+  t.kept = kept;
+  return t;
+}
+
+std::uint64_t EpidemicPopulation::import_cases(Context& ctx, std::uint32_t b) {
   // The day's importations are drawn town-wide from the day's own stream;
   // every block draws the same list and takes the persons it holds, so who is
   // imported does not depend on the blocks.
@@ -198,9 +226,11 @@ void EpidemicPopulation::import_cases(Context& ctx, std::uint32_t b) {
     if (p < first || p >= end) continue;
     if (state(p) == State::susceptible) infect(ctx, b, p, now, -1, Layer::importation, State::susceptible, -1.0);
   }
+  return k;
 }
 
-void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i) {
+void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i,
+                                const std::array<TransmissionTally*, kContactLayers>& tally) {
   const Town& t = *town_;
   const EpidemicParams& p = params_;
   const Interventions& iv = blocks_[b].iv;
@@ -213,11 +243,20 @@ void EpidemicPopulation::spread(Context& ctx, std::uint32_t b, std::uint32_t i) 
   RandomStream& rng = rng_[i];
   const std::uint64_t tag = (static_cast<std::uint64_t>(infected_at_[i]) << 32) | static_cast<std::uint64_t>(s);
   const SimTime delay{kLookahead};
+  // The attempt's tally bin, but for the infectee's age band (log_likelihood).
+  const std::size_t state_class = s == State::presymptomatic ? 0 : s == State::symptomatic ? 1 : 2;
+  const std::size_t bin_base =
+      (state_class * kBands + static_cast<std::size_t>(age_band(t.age[i]))) * static_cast<std::size_t>(kBands);
 
   const auto attempt = [&](std::uint32_t j, Layer layer, double weight, double kept) {
-    const double sus = p.susceptibility_by_age[static_cast<std::size_t>(age_band(t.age[j]))];
+    const auto band = static_cast<std::size_t>(age_band(t.age[j]));
+    const double sus = p.susceptibility_by_age[band];
     const double prob = kept * -std::expm1(-force * weight * sus);
-    if (rng.bernoulli(prob)) {
+    const bool hit = rng.bernoulli(prob);
+    TransmissionTally& tl = *tally[static_cast<std::size_t>(layer)];
+    ++tl.trials[bin_base + band];
+    tl.hits[bin_base + band] += hit ? 1 : 0;
+    if (hit) {
       ctx.send(lp(t.block_of[j]), delay, kInfect,
                {std::uint64_t{j} | (std::uint64_t{i} << 32), tag | (static_cast<std::uint64_t>(layer) << 8)});
     }

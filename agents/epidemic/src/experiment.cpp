@@ -1,6 +1,6 @@
 // What experiments see and change of an epidemic run: its observables, its
 // checkpoint state, its random streams (re-derived for a branch) and its live
-// parameters.
+// parameters, with the likelihood of the draws they govern.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -49,6 +49,7 @@ void io_interventions(StateArchive& ar, Interventions& iv) {
   ar.io(iv.efficacy);
   ar.io(iv.protection_delay);
   ar.io(iv.importation_rate);
+  io_flag(ar, iv.importation_live);
 }
 
 [[noreturn]] void damaged(const std::string& what) { throw CheckpointError("checkpoint is damaged: epidemic " + what); }
@@ -67,15 +68,74 @@ void EpidemicPopulation::reseed(std::uint64_t stream_seed) { derive_streams(stre
 
 void EpidemicPopulation::set_live(const std::string& key, double value) {
   // Blocks read both at their next step; between windows no step is running.
+  // A new value starts afresh the draws log_likelihood counts: those made so
+  // far were governed by the old one.
   if (key == "beta") {
+    if (value != params_.beta) {
+      for (Block& blk : blocks_) blk.tallies.clear();
+    }
     params_.beta = value;
   } else if (key == "importation_rate") {
+    if (value != params_.importation_rate) {
+      for (Block& blk : blocks_) blk.imports_drawn = blk.import_days = 0;
+    }
     params_.importation_rate = value;
-    for (Block& blk : blocks_) blk.iv.importation_rate = value;
+    for (Block& blk : blocks_) {
+      blk.iv.importation_rate = value;
+      blk.iv.importation_live = true;
+    }
     authority_.iv.importation_rate = value;
+    authority_.iv.importation_live = true;
   } else {
     Population::set_live(key, value);
   }
+}
+
+std::optional<double> EpidemicPopulation::log_likelihood(const std::string& key, double value) const {
+  if (key == "importation_rate") {
+    // Every block draws the same counts; block 0 speaks for the town.
+    const Block& blk = blocks_.front();
+    const auto days = static_cast<double>(blk.import_days);
+    if (blk.imports_drawn == 0) return -days * value;
+    return static_cast<double>(blk.imports_drawn) * std::log(value) - days * value;
+  }
+  if (key != "beta") return std::nullopt;
+  // Every block's attempts, merged by (layer, kept): the bins' probabilities
+  // are the same in every block.
+  std::vector<TransmissionTally> merged;
+  for (const Block& blk : blocks_) {
+    for (const TransmissionTally& t : blk.tallies) {
+      auto it = std::find_if(merged.begin(), merged.end(),
+                             [&](const TransmissionTally& m) { return m.layer == t.layer && m.kept == t.kept; });
+      if (it == merged.end()) {
+        merged.push_back(t);
+        continue;
+      }
+      for (std::size_t k = 0; k < kTallyBins; ++k) {
+        it->trials[k] += t.trials[k];
+        it->hits[k] += t.hits[k];
+      }
+    }
+  }
+  const EpidemicParams& p = params_;
+  const LayerParams* layers[kContactLayers] = {&p.household, &p.school, &p.work, &p.community};
+  const std::array<double, 3> rel{p.inf_presymptomatic, p.inf_symptomatic, p.inf_asymptomatic};
+  double ll = 0.0;
+  for (const TransmissionTally& t : merged) {
+    const double weight = layers[t.layer]->weight;
+    for (std::size_t k = 0; k < kTallyBins; ++k) {
+      if (t.trials[k] == 0) continue;
+      const std::size_t infectee = k % kBands, infector = (k / kBands) % kBands, state_class = k / kBands / kBands;
+      // As spread() computes it, operation for operation.
+      const double force = value * rel[state_class] * p.infectiousness_by_age[infector];
+      const double prob = t.kept * -std::expm1(-force * weight * p.susceptibility_by_age[infectee]);
+      const auto hits = static_cast<double>(t.hits[k]);
+      const auto misses = static_cast<double>(t.trials[k] - t.hits[k]);
+      if (hits > 0.0) ll += hits * std::log(prob);
+      if (misses > 0.0) ll += misses * std::log1p(-prob);
+    }
+  }
+  return ll;
 }
 
 ObservableSpecs EpidemicPopulation::observable_specs() {
@@ -191,6 +251,14 @@ void EpidemicPopulation::state(StateArchive& ar) {
     ar.io(blk.vacc_next);
     ar.io(blk.vacc_called);
     ar.io(blk.vacc_carry);
+    ar.io(blk.imports_drawn);
+    ar.io(blk.import_days);
+    ar.io_each(blk.tallies, [](StateArchive& a, TransmissionTally& tally) {
+      a.io(tally.layer);  // field by field: the struct has padding
+      a.io(tally.kept);
+      a.io(tally.trials);
+      a.io(tally.hits);
+    });
   }
 
   ar.tag("epidemic.authority");
@@ -230,6 +298,14 @@ void EpidemicPopulation::check_loaded() const {
       }
     }
     if (blk.vacc_next > end - first) damaged("vaccination position of block " + std::to_string(b));
+    if (blk.imports_drawn != blocks_.front().imports_drawn || blk.import_days != blocks_.front().import_days) {
+      damaged("importation counts of block " + std::to_string(b));
+    }
+    for (const TransmissionTally& tl : blk.tallies) {
+      bool fits = tl.layer < kContactLayers && tl.kept >= 0.0 && tl.kept <= 1.0;
+      for (std::size_t k = 0; k < kTallyBins; ++k) fits = fits && tl.hits[k] <= tl.trials[k];
+      if (!fits) damaged("infection-attempt tally of block " + std::to_string(b));
+    }
   }
 }
 

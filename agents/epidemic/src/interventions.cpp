@@ -43,6 +43,7 @@ void EpidemicPopulation::apply(Interventions& iv, const TimelineStep& s) const {
       break;
     case K::set_importation:
       iv.importation_rate = s.value;
+      iv.importation_live = false;  // the live parameter no longer governs the draws
       break;
   }
 }

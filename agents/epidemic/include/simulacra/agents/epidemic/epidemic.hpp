@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct Interventions {
   double efficacy = 1.0;
   double protection_delay = 0.0;
   double importation_rate = 0.0;
+  /// importation_rate is the live parameter's (the scenario's or set_live's),
+  /// not a `set_importation` action's.
+  bool importation_live = true;
 };
 
 class EpidemicPopulation final : public Population {
@@ -70,6 +74,23 @@ class EpidemicPopulation final : public Population {
   /// "beta" and "importation_rate" (the registry's live keys); anything else
   /// throws std::logic_error.
   void set_live(const std::string& key, double value) override;
+  /// The log-likelihood, were live parameter `key` now equal to `value`, of
+  /// the draws it has governed since it last changed (construction or a
+  /// set_live to another value; draws made under an earlier value do not
+  /// depend on `value`, so they fall into the constant):
+  ///  - "importation_rate" r: each day's step draws the town's count
+  ///    k_d ~ Poisson(r) (one stream per day; who is imported is drawn apart,
+  ///    uniformly, whatever r), so ℓ(r) = K log r − D r, K = Σ k_d over the
+  ///    D days whose rate was the live one (a rate of 0 draws k_d = 0). Days
+  ///    under a `set_importation` action's rate are not governed by it.
+  ///  - "beta" b: each infection attempt is one Bernoulli trial with
+  ///    p = kept (1 − exp(−b inf_state inf_age(i) w_layer sus_age(j))), kept
+  ///    the contact fraction in force (1 for mass action, where it thins the
+  ///    contacts instead); with the trials and successes counted per (layer,
+  ///    kept, infector's state and age band, infectee's age band),
+  ///    ℓ(b) = Σ s log p + (n − s) log(1 − p). Nothing else drawn depends on b.
+  /// nullopt for any other key.
+  std::optional<double> log_likelihood(const std::string& key, double value) const override;
   void reseed(std::uint64_t stream_seed) override;
 
   /// One count per disease state (named as the state), cumulative_infections,
@@ -102,6 +123,17 @@ class EpidemicPopulation final : public Population {
     std::uint8_t infector_state;
     std::uint16_t unused;
   };
+  /// Bins of infection attempts of one layer under one contact fraction kept:
+  /// by infector's state (presymptomatic, symptomatic, asymptomatic) and age
+  /// band, and infectee's age band, which with the layer fix the attempt's
+  /// probability as a function of beta (see log_likelihood).
+  static constexpr std::size_t kTallyBins = std::size_t{3} * kBands * kBands;
+  struct TransmissionTally {
+    std::uint8_t layer = 0;
+    double kept = 1.0;
+    std::array<std::uint64_t, kTallyBins> trials{};
+    std::array<std::uint64_t, kTallyBins> hits{};
+  };
   struct Block {
     Interventions iv;
     std::vector<std::uint32_t> infectious;  ///< person ids, in order of becoming infectious
@@ -118,6 +150,10 @@ class EpidemicPopulation final : public Population {
     std::uint32_t vacc_next = 0;         ///< position in the block's priority order
     std::uint64_t vacc_called = 0;       ///< town-wide priority positions called (equal in every block)
     double vacc_carry = 0.0;             ///< fraction of a dose carried to the next day (equal in every block)
+    // Draws the live parameters govern, since each last changed (log_likelihood).
+    std::uint64_t imports_drawn = 0;  ///< Σ of the days' importation counts under the live rate (equal in every block)
+    std::uint64_t import_days = 0;    ///< days stepped under the live rate (equal in every block)
+    std::vector<TransmissionTally> tallies;  ///< this block's infectors' attempts, one per (layer, kept) met
   };
   struct Authority {
     Interventions iv;
@@ -129,8 +165,10 @@ class EpidemicPopulation final : public Population {
   // Block behaviour (epidemic.cpp).
   void step(Context& ctx, std::uint32_t b);
   void settle(Context& ctx, std::uint32_t b);
-  void import_cases(Context& ctx, std::uint32_t b);
-  void spread(Context& ctx, std::uint32_t b, std::uint32_t i);
+  std::uint64_t import_cases(Context& ctx, std::uint32_t b);
+  void spread(Context& ctx, std::uint32_t b, std::uint32_t i,
+              const std::array<TransmissionTally*, kContactLayers>& tally);
+  TransmissionTally& tally_for(Block& blk, std::size_t layer, double kept);
   void on_infect(Context& ctx, std::uint32_t b, const Event& ev);
   void infect(Context& ctx, std::uint32_t b, std::uint32_t person, double when, std::int64_t infector, Layer layer,
               State infector_state, double infector_time);
