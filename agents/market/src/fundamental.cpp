@@ -1,5 +1,6 @@
 #include "simulacra/agents/market/fundamental.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "simulacra/engine/random.hpp"
@@ -14,12 +15,17 @@ struct State {
   bool active;  // regime
 };
 
+struct StepJumps {
+  std::uint64_t count = 0;
+  double squares = 0.0;
+};
+
 // One second, from grid second k to k + 1: regime switches within the second
 // (exact for the two-state chain, by memorylessness), the exact OU transition
 // under the regime it ends in, then the random jumps of the second. Each
 // second has its own stream; the jumps draw last, so their parameters change
-// nothing else.
-void step(State& s, const FundamentalParams& p, std::uint64_t seed, std::size_t k, std::uint32_t symbol) {
+// nothing else. Returns the jumps drawn, for the likelihood of their parameters.
+StepJumps step(State& s, const FundamentalParams& p, std::uint64_t seed, std::size_t k, std::uint32_t symbol) {
   RandomStream rng(derive_seed(seed, k), symbol);
   for (double left = 1.0;;) {
     const double d = rng.exponential(s.active ? p.active_duration : p.calm_duration);
@@ -31,11 +37,16 @@ void step(State& s, const FundamentalParams& p, std::uint64_t seed, std::size_t 
   const double unit_var = p.kappa > 0.0 ? (1.0 - decay * decay) / (2.0 * p.kappa) : 1.0;
   const double sd = p.sigma * (s.active ? p.active_vol_ratio : 1.0) * std::sqrt(unit_var);
   s.x = s.m + (s.x - s.m) * decay + sd * rng.normal();
+  StepJumps j;
   if (p.jump_interval > 0.0) {
     for (double at = rng.exponential(p.jump_interval); at <= 1.0; at += rng.exponential(p.jump_interval)) {
-      s.x += rng.normal(0.0, p.jump_sd);
+      const double jump = rng.normal(0.0, p.jump_sd);
+      s.x += jump;
+      ++j.count;
+      j.squares += jump * jump;
     }
   }
+  return j;
 }
 
 }  // namespace
@@ -47,6 +58,8 @@ FundamentalPath::FundamentalPath(const FundamentalParams& p, double duration, st
   log_value_.resize(n);
   log_mean_.resize(n);
   active_.resize(n);
+  jump_count_.resize(n);
+  jump_squares_.resize(n);
   draw(0, p, seed, news);
 }
 
@@ -58,9 +71,15 @@ void FundamentalPath::redraw(std::size_t from, const FundamentalParams& p, std::
 void FundamentalPath::draw(std::size_t from, const FundamentalParams& p, std::uint64_t seed,
                            const std::vector<NewsJump>& news) {
   State s{initial_log_, initial_log_, false};
+  StepJumps total;  // through the current second
+  const auto add = [&total](const StepJumps& j) {
+    total.count += j.count;
+    total.squares += j.squares;
+  };
   if (from > 0) {
     s = State{log_value_[from - 1], log_mean_[from - 1], active_[from - 1] != 0};
-    step(s, p, seed, from - 1, symbol_);
+    total = StepJumps{jump_count_[from - 1], jump_squares_[from - 1]};
+    add(step(s, p, seed, from - 1, symbol_));
   }
   for (std::size_t k = from; k < log_value_.size(); ++k) {
     const auto t = static_cast<double>(k);
@@ -73,8 +92,16 @@ void FundamentalPath::draw(std::size_t from, const FundamentalParams& p, std::ui
     log_value_[k] = s.x;
     log_mean_[k] = s.m;
     active_[k] = s.active ? 1 : 0;
-    if (k + 1 < log_value_.size()) step(s, p, seed, k, symbol_);
+    jump_count_[k] = total.count;
+    jump_squares_[k] = total.squares;
+    if (k + 1 < log_value_.size()) add(step(s, p, seed, k, symbol_));
   }
+}
+
+JumpDraws FundamentalPath::jump_draws(std::size_t k) const {
+  if (log_value_.empty()) return {};
+  k = std::min(k, log_value_.size() - 1);
+  return {k, jump_count_[k], jump_squares_[k]};
 }
 
 double FundamentalPath::value(double t) const { return std::exp(log_value(t)); }

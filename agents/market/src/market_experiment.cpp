@@ -1,8 +1,11 @@
 // What experiments do with a market population between windows: read its
-// observables, save and load its state, change live parameters, and re-derive
-// its random streams for a branch.
+// observables, save and load its state, change live parameters, re-derive
+// its random streams for a branch, and give the likelihood of the draws a
+// live parameter governs (importance sampling).
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <string>
 
 #include "market_internal.hpp"
@@ -124,6 +127,43 @@ void MarketPopulation::reseed(std::uint64_t stream_seed) {
   redraw_paths({read_horizon(), params_.fundamental.jump_interval, params_.fundamental.jump_sd, path_seed_});
 }
 
+std::optional<double> MarketPopulation::log_likelihood(const std::string& key, double value) const {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  if (key == "noise_interval") {
+    if (noise_interval_from_model_) return 0.0;
+    std::uint64_t n = 0;
+    double total = 0.0;
+    for (std::size_t a = 0; a < kind_.size(); ++a) {
+      if (kind_[a] != AgentKind::noise) continue;
+      n += wait_count_[a];
+      total += wait_total_[a];
+    }
+    if (n == 0) return 0.0;
+    if (!(value > 0.0)) return -kInf;
+    return -static_cast<double>(n) * std::log(value) - params_.active_rate_ratio * total / value;
+  }
+  if (key != "jump_interval" && key != "jump_sd") return std::nullopt;
+  // The steps into the seconds an event has read: the path the run used.
+  // Later seconds are drawn ahead of time, but nothing depends on them yet.
+  const std::size_t read = read_horizon();
+  JumpDraws d;
+  for (const FundamentalPath& path : *paths_) {
+    const JumpDraws p = path.jump_draws(read > 0 ? read - 1 : 0);
+    d.seconds += p.seconds;
+    d.count += p.count;
+    d.sum_squares += p.sum_squares;
+  }
+  const auto jumps = static_cast<double>(d.count);
+  if (key == "jump_interval") {
+    if (!(value > 0.0)) return d.count == 0 ? 0.0 : -kInf;  // no jumps at all
+    return -jumps * std::log(value) - static_cast<double>(d.seconds) / value;
+  }
+  if (d.count == 0) return 0.0;
+  // s.d. 0 has no density: the limit, +inf when every jump was 0, else -inf.
+  if (!(value > 0.0)) return d.sum_squares > 0.0 ? -kInf : kInf;
+  return -jumps * std::log(value) - d.sum_squares / (2.0 * value * value);
+}
+
 void MarketPopulation::state_exchange(StateArchive& ar, Exchange& x) {
   for (Ticks* t : {&x.last_trade, &x.quoted_bid, &x.quoted_ask, &x.bar_open, &x.bar_high, &x.bar_low, &x.bar_close,
                    &x.two_sided_bid, &x.two_sided_ask}) {
@@ -225,8 +265,11 @@ void MarketPopulation::state(StateArchive& ar) {
   ar.io(position_);
   ar.io(cash_);
   ar.io(orders_sent_);
+  ar.io(wait_count_);
+  ar.io(wait_total_);
   for (std::size_t size : {rng_.size(), next_seq_.size(), open_first_.size(), open_count_.size(), last_arrival_.size(),
-                           position_.size(), cash_.size(), orders_sent_.size()}) {
+                           position_.size(), cash_.size(), orders_sent_.size(), wait_count_.size(),
+                           wait_total_.size()}) {
     if (size != n) damaged("agent state of the wrong size");
   }
 

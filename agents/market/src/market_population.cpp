@@ -188,6 +188,8 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   position_.assign(n, 0);
   cash_.assign(n, 0.0);
   orders_sent_.assign(n, 0);
+  wait_count_.assign(n, 0);
+  wait_total_.assign(n, 0.0);
   exchanges_.resize(p.symbols);
   for (auto& x : exchanges_) x.book = LimitOrderBook(price_levels_, p.lot_size);
   desks_.resize(p.trader_lps);

@@ -36,7 +36,10 @@ void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
 // Arrivals at the busiest rate; wake() thins them to the regime's rate, which
 // samples the regime-modulated Poisson process exactly.
 void MarketPopulation::schedule_wake(Context& ctx, std::uint32_t a, double mean_interval) {
-  ctx.send_self(SimTime{rng_[a].exponential(mean_interval / params_.active_rate_ratio)}, kWake, {a, 0});
+  const double wait = rng_[a].exponential(mean_interval / params_.active_rate_ratio);
+  ++wait_count_[a];
+  wait_total_[a] += wait;
+  ctx.send_self(SimTime{wait}, kWake, {a, 0});
 }
 
 void MarketPopulation::send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data) {

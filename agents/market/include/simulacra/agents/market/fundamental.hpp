@@ -29,6 +29,16 @@ struct FundamentalParams {
   double jump_sd = 0.003;        ///< s.d. of a random jump in the log-price
 };
 
+/// The random jumps (news excluded) drawn in a run of one-second steps: what
+/// the likelihood of jump_interval and jump_sd needs. Each step draws its
+/// jumps as a Poisson process of rate 1/jump_interval over the second (none
+/// when jump_interval is 0), each a normal log-return of s.d. jump_sd.
+struct JumpDraws {
+  std::uint64_t seconds = 0;  ///< steps
+  std::uint64_t count = 0;    ///< jumps in them
+  double sum_squares = 0.0;   ///< sum of the jumps' squared log-returns
+};
+
 /// A news shock: at `at` the log-fundamental and its long-run mean move by `jump`.
 struct NewsJump {
   double at = 0.0;
@@ -56,6 +66,10 @@ class FundamentalPath {
   double mean(double t) const;
   double log_mean(double t) const { return log_mean_[index(t)]; }
   bool active(double t) const { return active_[index(t)] != 0; }
+  /// The random jumps of the steps that made the values of grid seconds 1 ..
+  /// k (k is clamped to the last second held), as drawn by the path's latest
+  /// draw or redraw of each.
+  JumpDraws jump_draws(std::size_t k) const;
   /// Grid seconds held (the duration, rounded up, plus two).
   std::size_t seconds() const { return log_value_.size(); }
 
@@ -72,6 +86,9 @@ class FundamentalPath {
   std::vector<double> log_value_;
   std::vector<double> log_mean_;
   std::vector<std::uint8_t> active_;
+  // Totals over the steps into seconds 1 .. k of the jumps' count and squares.
+  std::vector<std::uint64_t> jump_count_;
+  std::vector<double> jump_squares_;
 };
 
 }  // namespace simulacra::market

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -140,6 +141,25 @@ class MarketPopulation final : public Population {
   /// New streams for every agent and a new draw of each fundamental from the
   /// first second no event has read yet.
   void reseed(std::uint64_t stream_seed) override;
+  /// For importance sampling: the log-likelihood, were `key` equal to
+  /// `value`, of the draws it governs, up to a constant (see
+  /// Population::log_likelihood). Exact for every live key:
+  /// - jump_interval τ: each one-second step of a fundamental draws its jumps
+  ///   as a Poisson process of rate 1/τ over the second, so over the S steps
+  ///   that made the seconds events have read (every symbol; the latest draw
+  ///   or redraw of each step, the one the run used) with J jumps,
+  ///   ℓ = −J log τ − S/τ (τ = 0: 0 without jumps, else −∞);
+  /// - jump_sd σ: those J jumps are normal log-returns y of s.d. σ, so
+  ///   ℓ = −J log σ − Σy²/(2σ²);
+  /// - noise_interval v: every noise trader's waits are exponential of mean
+  ///   v / active_rate_ratio (the regime thins them afterwards, by draws that
+  ///   do not depend on v), so over the N waits drawn, of total D,
+  ///   ℓ = −N log v − active_rate_ratio·D/v; 0 when a trader model gives the
+  ///   noise traders' intervals (v then governs nothing).
+  /// Every draw so far counts at `value`, so the ratio weights a run exactly
+  /// when the key was tilted before the draws it covers (as `rare --method
+  /// is` does, at time 0). nullopt for any other key.
+  std::optional<double> log_likelihood(const std::string& key, double value) const override;
 
   /// mid_price, spread, return_since_open, drawdown, last_trade_price (of
   /// symbol 0), volume, manipulative_orders (all symbols): see the README.
@@ -263,6 +283,10 @@ class MarketPopulation final : public Population {
   std::vector<std::int64_t> position_;
   std::vector<double> cash_;
   std::vector<std::uint64_t> orders_sent_;
+  // Waits between actions each agent has drawn and their sum, s (for the
+  // likelihood of noise_interval).
+  std::vector<std::uint64_t> wait_count_;
+  std::vector<double> wait_total_;
   // Per-LP state.
   std::vector<Exchange> exchanges_;
   std::vector<Desk> desks_;
