@@ -103,6 +103,9 @@ void MarketPopulation::set_live(const std::string& key, double value) {
     if (value == params_.noise_interval) return;
     params_.noise_interval = value;
     apply_noise_interval();
+    // The waits drawn so far were governed by the old value.
+    std::fill(wait_count_.begin(), wait_count_.end(), 0);
+    std::fill(wait_total_.begin(), wait_total_.end(), 0.0);
     return;
   }
   if (key == "jump_interval" || key == "jump_sd") {
@@ -115,7 +118,10 @@ void MarketPopulation::set_live(const std::string& key, double value) {
     // load) must not redraw: the path is already the one it gave.
     if (value == (interval ? f.jump_interval : f.jump_sd)) return;
     (interval ? f.jump_interval : f.jump_sd) = value;
-    redraw_paths({read_horizon(), f.jump_interval, f.jump_sd, path_seed_});
+    const std::size_t from = read_horizon();
+    redraw_paths({from, f.jump_interval, f.jump_sd, path_seed_});
+    // The seconds read so far were drawn under the old value.
+    (interval ? jump_interval_since_ : jump_sd_since_) = from;
     return;
   }
   Population::set_live(key, value);
@@ -143,15 +149,21 @@ std::optional<double> MarketPopulation::log_likelihood(const std::string& key, d
     return -static_cast<double>(n) * std::log(value) - params_.active_rate_ratio * total / value;
   }
   if (key != "jump_interval" && key != "jump_sd") return std::nullopt;
-  // The steps into the seconds an event has read: the path the run used.
-  // Later seconds are drawn ahead of time, but nothing depends on them yet.
+  // The steps into seconds since .. last, where last is the last second an
+  // event has read (the path the run used; later seconds are drawn ahead of
+  // time, but nothing depends on them yet) and since the second the key's
+  // last live change redrew from.
   const std::size_t read = read_horizon();
+  const std::size_t last = read > 0 ? read - 1 : 0;
+  const std::size_t since = static_cast<std::size_t>(key == "jump_interval" ? jump_interval_since_ : jump_sd_since_);
   JumpDraws d;
   for (const FundamentalPath& path : *paths_) {
-    const JumpDraws p = path.jump_draws(read > 0 ? read - 1 : 0);
-    d.seconds += p.seconds;
-    d.count += p.count;
-    d.sum_squares += p.sum_squares;
+    if (since > last) break;
+    const JumpDraws to = path.jump_draws(last);
+    const JumpDraws before = path.jump_draws(since > 0 ? since - 1 : 0);
+    d.seconds += to.seconds - before.seconds;
+    d.count += to.count - before.count;
+    d.sum_squares += to.sum_squares - before.sum_squares;
   }
   const auto jumps = static_cast<double>(d.count);
   if (key == "jump_interval") {
@@ -229,6 +241,9 @@ void MarketPopulation::state(StateArchive& ar) {
   // The fundamentals: built from the scenario, then every redraw again.
   std::vector<PathRedraw> redraws = redraws_;
   ar.io(redraws);
+  std::uint64_t interval_since = jump_interval_since_, sd_since = jump_sd_since_;
+  ar.io(interval_since);
+  ar.io(sd_since);
   if (ar.loading()) {
     const auto bad_jumps = [](double interval, double sd) {
       return !(interval >= 0.0) || !std::isfinite(interval) || !(sd >= 0.0 && sd <= 1.0);
@@ -253,6 +268,13 @@ void MarketPopulation::state(StateArchive& ar) {
       if (bad_jumps(r.jump_interval, r.jump_sd)) damaged("redraw of the fundamentals");
       redraw_paths(r);
     }
+    const auto since_a_redraw = [&](std::uint64_t since) {
+      return since == 0 ||
+             std::any_of(redraws.begin(), redraws.end(), [&](const PathRedraw& r) { return r.from == since; });
+    };
+    if (!since_a_redraw(interval_since) || !since_a_redraw(sd_since)) damaged("likelihood counts");
+    jump_interval_since_ = interval_since;
+    jump_sd_since_ = sd_since;
   }
 
   ar.tag("market.agents");

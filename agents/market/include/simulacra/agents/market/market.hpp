@@ -147,7 +147,8 @@ class MarketPopulation final : public Population {
   /// - jump_interval τ: each one-second step of a fundamental draws its jumps
   ///   as a Poisson process of rate 1/τ over the second, so over the S steps
   ///   that made the seconds events have read (every symbol; the latest draw
-  ///   or redraw of each step, the one the run used) with J jumps,
+  ///   or redraw of each step, the one the run used; later seconds are drawn
+  ///   ahead but nothing depends on them yet) with J jumps,
   ///   ℓ = −J log τ − S/τ (τ = 0: 0 without jumps, else −∞);
   /// - jump_sd σ: those J jumps are normal log-returns y of s.d. σ, so
   ///   ℓ = −J log σ − Σy²/(2σ²);
@@ -156,9 +157,11 @@ class MarketPopulation final : public Population {
   ///   do not depend on v), so over the N waits drawn, of total D,
   ///   ℓ = −N log v − active_rate_ratio·D/v; 0 when a trader model gives the
   ///   noise traders' intervals (v then governs nothing).
-  /// Every draw so far counts at `value`, so the ratio weights a run exactly
-  /// when the key was tilted before the draws it covers (as `rare --method
-  /// is` does, at time 0). nullopt for any other key.
+  /// The counts restart at a live change of the key (draws made before it do
+  /// not depend on the new value): the seconds redrawn from then on, the
+  /// waits drawn from then on. So the ratio weights a run exactly for a tilt
+  /// set at any time (`rare --method is` sets it at time 0). nullopt for any
+  /// other key.
   std::optional<double> log_likelihood(const std::string& key, double value) const override;
 
   /// mid_price, spread, return_since_open, drawdown, last_trade_price (of
@@ -265,6 +268,9 @@ class MarketPopulation final : public Population {
   FundamentalParams built_fundamental_;  // as the scenario gave them (live ones may change)
   std::uint64_t path_seed_ = 0;
   std::vector<PathRedraw> redraws_;
+  // The first grid second whose step log_likelihood counts for jump_interval
+  // and for jump_sd: where the latest live change of each redrew from.
+  std::uint64_t jump_interval_since_ = 0, jump_sd_since_ = 0;
   // Per-agent traits, fixed at construction (interval_ also by a live
   // noise_interval for agents whose interval is the parameter).
   std::vector<AgentKind> kind_;
