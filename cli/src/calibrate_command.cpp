@@ -21,23 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // YAML text of a value, exact.
 std::string yaml_number(double v) {
   std::ostringstream o;
@@ -134,9 +117,7 @@ int calibrate_command(const Args& args) {
   const bool quiet = opts.has("quiet");
   const Registry registry = make_registry();
   const Scenario base = load_scenario(file, overrides_from(opts), registry);
-  if (!base.sweep.empty() || base.replicates > 1) {
-    throw UsageError("simulacra calibrate: " + file + " has a sweep or replicates; calibrate fits one scenario");
-  }
+  require_one_run(base, "simulacra calibrate", "calibrate fits one scenario");
 
   // Parameters: each path must take the prior's values as the scenario file would.
   std::vector<FitSpec> fits;
@@ -174,10 +155,7 @@ int calibrate_command(const Args& args) {
   for (const auto& text : opts.get_all("target")) {
     const auto tilde = text.find('~');
     if (tilde == std::string::npos) continue;
-    std::string column = text.substr(tilde + 1);
-    while (!column.empty() && column.front() == ' ') column.erase(column.begin());
-    while (!column.empty() && column.back() == ' ') column.pop_back();
-    numeric[column] = learned::ColumnKind::numeric;
+    numeric[trim(text.substr(tilde + 1))] = learned::ColumnKind::numeric;
   }
   const learned::DataTable obs = learned::read_csv(opts.get("observed"), numeric);
   const auto& time_col = obs.columns[obs.index("time")];
@@ -196,11 +174,6 @@ int calibrate_command(const Args& args) {
   for (const auto& text : opts.get_all("target")) {
     const auto tilde = text.find('~');
     if (tilde == std::string::npos) throw UsageError("--target '" + text + "': expected \"OBSERVABLE ~ COLUMN\"");
-    auto trim = [](std::string s) {
-      while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      return s;
-    };
     Target t;
     const std::string name = trim(text.substr(0, tilde));
     t.column = trim(text.substr(tilde + 1));
@@ -276,15 +249,15 @@ int calibrate_command(const Args& args) {
   for (const auto& f : fits) csv << csv_field(f.path) << ',';
   csv << "weight,distance\n";
   for (std::size_t i = 0; i < r.particles.size(); ++i) {
-    for (double x : r.particles[i]) csv << num(x) << ',';
-    csv << num(r.weights[i]) << ',' << num(r.distances[i]) << '\n';
+    for (double x : r.particles[i]) csv << json_number(x) << ',';
+    csv << json_number(r.weights[i]) << ',' << json_number(r.distances[i]) << '\n';
   }
   write_atomically(out / "posterior.csv", csv.str());
 
   std::vector<Override> median_set;
   std::ostringstream json;
   json << "{\n  \"scenario\": " << json_string(base.path) << ",\n  \"method\": \"abc-smc\",\n  \"simulations\": " << r.simulations
-       << ",\n  \"wall_seconds\": " << num(r.wall_seconds) << ",\n  \"parameters\": [";
+       << ",\n  \"wall_seconds\": " << json_number(r.wall_seconds) << ",\n  \"parameters\": [";
   for (std::size_t k = 0; k < fits.size(); ++k) {
     std::vector<double> xs;
     for (const auto& p : r.particles) xs.push_back(p[k]);
@@ -301,8 +274,8 @@ int calibrate_command(const Args& args) {
     const double ratio = prior_width > 0.0 ? post_width / prior_width : 0.0;
     median_set.push_back(Override{fits[k].path, yaml_number(median)});
     json << (k == 0 ? "" : ",") << "\n    {\"path\": " << json_string(fits[k].path) << ", \"prior\": "
-         << json_string(fits[k].prior.text()) << ", \"median\": " << num(median) << ", \"q05\": " << num(lo)
-         << ", \"q95\": " << num(hi) << ", \"width_vs_prior\": " << num(ratio) << ", \"identified\": "
+         << json_string(fits[k].prior.text()) << ", \"median\": " << json_number(median) << ", \"q05\": " << json_number(lo)
+         << ", \"q95\": " << json_number(hi) << ", \"width_vs_prior\": " << json_number(ratio) << ", \"identified\": "
          << (ratio < 0.8 ? "true" : "false") << "}";
     if (!quiet) {
       std::printf("%s: median %.6g, 90%% interval [%.6g, %.6g]%s\n", fits[k].path.c_str(), median, lo, hi,
@@ -312,13 +285,13 @@ int calibrate_command(const Args& args) {
   json << "\n  ],\n  \"targets\": [";
   for (std::size_t j = 0; j < targets.size(); ++j) {
     json << (j == 0 ? "" : ",") << "\n    {\"observable\": " << json_string(targets[j].observable)
-         << ", \"column\": " << json_string(targets[j].column) << ", \"scale\": " << num(targets[j].scale) << "}";
+         << ", \"column\": " << json_string(targets[j].column) << ", \"scale\": " << json_number(targets[j].scale) << "}";
   }
   json << "\n  ],\n  \"generations\": [";
   for (std::size_t g = 0; g < r.generations.size(); ++g) {
     const auto& gen = r.generations[g];
-    json << (g == 0 ? "" : ",") << "\n    {\"tolerance\": " << num(gen.tolerance) << ", \"simulations\": " << gen.simulations
-         << ", \"accepted\": " << gen.accepted << ", \"ess\": " << num(gen.ess) << "}";
+    json << (g == 0 ? "" : ",") << "\n    {\"tolerance\": " << json_number(gen.tolerance) << ", \"simulations\": " << gen.simulations
+         << ", \"accepted\": " << gen.accepted << ", \"ess\": " << json_number(gen.ess) << "}";
   }
   json << "\n  ],\n  \"simulacra_version\": " << json_string(kVersion) << "\n}\n";
   write_atomically(out / "report.json", json.str());

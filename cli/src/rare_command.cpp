@@ -24,28 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string num(double v) {
-  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
-  if (std::isnan(v)) return "null";
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string path_text(const rare::Lineage& l) {
   std::string s;
   for (std::size_t i = 0; i < l.keys.size(); ++i) {
@@ -181,9 +159,7 @@ int rare_command(const Args& args) {
   const bool quiet = opts.has("quiet");
   const Registry registry = make_registry();
   const Scenario scenario = load_scenario(file, overrides_from(opts), registry);
-  if (!scenario.sweep.empty() || scenario.replicates > 1) {
-    throw UsageError("simulacra rare: " + file + " has a sweep or replicates; rare runs one scenario (use --set)");
-  }
+  require_one_run(scenario, "simulacra rare", "rare runs one scenario");
   RunSession root(scenario, registry, plan_runs(scenario).front(), 1);
 
   rare::EventSpec spec;
@@ -254,16 +230,7 @@ int rare_command(const Args& args) {
     share = opts.get_double("balance");
     if (!(share > 0.0 && share < 1.0)) throw UsageError("--balance " + opts.get("balance") + ": expected a share in (0, 1)");
   }
-  OutputPlan out;
-  out.dir = opts.get("output");
-  out.hdf5 = scenario.outputs.hdf5;
-  out.csv = scenario.outputs.csv;
-  if (opts.has("format")) {
-    const std::string f = opts.get("format");
-    out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
-    out.csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
-    if (!out.hdf5 && !out.csv) throw UsageError("--format '" + f + "': expected hdf5, csv or hdf5,csv");
-  }
+  const OutputPlan out = output_plan(opts, scenario, "simulacra rare");
 
   rare::Tilt tilt;
   if (method == "is") {
@@ -331,7 +298,7 @@ int rare_command(const Args& args) {
   base["rare_method"] = method;
   base["rare_event"] = spec.event.text();
   base["rare_score"] = spec.score.text();
-  base["rare_estimate"] = num(r.estimate);
+  base["rare_estimate"] = json_number(r.estimate);
   EnsembleOptions ens;
   ens.jobs = opts.get_u32("jobs");
   run_ensemble(written.size(), ens, [&](std::size_t j, unsigned) {
@@ -343,7 +310,7 @@ int rare_command(const Args& args) {
     s.attach(make_sinks(out, labels[i], scenario.outputs.chunk_rows));
     rare::replay(s, f);
     Provenance prov = base;
-    prov["weight"] = num(f.weight * factor[i]);
+    prov["weight"] = json_number(f.weight * factor[i]);
     prov["label"] = f.hit ? "event" : "no_event";
     prov["rare_batch"] = std::to_string(f.batch);
     s.finish(prov);
@@ -354,9 +321,9 @@ int rare_command(const Args& args) {
   for (std::size_t i = 0; i < r.finals.size(); ++i) {
     const auto& f = r.finals[i];
     const bool has = std::binary_search(written.begin(), written.end(), i);
-    csv << csv_field(labels[i]) << ',' << f.batch << ',' << (f.hit ? 1 : 0) << ',' << num(f.weight) << ',';
-    if (share > 0.0) csv << num(f.weight * factor[i]) << ',';
-    csv << num(f.end_time) << ',' << (f.hit ? "inf" : num(f.max_score)) << ',' << path_text(f.lineage) << ','
+    csv << csv_field(labels[i]) << ',' << f.batch << ',' << (f.hit ? 1 : 0) << ',' << json_number(f.weight) << ',';
+    if (share > 0.0) csv << json_number(f.weight * factor[i]) << ',';
+    csv << json_number(f.end_time) << ',' << (f.hit ? "inf" : json_number(f.max_score)) << ',' << path_text(f.lineage) << ','
         << (has ? csv_field(labels[i] + (out.hdf5 ? ".h5" : "/")) : "") << '\n';
   }
   write_atomically(out.dir / "samples.csv", csv.str());
@@ -367,22 +334,22 @@ int rare_command(const Args& args) {
   std::ostringstream json;
   json << "{\n  \"scenario\": " << json_string(scenario.path) << ",\n  \"method\": " << json_string(method)
        << ",\n  \"event\": " << json_string(spec.event.text()) << ",\n  \"score\": " << json_string(spec.score.text())
-       << ",\n  \"probability\": " << num(r.estimate) << ",\n  \"std_error\": " << num(r.std_error)
-       << ",\n  \"relative_error\": " << num(r.relative_error) << ",\n  \"ci95\": [" << num(r.ci_low) << ", "
-       << num(r.ci_high) << "],\n  \"batches\": " << ams.batches << ",\n  \"runs_per_batch\": " << ams.particles
+       << ",\n  \"probability\": " << json_number(r.estimate) << ",\n  \"std_error\": " << json_number(r.std_error)
+       << ",\n  \"relative_error\": " << json_number(r.relative_error) << ",\n  \"ci95\": [" << json_number(r.ci_low) << ", "
+       << json_number(r.ci_high) << "],\n  \"batches\": " << ams.batches << ",\n  \"runs_per_batch\": " << ams.particles
        << ",\n  \"event_runs\": " << hits << ",\n  \"iterations\": " << iterations
-       << ",\n  \"simulated_events\": " << r.events << ",\n  \"events_per_plain_run\": " << num(r.events_per_plain_run)
-       << ",\n  \"crude_mc_runs_same_cost\": " << num(r.crude_runs) << ",\n  \"gain_over_crude_mc\": " << num(r.gain)
+       << ",\n  \"simulated_events\": " << r.events << ",\n  \"events_per_plain_run\": " << json_number(r.events_per_plain_run)
+       << ",\n  \"crude_mc_runs_same_cost\": " << json_number(r.crude_runs) << ",\n  \"gain_over_crude_mc\": " << json_number(r.gain)
        << ",\n  \"crude_mc_runs_same_error\": "
-       << num(r.std_error > 0.0 ? r.estimate * (1.0 - r.estimate) / (r.std_error * r.std_error) : 0.0)
-       << ",\n  \"wall_seconds\": " << num(r.wall_seconds) << ",\n  \"batch_estimates\": [";
-  for (std::size_t b = 0; b < r.batches.size(); ++b) json << (b == 0 ? "" : ", ") << num(r.batches[b].estimate);
+       << json_number(r.std_error > 0.0 ? r.estimate * (1.0 - r.estimate) / (r.std_error * r.std_error) : 0.0)
+       << ",\n  \"wall_seconds\": " << json_number(r.wall_seconds) << ",\n  \"batch_estimates\": [";
+  for (std::size_t b = 0; b < r.batches.size(); ++b) json << (b == 0 ? "" : ", ") << json_number(r.batches[b].estimate);
   json << "]";
   if (method == "is") {
-    json << ",\n  \"tilt\": " << json_string(opts.get("tilt")) << ",\n  \"tilt_nominal\": " << num(tilt.nominal)
-         << ",\n  \"tilt_value\": " << num(is.tilt) << ",\n  \"stage_tilts\": [";
-    for (std::size_t k = 0; k < is.stage_tilts.size(); ++k) json << (k == 0 ? "" : ", ") << num(is.stage_tilts[k]);
-    json << "],\n  \"mean_weight\": " << num(is.mean_weight) << ",\n  \"mean_weight_se\": " << num(is.mean_weight_se);
+    json << ",\n  \"tilt\": " << json_string(opts.get("tilt")) << ",\n  \"tilt_nominal\": " << json_number(tilt.nominal)
+         << ",\n  \"tilt_value\": " << json_number(is.tilt) << ",\n  \"stage_tilts\": [";
+    for (std::size_t k = 0; k < is.stage_tilts.size(); ++k) json << (k == 0 ? "" : ", ") << json_number(is.stage_tilts[k]);
+    json << "],\n  \"mean_weight\": " << json_number(is.mean_weight) << ",\n  \"mean_weight_se\": " << json_number(is.mean_weight_se);
   }
   json << ",\n  \"simulacra_version\": " << json_string(kVersion) << "\n}\n";
   write_atomically(out.dir / "estimate.json", json.str());

@@ -140,14 +140,7 @@ int run_command(const Args& args) {
 
   // Everything that can be checked is checked before anything is written.
   const Scenario base = load_scenario(file, overrides, registry);
-  out.hdf5 = base.outputs.hdf5;
-  out.csv = base.outputs.csv;
-  if (opts.has("format")) {
-    const std::string f = opts.get("format");
-    out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
-    out.csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
-    if (!out.hdf5 && !out.csv) throw UsageError("simulacra run: --format '" + f + "': expected hdf5, csv or hdf5,csv");
-  }
+  out = output_plan(opts, base, "simulacra run");
   const std::vector<RunPlan> plans = plan_runs(base);
   std::vector<Scenario> per_run;
   per_run.reserve(plans.size());

@@ -1,6 +1,8 @@
 #include "run_support.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <fstream>
 
 #include "simulacra/agents/register_all.hpp"
@@ -58,6 +60,54 @@ std::string csv_field(const std::string& s) {
     q += c;
   }
   return q + "\"";
+}
+
+OutputPlan output_plan(const Options& opts, const Scenario& scenario, const std::string& command) {
+  OutputPlan out;
+  out.dir = opts.get("output");
+  out.hdf5 = scenario.outputs.hdf5;
+  out.csv = scenario.outputs.csv;
+  if (opts.has("format")) {
+    const std::string f = opts.get("format");
+    out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
+    out.csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
+    if (!out.hdf5 && !out.csv) throw UsageError(command + ": --format '" + f + "': expected hdf5, csv or hdf5,csv");
+  }
+  return out;
+}
+
+void require_one_run(const Scenario& scenario, const std::string& command, const std::string& what) {
+  if (!scenario.sweep.empty() || scenario.replicates > 1) {
+    throw UsageError(command + ": " + scenario.path + " has a sweep or replicates; " + what + " (use --set)");
+  }
+}
+
+std::string json_number(double v) {
+  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
+  if (std::isnan(v)) return "null";
+  std::ostringstream o;
+  o.precision(10);
+  o << v;
+  return o.str();
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
 }
 
 std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const std::string& label, std::size_t chunk_rows) {

@@ -37,6 +37,22 @@ struct OutputPlan {
   bool csv = false;
 };
 
+/// OUT from --output and the formats: --format (hdf5, csv or hdf5,csv) if
+/// given, else the scenario's outputs.formats. Throws UsageError naming
+/// `command` for another --format.
+OutputPlan output_plan(const Options& opts, const Scenario& scenario, const std::string& command);
+
+/// Throws UsageError if the scenario has a sweep or replicates: `command`
+/// works on one run.
+void require_one_run(const Scenario& scenario, const std::string& command, const std::string& what);
+
+/// A number in JSON: NaN as null, infinities as the strings "inf" / "-inf".
+std::string json_number(double v);
+/// A string in JSON, quoted and escaped.
+std::string json_string(const std::string& s);
+/// `s` without leading and trailing spaces.
+std::string trim(std::string s);
+
 /// The sinks of run `label`: OUT/label.h5 and/or OUT/label/.
 std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const std::string& label, std::size_t chunk_rows);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,11 @@
 #include "simulacra/engine/table_sink.hpp"
 
 namespace simulacra::test {
+
+/// Equal bit for bit (NaN equals NaN, -0 differs from 0).
+inline bool same_bits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
 
 inline std::vector<TableSchema> snapshot_schemas() {
   return {TableSchema{"town.events",
