@@ -7,8 +7,9 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake make pkg-config ccache
   libboost-dev libboost-graph-dev
-  libtbb-dev libyaml-cpp-dev libhdf5-dev
+  libtbb-dev libyaml-cpp-dev libhdf5-dev libdeflate-dev
   catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev
+  hdf5-tools
 )
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(python3-sklearn)
