@@ -1,0 +1,41 @@
+"""Simulacra from Python: run scenario files into pandas DataFrames, read
+datasets the CLI wrote, and drive a run step by step.
+
+    import simulacra
+    ds = simulacra.run("scenarios/epidemic/town.yaml", set={"duration": "60d"})
+    ds["town.daily"]            # a pandas DataFrame
+    ds.provenance["trace_hash"]
+
+See docs/python.md.
+"""
+
+from . import _core
+from ._core import (  # noqa: F401  (the typed errors, re-exported)
+    CheckpointError,
+    ConfigError,
+    DataError,
+    Error,
+    ExpressionError,
+    LookaheadError,
+    ModelFileError,
+    NetworkFileError,
+    ScenarioError,
+)
+from .dataset import Dataset, open, read_runs, run  # noqa: F401
+from .session import Session  # noqa: F401
+
+__version__ = _core.version
+git_commit = _core.git_commit
+
+
+def types():
+    """The listing of `simulacra types`: every population type, its
+    parameters (live ones marked), timeline actions and observables."""
+    return _core.types()
+
+
+__all__ = [
+    "run", "open", "read_runs", "Session", "Dataset", "types",
+    "Error", "ScenarioError", "ConfigError", "DataError", "LookaheadError",
+    "CheckpointError", "ExpressionError", "ModelFileError", "NetworkFileError",
+]
