@@ -146,8 +146,8 @@ std::unique_ptr<NeuralGenerator> NeuralGenerator::fit(const DataTable& data, con
       }
     }
   }
-  g->net_ = std::make_unique<Network>(layout_of(g->columns_, g->slot_, g->width_, g->encoded_width_), o.latent,
-                                      o.hidden, o.seed);
+  g->net_ = Network::create(layout_of(g->columns_, g->slot_, g->width_, g->encoded_width_), o.latent,
+                            o.hidden, o.seed);
   NeuralOptions run = o;
   if (run.epochs == 0) {
     // The training loop takes whole batches: n / batch steps per epoch.
@@ -248,8 +248,8 @@ std::unique_ptr<NeuralGenerator> NeuralGenerator::load(const ModelArchive& a) {
     }
     for (std::size_t i = 0; i < kCalibrationKnots; ++i) g->knot_scores_.push_back(knot_score(i, kCalibrationKnots));
   }
-  g->net_ = std::make_unique<Network>(layout_of(g->columns_, g->slot_, g->width_, g->encoded_width_), g->latent_,
-                                      g->hidden_, 0);
+  g->net_ = Network::create(layout_of(g->columns_, g->slot_, g->width_, g->encoded_width_), g->latent_,
+                            g->hidden_, 0);
   try {
     g->net_->set_weights(weights);
   } catch (const std::invalid_argument& e) {

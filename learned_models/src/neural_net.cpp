@@ -1,5 +1,7 @@
 // The tabular VAE's torch modules, its training loop and the decoder pass used
-// for sampling. The only file of the project that includes torch.
+// for sampling. The only file of the project that includes torch; it is built
+// alone as the module libsimulacra_neural.so, loaded when a neural model is
+// first fitted or read.
 #include "neural_net.hpp"
 
 #include <torch/torch.h>
@@ -53,15 +55,30 @@ struct Mlp : torch::nn::Module {
   torch::nn::Linear fc1, fc2, head;
 };
 
-}  // namespace
-
-struct NeuralGenerator::Network::Modules {
+struct Modules {
   std::shared_ptr<Mlp> encoder;
   std::shared_ptr<Mlp> decoder;
   torch::Tensor log_sigma;  ///< one per numeric slot
 };
 
-NeuralGenerator::Network::Network(EncodedLayout layout, std::size_t latent, std::size_t hidden, std::uint64_t seed)
+class TorchNetwork final : public NeuralGenerator::Network {
+ public:
+  TorchNetwork(EncodedLayout layout, std::size_t latent, std::size_t hidden, std::uint64_t seed);
+  double train(const std::vector<float>& rows, std::size_t n, const NeuralOptions& options) override;
+  void decode(const std::vector<float>& z, std::size_t m, std::vector<float>& out) const override;
+  std::vector<double> sigma() const override;
+  std::map<std::string, std::vector<double>> weights() const override;
+  void set_weights(const std::map<std::string, std::vector<double>>& weights) override;
+
+ private:
+  std::unique_ptr<Modules> m_;
+  EncodedLayout layout_;
+  std::size_t latent_;
+};
+
+}  // namespace
+
+TorchNetwork::TorchNetwork(EncodedLayout layout, std::size_t latent, std::size_t hidden, std::uint64_t seed)
     : m_(std::make_unique<Modules>()), layout_(std::move(layout)), latent_(latent) {
   SingleThread one;
   torch::manual_seed(seed);
@@ -70,9 +87,7 @@ NeuralGenerator::Network::Network(EncodedLayout layout, std::size_t latent, std:
   m_->log_sigma = torch::full({i64(layout_.numeric.size())}, std::log(0.1), torch::kFloat).set_requires_grad(true);
 }
 
-NeuralGenerator::Network::~Network() = default;
-
-double NeuralGenerator::Network::train(const std::vector<float>& rows, std::size_t n, const NeuralOptions& options) {
+double TorchNetwork::train(const std::vector<float>& rows, std::size_t n, const NeuralOptions& options) {
   SingleThread one;
   const std::int64_t w = i64(layout_.width);
   const std::int64_t l = i64(latent_);
@@ -136,7 +151,7 @@ double NeuralGenerator::Network::train(const std::vector<float>& rows, std::size
   return epoch_loss;
 }
 
-void NeuralGenerator::Network::decode(const std::vector<float>& z, std::size_t m, std::vector<float>& out) const {
+void TorchNetwork::decode(const std::vector<float>& z, std::size_t m, std::vector<float>& out) const {
   SingleThread one;
   torch::NoGradGuard no_grad;
   const torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {i64(m), i64(latent_)}, torch::kFloat);
@@ -145,13 +160,13 @@ void NeuralGenerator::Network::decode(const std::vector<float>& z, std::size_t m
   std::copy(y.data_ptr<float>(), y.data_ptr<float>() + y.numel(), out.begin());
 }
 
-std::vector<double> NeuralGenerator::Network::sigma() const {
+std::vector<double> TorchNetwork::sigma() const {
   torch::NoGradGuard no_grad;
   const torch::Tensor s = torch::exp(m_->log_sigma).contiguous();
   return std::vector<double>(s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
 }
 
-std::map<std::string, std::vector<double>> NeuralGenerator::Network::weights() const {
+std::map<std::string, std::vector<double>> TorchNetwork::weights() const {
   torch::NoGradGuard no_grad;
   std::map<std::string, std::vector<double>> w;
   auto put = [&](const std::string& name, const torch::Tensor& t) {
@@ -163,7 +178,7 @@ std::map<std::string, std::vector<double>> NeuralGenerator::Network::weights() c
   return w;
 }
 
-void NeuralGenerator::Network::set_weights(const std::map<std::string, std::vector<double>>& w) {
+void TorchNetwork::set_weights(const std::map<std::string, std::vector<double>>& w) {
   torch::NoGradGuard no_grad;
   auto take = [&](const std::string& name, torch::Tensor t) {
     const auto it = w.find(name);
@@ -180,3 +195,11 @@ void NeuralGenerator::Network::set_weights(const std::map<std::string, std::vect
 }
 
 }  // namespace simulacra::learned
+
+// The module's entry point (see NeuralNetworkFactory). Exceptions (torch's
+// included) pass to the caller: both sides share one libstdc++.
+extern "C" __attribute__((visibility("default"))) simulacra::learned::NeuralGenerator::Network*
+simulacra_neural_network_create(const simulacra::learned::EncodedLayout& layout, std::size_t latent,
+                                std::size_t hidden, std::uint64_t seed) {
+  return new simulacra::learned::TorchNetwork(layout, latent, hidden, seed);
+}
