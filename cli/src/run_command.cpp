@@ -115,7 +115,8 @@ int run_command(const Args& args) {
                    {"set", "PATH=VALUE", "override a scenario value, e.g. seed=7", "", true},
                    {"threads", "N", "engine threads per run (0: the scenario's engine.threads); capped at the cores", "0"},
                    {"jobs", "N", "runs executed at once (0: as many as the cores allow, at most the run count)", "0"},
-                   {"format", "LIST", "hdf5, csv or hdf5,csv (default: the scenario's outputs.formats)", ""},
+                   {"format", "LIST", "hdf5, csv, hdf5,csv or none (default: the scenario's outputs.formats)", ""},
+                   {"compression", "LEVEL", "HDF5 compression: none, fast or small (default: the scenario's outputs.compression, else fast)", ""},
                    {"checkpoint-at", "TIME", "write a checkpoint when the run reaches simulated TIME (e.g. 30d)", "", true},
                    {"checkpoint-every", "TIME", "write a checkpoint every TIME of wall clock (e.g. 10min)", ""},
                    {"quiet", "", "print only errors", ""},
@@ -245,6 +246,7 @@ int resume_command(const Args& args) {
   out.dir = opts.get("output");
   out.hdf5 = ckpt.meta["hdf5"] == "1";
   out.csv = ckpt.meta["csv"] == "1";
+  out.compression = ckpt.session.scenario().outputs.compression;
   std::error_code ec;
   const bool created = !fs::exists(out.dir, ec);
   fs::create_directories(out.dir, ec);

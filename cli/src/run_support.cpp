@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 std::vector<Override> overrides_from(const Options& opts) {
   std::vector<Override> out;
   for (const auto& text : opts.get_all("set")) out.push_back(parse_override(text));
+  // --compression is a --set, so the effective scenario (and the provenance
+  // and checkpoints) records it, and the scenario reader checks its value.
+  if (opts.has("compression")) out.push_back(parse_override("outputs.compression=" + opts.get("compression")));
   return out;
 }
 
@@ -67,11 +70,15 @@ OutputPlan output_plan(const Options& opts, const Scenario& scenario, const std:
   out.dir = opts.get("output");
   out.hdf5 = scenario.outputs.hdf5;
   out.csv = scenario.outputs.csv;
+  out.compression = scenario.outputs.compression;
   if (opts.has("format")) {
     const std::string f = opts.get("format");
     out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
     out.csv = f == "csv" || f == "hdf5,csv" || f == "csv,hdf5";
-    if (!out.hdf5 && !out.csv) throw UsageError(command + ": --format '" + f + "': expected hdf5, csv or hdf5,csv");
+    // "none" runs without a dataset: what output costs is measured against it (bench/output.sh).
+    if (!out.hdf5 && !out.csv && f != "none") {
+      throw UsageError(command + ": --format '" + f + "': expected hdf5, csv, hdf5,csv or none");
+    }
   }
   return out;
 }
@@ -112,7 +119,10 @@ std::string trim(std::string s) {
 
 std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const std::string& label, std::size_t chunk_rows) {
   std::vector<std::unique_ptr<TableSink>> sinks;
-  if (out.hdf5) sinks.push_back(std::make_unique<Hdf5Sink>((out.dir / (label + ".h5")).string(), chunk_rows));
+  if (out.hdf5) {
+    sinks.push_back(std::make_unique<Hdf5Sink>((out.dir / (label + ".h5")).string(), chunk_rows,
+                                               Hdf5Sink::deflate_level(out.compression)));
+  }
   if (out.csv) sinks.push_back(std::make_unique<CsvSink>((out.dir / label).string()));
   return sinks;
 }

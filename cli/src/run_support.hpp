@@ -15,7 +15,8 @@
 
 namespace simulacra::cli {
 
-/// Every --set of the command line. Throws ScenarioError for a malformed one.
+/// Every --set of the command line, then --compression X as
+/// outputs.compression=X. Throws ScenarioError for a malformed one.
 std::vector<Override> overrides_from(const Options& opts);
 
 /// Every population type, with model files read by learned_models.
@@ -35,10 +36,11 @@ struct OutputPlan {
   std::filesystem::path dir;
   bool hdf5 = true;
   bool csv = false;
+  OutputCompression compression = OutputCompression::fast;  ///< the scenario's outputs.compression
 };
 
-/// OUT from --output and the formats: --format (hdf5, csv or hdf5,csv) if
-/// given, else the scenario's outputs.formats. Throws UsageError naming
+/// OUT from --output and the formats: --format (hdf5, csv, hdf5,csv, or
+/// none for no dataset) if given, else the scenario's outputs.formats. Throws UsageError naming
 /// `command` for another --format.
 OutputPlan output_plan(const Options& opts, const Scenario& scenario, const std::string& command);
 

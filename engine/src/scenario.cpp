@@ -148,6 +148,22 @@ SourcePos offset_pos(const std::string& file, const std::string& text, std::size
 
 }  // namespace
 
+std::string_view to_string(OutputCompression c) {
+  switch (c) {
+    case OutputCompression::none: return "none";
+    case OutputCompression::fast: return "fast";
+    case OutputCompression::small: return "small";
+  }
+  return "fast";
+}
+
+std::optional<OutputCompression> output_compression_from(std::string_view text) {
+  for (const auto c : {OutputCompression::none, OutputCompression::fast, OutputCompression::small}) {
+    if (to_string(c) == text) return c;
+  }
+  return std::nullopt;
+}
+
 ScenarioError::ScenarioError(std::vector<Issue> issues) : UserError(join_issues(issues)), issues_(std::move(issues)) {}
 
 Override parse_override(const std::string& text) {

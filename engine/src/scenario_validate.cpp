@@ -22,10 +22,11 @@ const std::vector<std::string> kStopKeys = {"condition", "every"};
 const std::vector<std::string> kEngineKeys = {"threads", "partitions", "scheduler", "lookahead"};
 const std::vector<std::string> kPopulationKeys = {"name", "type", "params"};
 const std::vector<std::string> kTimelineKeys = {"at", "population", "action", "params"};
-const std::vector<std::string> kOutputKeys = {"formats", "tables", "chunk_rows"};
+const std::vector<std::string> kOutputKeys = {"formats", "tables", "chunk_rows", "compression"};
 const std::vector<std::string> kTimeUnits = {"s", "min", "h", "d", "w"};
 const std::vector<std::string> kSchedulers = {"sequential", "parallel"};
 const std::vector<std::string> kFormats = {"hdf5", "csv"};
+const std::vector<std::string> kCompressions = {"none", "fast", "small"};
 
 constexpr double kMaxUnsigned = static_cast<double>(std::numeric_limits<unsigned>::max());
 
@@ -333,7 +334,7 @@ class Validator {
   void read_outputs(const SourceNode* o) {
     if (o == nullptr || o->is_null()) return;
     if (!o->is_map()) {
-      check_.expected(*o, "outputs", "a mapping (formats, tables, chunk_rows)");
+      check_.expected(*o, "outputs", "a mapping (formats, tables, chunk_rows, compression)");
       return;
     }
     check_.check_keys(*o, "outputs", kOutputKeys);
@@ -359,6 +360,10 @@ class Validator {
     if (auto v = read(o->find("chunk_rows"), "outputs.chunk_rows",
                       setting("chunk_rows", ParamType::integer, 1.0))) {
       s.chunk_rows = static_cast<std::size_t>(v->integer);
+    }
+    if (auto v = read(o->find("compression"), "outputs.compression",
+                      setting("compression", ParamType::choice, {}, {}, kCompressions))) {
+      s.compression = output_compression_from(v->text).value_or(OutputCompression::fast);
     }
   }
 

@@ -33,6 +33,10 @@ class SinkFanout final : public RowConsumer {
   void consume(std::size_t table, const TableChunk& rows) override {
     const int out = route_[table];
     if (out < 0) return;
+    if (sinks_.empty()) {  // a run without a dataset (--format none) only counts its rows
+      rows_[static_cast<std::size_t>(out)] += rows.rows();
+      return;
+    }
     TableChunk& dst = pending_[static_cast<std::size_t>(out)];
     for (std::size_t c = 0; c < rows.column_count(); ++c) {
       const bool convert = time_cols_[table][c] && scale_ != 1.0;
@@ -57,9 +61,10 @@ class SinkFanout final : public RowConsumer {
 
   /// Appends rows of output table `out` that do not come from the engine.
   void append(std::size_t out, const TableChunk& rows) {
+    rows_[out] += rows.rows();
+    if (sinks_.empty()) return;
     TableChunk& dst = pending_[out];
     for (std::size_t r = 0; r < rows.rows(); ++r) dst.append_row_from(rows, r);
-    rows_[out] += rows.rows();
     if (dst.rows() >= chunk_rows_) flush(out);
   }
 

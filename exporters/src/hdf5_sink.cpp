@@ -1,11 +1,14 @@
 #include "simulacra/exporters/hdf5_sink.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
+#include "chunk_pipeline.hpp"
 #include "dataset_names.hpp"
 #include "file_sync.hpp"
 #include "hdf5_handle.hpp"
@@ -72,13 +75,22 @@ void append_rows(TableChunk& to, const TableChunk& from, std::size_t first, std:
   for (std::size_t r = 0; r < count; ++r) to.end_row();
 }
 
+// Numeric chunks are written with H5Dwrite_chunk in file byte order, which
+// is the machine's only on a little-endian CPU.
+static_assert(std::endian::native == std::endian::little,
+              "Hdf5Sink writes raw little-endian chunks; a big-endian build needs byte swapping");
+
 struct TableWriter {
   TableSchema schema;
   Handle group;
   std::vector<Handle> datasets;  ///< one per column, in schema order
-  TableChunk pending;            ///< fewer than chunk_rows rows not yet in the file
-  std::uint64_t rows_in_file = 0;
+  TableChunk pending;            ///< fewer than chunk_rows rows not yet handed to the pipeline
+  std::uint64_t rows_in_file = 0;  ///< rows handed to the pipeline (written once it is drained)
 };
+
+// In-flight chunks per compression worker: enough to keep the workers busy
+// while the run produces the next chunk, few enough to bound memory.
+constexpr std::size_t kChunksPerWorker = 4;
 
 }  // namespace
 
@@ -87,6 +99,7 @@ struct Hdf5Sink::Impl {
   fs::path temporary;
   std::size_t chunk_rows;
   int compression;
+  unsigned workers;
   State state = State::created;
   bool created_temporary = false;
 
@@ -95,9 +108,11 @@ struct Hdf5Sink::Impl {
   Handle string_type;
   std::vector<TableWriter> tables;
   std::vector<const char*> string_pointers;  ///< scratch for one string column's write
+  /// Filters chunks on worker threads; destroyed before the datasets close.
+  std::unique_ptr<hdf5::ChunkPipeline> pipeline;
 
-  Impl(std::string p, std::size_t rows, int level)
-      : path(std::move(p)), chunk_rows(rows), compression(level) {
+  Impl(std::string p, std::size_t rows, int level, unsigned threads)
+      : path(std::move(p)), chunk_rows(rows), compression(level), workers(threads) {
     // Appending piecewise also sidesteps a GCC 12 false -Wrestrict on "." + string.
     const fs::path target(path);
     std::string name = ".";
@@ -122,9 +137,9 @@ struct Hdf5Sink::Impl {
   void reopen_table(const TableSchema& schema, std::uint64_t rows, const std::string& shown_as);
   void create_table(const TableSchema& schema, hid_t group_plist);
   void write(std::size_t table, const TableChunk& rows);
+  void start_pipeline();
   void write_rows(TableWriter& table, const TableChunk& rows, std::size_t first, std::size_t count);
-  const void* column_values(const TableWriter& table, const TableChunk& rows, std::size_t column,
-                            std::size_t first, std::size_t count);
+  void write_chunk(hdf5::PendingChunk& chunk);
   void commit(const Provenance& provenance);
   bool close_all() noexcept;
   void discard() noexcept;
@@ -169,6 +184,13 @@ void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
         path, "cannot create groups");
   tables.reserve(schemas.size());
   for (const auto& schema : schemas) create_table(schema, group_plist.get());
+  start_pipeline();
+}
+
+void Hdf5Sink::Impl::start_pipeline() {
+  pipeline = std::make_unique<hdf5::ChunkPipeline>(
+      compression, workers, kChunksPerWorker * (workers + 1),
+      [this](hdf5::PendingChunk& chunk) { write_chunk(chunk); });
 }
 
 void Hdf5Sink::Impl::create_table(const TableSchema& schema, hid_t group_plist) {
@@ -251,59 +273,73 @@ void Hdf5Sink::Impl::write(std::size_t table_index, const TableChunk& rows) {
   if (done < n) append_rows(table.pending, rows, done, n - done);
 }
 
-const void* Hdf5Sink::Impl::column_values(const TableWriter& table, const TableChunk& rows,
-                                          std::size_t column, std::size_t first,
-                                          std::size_t count) {
-  const ColumnData& values = rows.column(column);
-  switch (table.schema.columns[column].type) {
-    case ColumnType::int64: return std::get<0>(values).data() + first;
-    case ColumnType::float64: return std::get<1>(values).data() + first;
-    case ColumnType::boolean: return std::get<3>(values).data() + first;
-    case ColumnType::string: break;
-  }
-  const auto& strings = std::get<2>(values);
-  string_pointers.resize(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::string& s = strings[first + i];
-    // HDF5 strings end at the first NUL; refuse rather than silently truncate.
-    if (s.find('\0') != std::string::npos) {
-      throw DataError(path + ": a value of " + table.schema.name + "." +
-                      table.schema.columns[column].name + " (row " +
-                      std::to_string(table.rows_in_file + i) +
-                      ") contains a NUL character, which HDF5 strings cannot hold");
-    }
-    string_pointers[i] = s.c_str();
-  }
-  return string_pointers.data();
-}
-
 void Hdf5Sink::Impl::write_rows(TableWriter& table, const TableChunk& rows, std::size_t first,
                                 std::size_t count) {
-  const hsize_t start = table.rows_in_file;
-  const hsize_t length = count;
-  const hsize_t new_size = start + length;
   for (std::size_t c = 0; c < table.datasets.size(); ++c) {
-    const hid_t dataset = table.datasets[c].get();
-    const std::string what = "cannot write rows " + std::to_string(start) + ".." +
-                             std::to_string(new_size - 1) + " of /" + table.schema.name + "/" +
-                             table.schema.columns[c].name;
-    check(H5Dset_extent(dataset, &new_size), path, what);
-    Handle file_space = own(H5Dget_space(dataset), H5Sclose, path, what);
-    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &length, nullptr),
-          path, what);
-    Handle memory_space = own(H5Screate_simple(1, &length, nullptr), H5Sclose, path, what);
-    hid_t memory_type = H5T_NATIVE_INT64;
+    auto chunk = std::make_unique<hdf5::PendingChunk>();
+    chunk->table = static_cast<std::size_t>(&table - tables.data());
+    chunk->column = c;
+    chunk->first_row = table.rows_in_file;
+    chunk->rows = count;
+    const ColumnData& values = rows.column(c);
+    const auto copy = [&](const auto& column) {
+      using Value = typename std::decay_t<decltype(column)>::value_type;
+      chunk->element_size = sizeof(Value);
+      // A whole chunk, zero-padded past `count` as HDF5 fills an edge chunk.
+      chunk->bytes.assign(chunk_rows * sizeof(Value), 0);
+      std::memcpy(chunk->bytes.data(), column.data() + first, count * sizeof(Value));
+    };
     switch (table.schema.columns[c].type) {
-      case ColumnType::int64: memory_type = H5T_NATIVE_INT64; break;
-      case ColumnType::float64: memory_type = H5T_NATIVE_DOUBLE; break;
-      case ColumnType::string: memory_type = string_type.get(); break;
-      case ColumnType::boolean: memory_type = H5T_NATIVE_UINT8; break;
+      case ColumnType::int64: copy(std::get<0>(values)); break;
+      case ColumnType::float64: copy(std::get<1>(values)); break;
+      case ColumnType::boolean: copy(std::get<3>(values)); break;
+      case ColumnType::string: {
+        const auto& strings = std::get<2>(values);
+        for (std::size_t i = 0; i < count; ++i) {
+          // HDF5 strings end at the first NUL; refuse rather than silently truncate.
+          if (strings[first + i].find('\0') != std::string::npos) {
+            throw DataError(path + ": a value of " + table.schema.name + "." + table.schema.columns[c].name +
+                            " (row " + std::to_string(table.rows_in_file + i) +
+                            ") contains a NUL character, which HDF5 strings cannot hold");
+          }
+        }
+        chunk->is_strings = true;
+        const auto begin = strings.begin() + static_cast<std::ptrdiff_t>(first);
+        chunk->strings.assign(begin, begin + static_cast<std::ptrdiff_t>(count));
+        break;
+      }
     }
-    const void* values = column_values(table, rows, c, first, count);
-    check(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, values),
-          path, what);
+    pipeline->submit(std::move(chunk));
   }
-  table.rows_in_file = new_size;
+  table.rows_in_file += count;
+}
+
+void Hdf5Sink::Impl::write_chunk(hdf5::PendingChunk& chunk) {
+  TableWriter& table = tables[chunk.table];
+  const hid_t dataset = table.datasets[chunk.column].get();
+  const hsize_t start = chunk.first_row;
+  const hsize_t length = chunk.rows;
+  const hsize_t new_size = start + length;
+  const auto what = [&] {
+    return "cannot write rows " + std::to_string(start) + ".." + std::to_string(new_size - 1) + " of /" +
+           table.schema.name + "/" + table.schema.columns[chunk.column].name;
+  };
+  if (H5Dset_extent(dataset, &new_size) < 0) hdf5::fail(path, what());
+  if (!chunk.is_strings) {
+    // Already filtered as the dataset's filters declare (filter mask 0: all applied).
+    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &start, chunk.bytes.size(), chunk.bytes.data()) < 0) {
+      hdf5::fail(path, what());
+    }
+    return;
+  }
+  Handle file_space = own(H5Dget_space(dataset), H5Sclose, path, what());
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &length, nullptr), path, what());
+  Handle memory_space = own(H5Screate_simple(1, &length, nullptr), H5Sclose, path, what());
+  string_pointers.resize(chunk.strings.size());
+  for (std::size_t i = 0; i < chunk.strings.size(); ++i) string_pointers[i] = chunk.strings[i].c_str();
+  check(H5Dwrite(dataset, string_type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT,
+                 string_pointers.data()),
+        path, what());
 }
 
 void Hdf5Sink::Impl::commit(const Provenance& provenance) {
@@ -315,6 +351,10 @@ void Hdf5Sink::Impl::commit(const Provenance& provenance) {
         write_rows(table, table.pending, 0, table.pending.rows());
         table.pending.clear();
       }
+    }
+    pipeline->drain();
+    pipeline.reset();
+    for (auto& table : tables) {
       write_int64_attribute(table.group.get(), hdf5_layout::kRows,
                             static_cast<std::int64_t>(table.rows_in_file), path,
                             "/" + table.schema.name);
@@ -350,10 +390,11 @@ void Hdf5Sink::Impl::snapshot(const std::string& dir) {
   // it opens like a closed file: with the default (earliest) format the
   // superblock has no "open for writing" flag, and HDF5's file lock is on the
   // live file, not on the copy. The tests open such copies.
+  pipeline->drain();
   check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), path, "cannot flush the file for a snapshot");
   copy_durably(temporary, snapshot_dir / kSnapshotFile, path);
 
-  Hdf5Sink pending((snapshot_dir / kSnapshotPending).string(), chunk_rows, 0);
+  Hdf5Sink pending((snapshot_dir / kSnapshotPending).string(), chunk_rows, 0, 0);
   std::vector<TableSchema> schemas;
   for (const auto& table : tables) schemas.push_back(table.schema);
   pending.open(schemas);
@@ -419,6 +460,7 @@ void Hdf5Sink::Impl::restore(const std::vector<TableSchema>& schemas, const std:
     }
   }
   hdf5::silence_errors();
+  start_pipeline();
 }
 
 void Hdf5Sink::Impl::reopen_table(const TableSchema& schema, std::uint64_t rows,
@@ -437,6 +479,8 @@ void Hdf5Sink::Impl::reopen_table(const TableSchema& schema, std::uint64_t rows,
 }
 
 bool Hdf5Sink::Impl::close_all() noexcept {
+  if (pipeline) pipeline->discard();
+  pipeline.reset();  // joins the workers before the datasets they write close
   bool ok = true;
   for (auto& table : tables) {
     for (auto& dataset : table.datasets) ok = dataset.close() && ok;
@@ -459,7 +503,7 @@ void Hdf5Sink::Impl::discard() noexcept {
   state = State::aborted;
 }
 
-Hdf5Sink::Hdf5Sink(std::string path, std::size_t chunk_rows, int compression) {
+Hdf5Sink::Hdf5Sink(std::string path, std::size_t chunk_rows, int compression, unsigned workers) {
   if (chunk_rows == 0 || chunk_rows > kMaxChunkRows) {
     throw DataError(path + ": HDF5 chunk rows must be in 1.." + std::to_string(kMaxChunkRows) +
                     ", got " + std::to_string(chunk_rows));
@@ -468,10 +512,22 @@ Hdf5Sink::Hdf5Sink(std::string path, std::size_t chunk_rows, int compression) {
     throw DataError(path + ": HDF5 compression level must be in 0..9, got " +
                     std::to_string(compression));
   }
-  impl_ = std::make_unique<Impl>(std::move(path), chunk_rows, compression);
+  if (workers == kDefaultWorkers) workers = hdf5::default_compression_workers();
+  impl_ = std::make_unique<Impl>(std::move(path), chunk_rows, compression, workers);
 }
 
 Hdf5Sink::~Hdf5Sink() = default;
+
+int Hdf5Sink::deflate_level(OutputCompression compression) {
+  switch (compression) {
+    case OutputCompression::none: return 0;
+    case OutputCompression::fast: return kDefaultCompression;
+    case OutputCompression::small: return 9;
+  }
+  return kDefaultCompression;
+}
+
+unsigned Hdf5Sink::default_workers() { return hdf5::default_compression_workers(); }
 
 void Hdf5Sink::open(const std::vector<TableSchema>& tables) {
   try {

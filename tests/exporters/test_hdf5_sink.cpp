@@ -177,7 +177,7 @@ void check_chunked_and_compressed(hid_t group, const char* name, hsize_t chunk_r
   unsigned level = 0;
   values = 1;
   CHECK(H5Pget_filter2(plist, 1, &flags, &values, &level, 0, nullptr, nullptr) == H5Z_FILTER_DEFLATE);
-  CHECK(level == 4);
+  CHECK(level == static_cast<unsigned>(Hdf5Sink::kDefaultCompression));
   H5Pclose(plist);
   H5Dclose(dataset);
 }

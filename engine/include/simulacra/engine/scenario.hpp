@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "simulacra/engine/errors.hpp"
@@ -40,11 +42,21 @@ struct EngineSettings {
   double lookahead = 0.0;    ///< seconds; 0: the populations' declared minimum
 };
 
+/// outputs.compression: how hard the HDF5 writer compresses (the exporter
+/// maps each to a deflate level).
+enum class OutputCompression { none, fast, small };
+
+/// "none", "fast", "small".
+std::string_view to_string(OutputCompression c);
+/// The setting named `text` ("none", "fast" or "small"); nullopt otherwise.
+std::optional<OutputCompression> output_compression_from(std::string_view text);
+
 struct OutputSettings {
   bool hdf5 = true;
   bool csv = false;
   std::vector<std::string> tables;  ///< empty: all tables
   std::size_t chunk_rows = 65536;   ///< rows per HDF5 chunk / write batch
+  OutputCompression compression = OutputCompression::fast;
 };
 
 /// One axis of a sweep: an override path and the values it takes (YAML text).

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "simulacra/engine/scenario.hpp"
 #include "simulacra/engine/table_sink.hpp"
 
 namespace simulacra {
@@ -16,7 +17,13 @@ namespace simulacra {
 ///
 /// Rows are appended to the file while the run goes; each table holds at most
 /// `chunk_rows` rows in memory, so memory stays flat however many rows are
-/// written. The file is written under a temporary name in the target's
+/// written. Whole chunks are shuffled and deflated (into the streams HDF5's
+/// own shuffle and deflate filters write, so any HDF5 reader decodes them with
+/// no plugin) by `workers` threads while the run goes on, and written in a
+/// fixed order with H5Dwrite_chunk: the file's bytes are the same for any
+/// worker count. At most 4 x (workers + 1) column chunks wait in memory.
+/// String columns go through HDF5's own pipeline (their values live in HDF5's
+/// heap, which is not compressed). The file is written under a temporary name in the target's
 /// directory (".<file name>.tmp-<pid>") and renamed to `path` by commit(), so
 /// it appears whole or not at all; a file already at `path` is replaced then.
 ///
@@ -26,19 +33,31 @@ namespace simulacra {
 class Hdf5Sink final : public TableSink {
  public:
   static constexpr std::size_t kDefaultChunkRows = 65536;
-  static constexpr int kDefaultCompression = 4;
+  /// The deflate level of outputs.compression "fast" (see deflate_level()).
+  static constexpr int kDefaultCompression = 1;
+  /// Asks for default_compression_workers() threads.
+  static constexpr unsigned kDefaultWorkers = ~0U;
   /// Chunks of up to 16 Mi rows keep every HDF5 chunk far below its 4 GiB limit.
   static constexpr std::size_t kMaxChunkRows = std::size_t{1} << 24;
 
   /// `path` is the final file name, e.g. "out/run.h5"; its directory must
   /// exist. `chunk_rows` is both the HDF5 chunk length and the per-table
   /// buffer; `compression` is the deflate level, 0 (none) to 9, with byte
-  /// shuffling when above 0.
+  /// shuffling when above 0. `workers` threads compress chunks (0: the
+  /// writing thread does).
   /// Throws DataError naming the path if chunk_rows is 0 or above
   /// kMaxChunkRows, or compression is outside 0..9 (both can come from a
   /// scenario file, so they are the user's to fix).
   explicit Hdf5Sink(std::string path, std::size_t chunk_rows = kDefaultChunkRows,
-                    int compression = kDefaultCompression);
+                    int compression = kDefaultCompression, unsigned workers = kDefaultWorkers);
+
+  /// The deflate level of a scenario's outputs.compression: none 0, fast 1,
+  /// small 9 (chosen by measurement, see docs/datasets.md).
+  static int deflate_level(OutputCompression compression);
+
+  /// Compression threads when the constructor is not told: the machine's
+  /// cores, at most 4.
+  static unsigned default_workers();
 
   /// Calls abort() if neither commit() nor abort() ran.
   ~Hdf5Sink() override;

@@ -1,0 +1,164 @@
+#include "chunk_pipeline.hpp"
+
+#include <libdeflate.h>
+
+#include <algorithm>
+#include <new>
+
+namespace simulacra::hdf5 {
+
+namespace {
+
+struct CompressorDeleter {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+using Compressor = std::unique_ptr<libdeflate_compressor, CompressorDeleter>;
+
+Compressor make_compressor(int level) {
+  if (level <= 0) return nullptr;
+  Compressor c(libdeflate_alloc_compressor(level));
+  if (!c) throw std::bad_alloc();
+  return c;
+}
+
+// Shuffle, then deflate into a zlib stream: what HDF5's shuffle and deflate
+// filters would store, so any HDF5 reader decodes it with its built-in filters.
+void shuffle_and_deflate(PendingChunk& chunk, libdeflate_compressor* compressor, std::vector<unsigned char>& scratch) {
+  if (compressor == nullptr || chunk.is_strings) return;
+  scratch.resize(chunk.bytes.size());
+  shuffle_bytes(chunk.bytes.data(), chunk.bytes.size(), chunk.element_size, scratch.data());
+  std::vector<unsigned char> out(libdeflate_zlib_compress_bound(compressor, scratch.size()));
+  const std::size_t n = libdeflate_zlib_compress(compressor, scratch.data(), scratch.size(), out.data(), out.size());
+  if (n == 0) throw std::bad_alloc();  // cannot happen: the bound always fits
+  out.resize(n);
+  out.shrink_to_fit();
+  chunk.bytes = std::move(out);
+}
+
+}  // namespace
+
+void shuffle_bytes(const unsigned char* in, std::size_t size, std::size_t element_size, unsigned char* out) {
+  if (element_size <= 1 || size < element_size) {
+    std::copy(in, in + size, out);
+    return;
+  }
+  const std::size_t n = size / element_size;
+  if (element_size == 8) {  // the common case (int64, float64), unrolled by the compiler
+    for (std::size_t i = 0; i < n; ++i) {
+      const unsigned char* e = in + 8 * i;
+      for (std::size_t j = 0; j < 8; ++j) out[j * n + i] = e[j];
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < element_size; ++j) out[j * n + i] = in[i * element_size + j];
+    }
+  }
+  // HDF5 copies a trailing partial element as it is.
+  std::copy(in + n * element_size, in + size, out + n * element_size);
+}
+
+ChunkPipeline::ChunkPipeline(int deflate_level, unsigned workers, std::size_t max_in_flight, Writer write)
+    : level_(deflate_level), max_in_flight_(std::max<std::size_t>(max_in_flight, 1)), write_(std::move(write)) {
+  if (level_ <= 0) workers = 0;  // nothing to compute: chunks go straight to the writer
+  threads_.reserve(workers);
+  for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+}
+
+ChunkPipeline::~ChunkPipeline() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void ChunkPipeline::work() {
+  Compressor compressor;
+  std::vector<unsigned char> scratch;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    std::shared_ptr<Slot> slot;
+    work_ready_.wait(lock, [&] {
+      if (stopping_) return true;
+      for (const auto& s : queue_) {
+        if (!s->claimed) {
+          slot = s;
+          return true;
+        }
+      }
+      return false;
+    });
+    if (!slot) return;  // stopping
+    slot->claimed = true;
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      if (!compressor) compressor = make_compressor(level_);
+      shuffle_and_deflate(*slot->chunk, compressor.get(), scratch);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    slot->error = error;
+    slot->done = true;
+    slot_done_.notify_all();
+  }
+}
+
+void ChunkPipeline::filter(PendingChunk& chunk) {
+  Compressor compressor = make_compressor(level_);
+  std::vector<unsigned char> scratch;
+  shuffle_and_deflate(chunk, compressor.get(), scratch);
+}
+
+void ChunkPipeline::submit(std::unique_ptr<PendingChunk> chunk) {
+  if (threads_.empty()) {
+    // No workers: filter here and write at once (the same writes in the same order).
+    filter(*chunk);
+    write_(*chunk);
+    return;
+  }
+  auto slot = std::make_shared<Slot>();
+  slot->chunk = std::move(chunk);
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(slot));
+  }
+  work_ready_.notify_one();
+  write_ready(max_in_flight_);
+}
+
+void ChunkPipeline::drain() { write_ready(0); }
+
+void ChunkPipeline::write_ready(std::size_t keep) {
+  for (;;) {
+    std::shared_ptr<Slot> head;
+    {
+      std::unique_lock lock(mutex_);
+      if (queue_.empty()) return;
+      if (queue_.size() > keep) {
+        slot_done_.wait(lock, [&] { return queue_.front()->done; });
+      } else if (!queue_.front()->done) {
+        return;
+      }
+      head = queue_.front();
+      queue_.pop_front();
+    }
+    if (head->error) std::rethrow_exception(head->error);
+    write_(*head->chunk);
+  }
+}
+
+void ChunkPipeline::discard() noexcept {
+  std::unique_lock lock(mutex_);
+  // Workers hold shared slots, so dropping them here is safe even mid-filter.
+  queue_.clear();
+}
+
+unsigned default_compression_workers() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp(cores, 1U, 4U);
+}
+
+}  // namespace simulacra::hdf5
