@@ -22,6 +22,7 @@ from ._core import (  # noqa: F401  (the typed errors, re-exported)
     ScenarioError,
 )
 from .dataset import Dataset, open, read_runs, run  # noqa: F401
+from .learned import Evaluation, Model, evaluate, fit, load_model  # noqa: F401
 from .session import Session  # noqa: F401
 
 __version__ = _core.version
@@ -36,6 +37,7 @@ def types():
 
 __all__ = [
     "run", "open", "read_runs", "Session", "Dataset", "types",
+    "fit", "load_model", "evaluate", "Model", "Evaluation",
     "Error", "ScenarioError", "ConfigError", "DataError", "LookaheadError",
     "CheckpointError", "ExpressionError", "ModelFileError", "NetworkFileError",
 ]

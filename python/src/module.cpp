@@ -12,6 +12,7 @@
 
 #include "common.hpp"
 #include "errors.hpp"
+#include "learned.hpp"
 #include "memory_sink.hpp"
 #include "session.hpp"
 #include "simulacra/agents/register_all.hpp"
@@ -166,6 +167,7 @@ PYBIND11_MODULE(_core, m) {
   using namespace simulacra::python;
   m.doc() = "C++ core of the simulacra package; use the package's functions, not these.";
   register_errors(m);
+  register_learned(m);
   m.attr("version") = simulacra::kVersion;
   m.attr("git_commit") = simulacra::kGitCommit;
 
