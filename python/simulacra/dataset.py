@@ -224,22 +224,24 @@ def _plan_from_provenance(prov, run=0):
     }
 
 
-def open(path, strings="auto"):
+def open(path, tables=None, strings="auto"):
     """Reads a dataset the CLI wrote: an HDF5 file (OUT/<run>.h5), or an
-    output folder (all its runs, as read_runs). Raises DataError naming the
-    file if it is not a readable Simulacra dataset."""
+    output folder (all its runs, as read_runs). tables: the names of the
+    tables to read (default all). Raises DataError naming the file if it is
+    not a readable Simulacra dataset or lacks a table asked for."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        return read_runs(path, strings=strings)
-    data = _core.read_hdf5(path)
+        return read_runs(path, tables=tables, strings=strings)
+    data = _core.read_hdf5(path, list(tables or []))
     return Dataset([{"plan": _plan_from_provenance(data["provenance"]), "dataset": data}], strings=strings)
 
 
-def read_runs(folder, strings="auto"):
+def read_runs(folder, tables=None, strings="auto"):
     """Every run `simulacra run` wrote into `folder` (listed by its
     runs.csv), as one Dataset: tables concatenated with `run` and sweep
-    columns, `runs` with seeds, replicates and sweep values. Needs the HDF5
-    files (outputs.formats with hdf5, the default). Raises DataError."""
+    columns, `runs` with seeds, replicates and sweep values; `tables` as in
+    open(). Needs the HDF5 files (outputs.formats with hdf5, the default).
+    Raises DataError."""
     folder = os.fspath(folder)
     listing = os.path.join(folder, "runs.csv")
     if not os.path.isfile(listing):
@@ -250,7 +252,7 @@ def read_runs(folder, strings="auto"):
         if not row["hdf5"]:
             raise _core.DataError("%s: run %s has no HDF5 file (read_runs reads HDF5; run with --format hdf5)"
                                   % (listing, row["label"]))
-        data = _core.read_hdf5(os.path.join(folder, row["hdf5"]))
+        data = _core.read_hdf5(os.path.join(folder, row["hdf5"]), list(tables or []))
         plan = _plan_from_provenance(data["provenance"], run=int(row["run"]))
         plan["sweep"] = _convert.parse_sweep_values(row["sweep_values"])
         runs.append({"plan": plan, "dataset": data})

@@ -123,13 +123,20 @@ py::list run_scenario(const std::string& source, bool is_text,
   return out;
 }
 
-// A dataset file written by Hdf5Sink, every table in full.
-py::dict read_hdf5(const std::string& path) {
+// A dataset file written by Hdf5Sink: the tables named in `only` (all when
+// empty), each in full. Throws DataError naming a table the file lacks.
+py::dict read_hdf5(const std::string& path, const std::vector<std::string>& only) {
   CollectedDataset data;
   {
     py::gil_scoped_release release;
     const DatasetSummary summary = inspect_hdf5(path);
+    for (const auto& name : only) {
+      const bool found = std::any_of(summary.tables.begin(), summary.tables.end(),
+                                     [&](const DatasetSummary::TableSummary& t) { return t.name == name; });
+      if (!found) throw DataError(path + ": no table '" + name + "'");
+    }
     for (const auto& t : summary.tables) {
+      if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
       TableSchema schema;
       schema.name = t.name;
       schema.row_meaning = t.row_meaning;
@@ -173,7 +180,7 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("run", &run_scenario, py::arg("source"), py::arg("is_text"), py::arg("overrides"), py::arg("threads"),
         py::arg("jobs"), py::arg("progress"));
-  m.def("read_hdf5", &read_hdf5, py::arg("path"));
+  m.def("read_hdf5", &read_hdf5, py::arg("path"), py::arg("tables"));
   m.def("seconds", &seconds, py::arg("text"), "Seconds in a time such as '10d' or '30min'.");
   m.def("types", [] { return simulacra::describe(registry()); }, "The listing of `simulacra types`.");
 

@@ -71,3 +71,15 @@ def test_read_runs_without_listing(tmp_path):
     with pytest.raises(simulacra.DataError) as e:
         simulacra.read_runs(tmp_path)
     assert "runs.csv" in str(e.value)
+
+
+def test_open_some_tables(tmp_path):
+    runs = cli_run(scenario("engine/birth_death.yaml"), tmp_path, ["populations[0].params.start=5"])
+    path = os.path.join(tmp_path, runs["label"][0] + ".h5")
+    part = simulacra.open(path, tables=["bd.path"])
+    assert part.table_names == ["bd.path"]
+    pd.testing.assert_frame_equal(part["bd.path"], simulacra.open(path)["bd.path"])
+    assert part["bd.path"]["level"].iloc[0] == 5
+    with pytest.raises(simulacra.DataError) as e:
+        simulacra.open(path, tables=["bd.nothing"])
+    assert "bd.nothing" in str(e.value)
