@@ -1,5 +1,6 @@
 #include "run_support.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -92,10 +93,11 @@ void require_one_run(const Scenario& scenario, const std::string& command, const
 std::string json_number(double v) {
   if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
   if (std::isnan(v)) return "null";
-  std::ostringstream o;
-  o.precision(10);
-  o << v;
-  return o.str();
+  // The shortest text that reads back as the same double: weights and
+  // estimates survive a round trip through the files exactly.
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 std::string json_string(const std::string& s) {

@@ -110,7 +110,7 @@ TEST_CASE("outputs.compression and --compression choose the HDF5 filters, not th
   }
 }
 
-TEST_CASE("a bad outputs.compression is a scenario error; --format none writes no dataset", "[cli][run][compression]") {
+TEST_CASE("a bad outputs.compression is a scenario error, and --format none writes no dataset", "[cli][run][compression]") {
   TempDir tmp;
   const fs::path bad = write_file(tmp.path, "bad.yaml", scenario(", compression: tiny"));
   try {
