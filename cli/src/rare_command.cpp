@@ -216,6 +216,12 @@ int rare_command(const Args& args) {
       if (!ams.levels.empty() && v <= ams.levels.back()) throw UsageError("--levels '" + opts.get("levels") + "': levels must increase");
       ams.levels.push_back(v);
     }
+    // The default score is the distance to the event, negative until it
+    // holds: a level at or above 0 is the event itself, never crossed first.
+    if (!opts.has("score") && !ams.levels.empty() && ams.levels.back() >= 0.0) {
+      throw UsageError("--levels '" + opts.get("levels") + "': the default score is " + spec.score.text() +
+                       ", below 0 until the event: give levels below 0 (e.g. -9,-6,-3) or a --score of your own");
+    }
   } else if (method != "ams" && method != "is") {
     throw UsageError("--method '" + method + "': expected ams, splitting or is");
   } else if (opts.has("levels")) {
@@ -307,8 +313,34 @@ int rare_command(const Args& args) {
     RunPlan plan = plan_runs(scenario).front();
     plan.label = labels[i];
     RunSession s(scenario, registry, plan, 1);
+    const std::string unit = scenario.time_unit;
+    TableSchema samples_schema{
+        "samples",
+        "this run as a rare-event sample: its label and the weight that makes weighted means over the runs unbiased",
+        {{"run", ColumnType::string, "", "the run's name (its dataset's name)"},
+         {"batch", ColumnType::int64, "", "the independent batch it belongs to"},
+         {"label", ColumnType::string, "", "event or no_event: whether the run reached the event"},
+         {"event", ColumnType::boolean, "", "the run reached the event"},
+         {"weight", ColumnType::float64, "", "its weight in this set of datasets (balancing undone): over the event runs the weights sum to the probability"},
+         {"sampling_weight", ColumnType::float64, "", "its weight from the sampling method alone, before any balancing"},
+         {"end_time", ColumnType::float64, unit, "when the run ended (event, stop_when or duration)"},
+         {"max_score", ColumnType::float64, "", "the highest score the run reached (inf once the event held)"},
+         {"branch_path", ColumnType::string, "", "branch keys from the plain run, dot-separated (empty: a plain run)"}}};
+    s.add_table(samples_schema);
     s.attach(make_sinks(out, labels[i], scenario.outputs.chunk_rows));
     rare::replay(s, f);
+    TableChunk row(samples_schema);
+    row.append(0, std::string_view(labels[i]));
+    row.append(1, static_cast<std::int64_t>(f.batch));
+    row.append(2, std::string_view(f.hit ? "event" : "no_event"));
+    row.append(3, f.hit);
+    row.append(4, f.weight * factor[i]);
+    row.append(5, f.weight);
+    row.append(6, f.end_time / scenario.time_unit_seconds);
+    row.append(7, f.hit ? HUGE_VAL : f.max_score);
+    row.append(8, std::string_view(path_text(f.lineage)));
+    row.end_row();
+    s.append_rows("samples", row);
     Provenance prov = base;
     prov["weight"] = json_number(f.weight * factor[i]);
     prov["label"] = f.hit ? "event" : "no_event";

@@ -128,6 +128,7 @@ void RunSession::connect(std::vector<std::unique_ptr<TableSink>> sinks, const st
                                         {"name", ColumnType::string, "", "<population>.<observable>"},
                                         {"value", ColumnType::float64, "", "its value (unit: see simulacra types)"}}});
     }
+    for (const auto& t : extra_tables_) out_tables.push_back(t);
     for (std::size_t i = 0; i < sinks.size(); ++i) {
       if (restore_dir == nullptr) {
         sinks[i]->open(out_tables);
@@ -153,17 +154,42 @@ void RunSession::connect(std::vector<std::unique_ptr<TableSink>> sinks, const st
   }
 }
 
+void RunSession::add_table(TableSchema schema) {
+  if (fanout_) throw std::logic_error("RunSession::add_table after attach");
+  std::vector<std::string> names = table_names(scenario_, sim_);
+  names.emplace_back("observables");
+  for (const auto& t : extra_tables_) names.push_back(t.name);
+  if (std::find(names.begin(), names.end(), schema.name) != names.end()) {
+    throw std::logic_error("RunSession::add_table: table '" + schema.name + "' is already in the dataset");
+  }
+  extra_tables_.push_back(std::move(schema));
+}
+
+void RunSession::append_rows(const std::string& table, const TableChunk& rows) {
+  if (!fanout_) throw std::logic_error("RunSession::append_rows without sinks");
+  const auto& tables = fanout_->tables();
+  const std::size_t first = tables.size() - extra_tables_.size();
+  for (std::size_t i = first; i < tables.size(); ++i) {
+    if (tables[i].name == table) {
+      fanout_->append(i, rows);
+      return;
+    }
+  }
+  throw std::logic_error("RunSession::append_rows: no table '" + table + "' added");
+}
+
 void RunSession::record(double t) {
   if (!fanout_ || recorded_.empty()) return;
   const std::vector<double> values = sim_.observe();
-  TableChunk rows(fanout_->tables().back());
+  const std::size_t obs_table = fanout_->tables().size() - 1 - extra_tables_.size();
+  TableChunk rows(fanout_->tables()[obs_table]);
   for (std::size_t i : recorded_) {
     rows.append(0, t / scenario_.time_unit_seconds);
     rows.append(1, std::string_view(names_[i]));
     rows.append(2, values[i]);
     rows.end_row();
   }
-  fanout_->append(fanout_->tables().size() - 1, rows);
+  fanout_->append(obs_table, rows);
 }
 
 bool RunSession::check_stop(double t) {

@@ -27,6 +27,7 @@ refused "not a live parameter" --event "bd.level >= 10" --method is --tilt bd.st
 refused "expected populations[i].params.KEY" --event "bd.level >= 10" --method is --tilt nowhere
 refused "needs --levels" --event "bd.level >= 10" --method splitting
 refused "levels must increase" --event "bd.level >= 10" --method splitting --levels 5,3
+refused "give levels below 0" --event "bd.level >= 10" --method splitting --levels 3,6
 refused "expected a share" --event "bd.level >= 10" --balance 1.5
 
 "$BIN" rare "$S" --event "bd.level >= 12" --samples 200 --batches 4 -o "$OUT/ok" --format csv --quiet
@@ -47,11 +48,34 @@ for r in rows:
         path = os.path.join(d, r["dataset"], "bd.path.csv")
         last = open(path).read().strip().splitlines()[-1]
         assert last.endswith(",12"), (path, last)
+        # The dataset carries its own weight and label in a samples table.
+        inner = list(csv.DictReader(open(os.path.join(d, r["dataset"], "samples.csv"))))
+        assert len(inner) == 1, inner
+        assert inner[0]["run"] == r["run"] and inner[0]["label"] == "event", inner
+        assert inner[0]["event"] in ("1", "true"), inner
+        assert float(inner[0]["weight"]) == float(r["weight"]), (inner, r)
+        assert inner[0]["branch_path"] == r["branch_path"], (inner, r)
 print("rare: estimate", est["probability"], "truth", truth, "weights ok")
 PY
 "$BIN" rare "$S" --event "bd.level >= 12" --samples 200 --batches 4 -o "$OUT/bal" --format csv --quiet --balance 0.5 \
-  --method splitting --levels 3,6,9
+  --method splitting --score bd.level --levels 3,6,9
 head -1 "$OUT/bal/samples.csv" | grep -q balanced_weight
+# Half the written datasets are event runs; their samples tables' weights
+# (balancing undone) still sum to the estimate.
+python3 - "$OUT/bal" <<'PY'
+import csv, json, os, sys
+d = sys.argv[1]
+est = json.load(open(os.path.join(d, "estimate.json")))
+rows = [r for r in csv.DictReader(open(os.path.join(d, "samples.csv"))) if r["dataset"]]
+inner = [next(csv.DictReader(open(os.path.join(d, r["dataset"], "samples.csv")))) for r in rows]
+events = [x for x in inner if x["label"] == "event"]
+assert abs(len(events) / len(inner) - 0.5) < 0.05, (len(events), len(inner))
+w = sum(float(x["weight"]) for x in events)
+assert abs(w / est["probability"] - 1) < 1e-6, (w, est["probability"])
+for r, x in zip(rows, inner):
+    assert float(x["weight"]) == float(r["balanced_weight"]) and float(x["sampling_weight"]) == float(r["weight"])
+print("balanced:", len(events), "event datasets of", len(inner))
+PY
 "$BIN" rare "$S" --event "bd.level >= 12" --method is --tilt "populations[0].params.lambda" --samples 2000 \
   --stage-samples 500 -o "$OUT/is" --datasets none --quiet
 python3 - "$OUT/is" <<'PY'

@@ -46,6 +46,15 @@ class RunSession {
   /// save_checkpoint). Throws DataError if a snapshot is missing or does not fit.
   void reattach(std::vector<std::unique_ptr<TableSink>> sinks, const std::string& dir);
 
+  /// Adds a table of the experiment's own to the dataset (after the
+  /// populations' tables and `observables`), e.g. the `samples` table of a
+  /// rare-event run. Call before attach; fill it with append_rows. Throws
+  /// std::logic_error after attach or if a table has that name.
+  void add_table(TableSchema schema);
+  /// Appends rows to a table added by add_table (after attach). Throws
+  /// std::logic_error for a table not added or a session without sinks.
+  void append_rows(const std::string& table, const TableChunk& rows);
+
   /// Runs to min(until, the scenario's duration), recording the observations
   /// due and checking stop_when at each of its check points (see
   /// docs/experiments.md). Returns false once the run is over (end reached or
@@ -133,6 +142,7 @@ class RunSession {
     double value;
   };
   std::vector<LiveChange> live_;
+  std::vector<TableSchema> extra_tables_;  // add_table's, appended after the others
   std::vector<std::uint64_t> restored_rows_;  // rows per output table written before a checkpoint
   std::string wall_start_;
   double wall_seconds_ = 0.0;
