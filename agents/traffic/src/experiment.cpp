@@ -158,6 +158,8 @@ void TrafficPopulation::state(StateArchive& ar) {
   ar.io(stream_seed_);
   ar.io(demand_keep_);
   ar.io(distraction_rate_);
+  io_sized(ar, distraction_trials_, lps, "distraction trials");
+  io_sized(ar, distraction_hits_, lps, "distraction episodes");
   io_sized(ar, limit_, links, "speed limits");
 
   ar.tag("traffic.vehicles");
@@ -290,6 +292,21 @@ bool TrafficPopulation::keeps_trip(std::uint32_t v) const {
 
 void TrafficPopulation::reseed(std::uint64_t stream_seed) { stream_seed_ = stream_seed; }
 
+std::optional<double> TrafficPopulation::log_likelihood(const std::string& key, double value) const {
+  if (key != "distraction_rate") return std::nullopt;
+  std::uint64_t trials = 0, hits = 0;
+  for (std::uint32_t lp = 0; lp < blocks_; ++lp) {
+    trials += distraction_trials_[lp];
+    hits += distraction_hits_[lp];
+  }
+  // As step.cpp draws it: an episode when a uniform is below this.
+  const double prob = value * shared_->p.step / 3600.0;
+  double ll = 0.0;
+  if (hits > 0) ll += static_cast<double>(hits) * std::log(prob);
+  if (trials > hits) ll += static_cast<double>(trials - hits) * std::log1p(-prob);
+  return ll;
+}
+
 std::vector<std::uint32_t> TrafficPopulation::speed_limit_links() const {
   const Network& net = shared_->net;
   std::vector<bool> ramp(net.links.size(), false);
@@ -339,7 +356,10 @@ void TrafficPopulation::set_live(const std::string& key, double value) {
       }
     }
   } else if (key == "distraction_rate") {
+    // A new value starts afresh the trials log_likelihood counts.
     distraction_rate_ = value;
+    std::fill(distraction_trials_.begin(), distraction_trials_.end(), 0);
+    std::fill(distraction_hits_.begin(), distraction_hits_.end(), 0);
   } else {
     throw std::logic_error("traffic has no live parameter '" + key + "'");
   }

@@ -228,7 +228,9 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     // Driver error: a distracted driver keeps the last acceleration; a slow
     // one re-decides only every reaction_time.
     bool attentive = dyn_[v].distracted_until < t;
+    if (attentive && distraction_rate_ > 0.0) ++distraction_trials_[lp];
     if (attentive && distraction_rate_ > 0.0 && unit_hash(stream_seed_, v, k, 1) < distraction_rate_ * dt / 3600.0) {
+      ++distraction_hits_[lp];
       dyn_[v].distracted_until = t - s.p.distraction_mean * std::log(1.0 - unit_hash(stream_seed_, v, k, 2));
       event_row(ctx, t, EventKind::distraction, v, kNone, dyn_[v].distracted_until - t);
       bump(lp, kDistractions);

@@ -135,6 +135,8 @@ void TrafficPopulation::setup(Shared& s) {
   next_departure_.assign(blocks_, 0);
   moved_.assign(blocks_, 0);
   counters_.assign(std::size_t{blocks_} * kCounterCount, 0);
+  distraction_trials_.assign(blocks_, 0);
+  distraction_hits_.assign(blocks_, 0);
   summary_.assign(blocks_, StepSummary{});
   stream_seed_ = s.p.seed;
   demand_keep_ = 1.0 / s.p.demand_headroom;

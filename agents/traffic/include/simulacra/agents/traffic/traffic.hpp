@@ -97,6 +97,11 @@ class TrafficPopulation final : public Population {
   /// drawn at build: with distraction_rate 0 and demand_headroom 1 a branch
   /// continues exactly like its parent.
   void reseed(std::uint64_t stream_seed) override;
+  /// For importance sampling over `distraction_rate`: every step each
+  /// attentive running driver is a Bernoulli trial with probability
+  /// rate × step / 3600 h; the log-likelihood of the trials and episodes
+  /// since the rate last changed. nullopt for any other key.
+  std::optional<double> log_likelihood(const std::string& key, double value) const override;
 
   /// The observables, in observe()'s order (the registry lists the same).
   static ObservableSpecs observable_specs();
@@ -319,6 +324,9 @@ class TrafficPopulation final : public Population {
   /// demand_rate × demand_headroom).
   double demand_keep_ = 1.0;
   double distraction_rate_ = 0.0;  ///< episodes per driving hour (live)
+  /// Per LP, since distraction_rate last changed: distraction trials (one
+  /// per attentive running driver per step) and episodes (log_likelihood).
+  std::vector<std::uint64_t> distraction_trials_, distraction_hits_;
   std::vector<double> limit_;      ///< per link: speed limit in force, m/s (live)
   std::uint64_t initially_running_ = 0;  ///< ring vehicles, running from t = 0
 };
