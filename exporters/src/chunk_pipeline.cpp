@@ -24,18 +24,25 @@ Compressor make_compressor(int level) {
 // Shuffle, then deflate into a zlib stream: what HDF5's shuffle and deflate
 // filters would store, so any HDF5 reader decodes it with its built-in filters.
 void shuffle_and_deflate(PendingChunk& chunk, libdeflate_compressor* compressor, std::vector<unsigned char>& scratch) {
-  if (compressor == nullptr || chunk.is_strings) return;
+  chunk.is_filtered = false;
+  if (compressor == nullptr) return;
   scratch.resize(chunk.bytes.size());
   shuffle_bytes(chunk.bytes.data(), chunk.bytes.size(), chunk.element_size, scratch.data());
-  std::vector<unsigned char> out(libdeflate_zlib_compress_bound(compressor, scratch.size()));
-  const std::size_t n = libdeflate_zlib_compress(compressor, scratch.data(), scratch.size(), out.data(), out.size());
+  // Buffers keep their capacity from chunk to chunk (see acquire()).
+  chunk.filtered.resize(libdeflate_zlib_compress_bound(compressor, scratch.size()));
+  const std::size_t n = libdeflate_zlib_compress(compressor, scratch.data(), scratch.size(), chunk.filtered.data(),
+                                                 chunk.filtered.size());
   if (n == 0) throw std::bad_alloc();  // cannot happen: the bound always fits
-  out.resize(n);
-  out.shrink_to_fit();
-  chunk.bytes = std::move(out);
+  chunk.filtered.resize(n);
+  chunk.is_filtered = true;
 }
 
 }  // namespace
+
+struct ChunkPipeline::InlineFilter {
+  Compressor compressor;
+  std::vector<unsigned char> scratch;
+};
 
 void shuffle_bytes(const unsigned char* in, std::size_t size, std::size_t element_size, unsigned char* out) {
   if (element_size <= 1 || size < element_size) {
@@ -106,47 +113,63 @@ void ChunkPipeline::work() {
   }
 }
 
-void ChunkPipeline::filter(PendingChunk& chunk) {
-  Compressor compressor = make_compressor(level_);
-  std::vector<unsigned char> scratch;
-  shuffle_and_deflate(chunk, compressor.get(), scratch);
+std::unique_ptr<PendingChunk> ChunkPipeline::acquire() {
+  if (free_.empty()) return std::make_unique<PendingChunk>();
+  std::unique_ptr<PendingChunk> chunk = std::move(free_.back());
+  free_.pop_back();
+  return chunk;
+}
+
+void ChunkPipeline::write_and_recycle(std::unique_ptr<PendingChunk> chunk) {
+  write_(*chunk);
+  // Enough for every chunk in flight plus one being filled; the rest are freed.
+  if (free_.size() <= max_in_flight_) free_.push_back(std::move(chunk));
 }
 
 void ChunkPipeline::submit(std::unique_ptr<PendingChunk> chunk) {
-  if (threads_.empty()) {
-    // No workers: filter here and write at once (the same writes in the same order).
-    filter(*chunk);
-    write_(*chunk);
-    return;
-  }
   auto slot = std::make_shared<Slot>();
   slot->chunk = std::move(chunk);
+  if (threads_.empty()) {
+    // No workers: filter here. The chunk still waits in the queue like any
+    // other, so the writes happen at the same points as with workers.
+    if (!inline_) {
+      inline_ = std::make_unique<InlineFilter>();
+      inline_->compressor = make_compressor(level_);
+    }
+    try {
+      shuffle_and_deflate(*slot->chunk, inline_->compressor.get(), inline_->scratch);
+    } catch (...) {
+      slot->error = std::current_exception();
+    }
+    slot->claimed = true;
+    slot->done = true;
+  }
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(slot));
   }
-  work_ready_.notify_one();
+  if (!threads_.empty()) work_ready_.notify_one();
   write_ready(max_in_flight_);
 }
 
 void ChunkPipeline::drain() { write_ready(0); }
 
 void ChunkPipeline::write_ready(std::size_t keep) {
+  // Only the queue's length decides when a chunk is written, never whether a
+  // worker happens to have finished it: the file's operations then come in
+  // the same sequence for any number of workers, and the caller may do its
+  // own file operations between submissions.
   for (;;) {
     std::shared_ptr<Slot> head;
     {
       std::unique_lock lock(mutex_);
-      if (queue_.empty()) return;
-      if (queue_.size() > keep) {
-        slot_done_.wait(lock, [&] { return queue_.front()->done; });
-      } else if (!queue_.front()->done) {
-        return;
-      }
+      if (queue_.size() <= keep) return;
+      slot_done_.wait(lock, [&] { return queue_.front()->done; });
       head = queue_.front();
       queue_.pop_front();
     }
     if (head->error) std::rethrow_exception(head->error);
-    write_(*head->chunk);
+    write_and_recycle(std::move(head->chunk));
   }
 }
 

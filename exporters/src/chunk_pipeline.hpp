@@ -17,21 +17,24 @@
 
 namespace simulacra::hdf5 {
 
-/// One column's chunk on its way to the file.
+/// One numeric or bool column's chunk on its way to the file.
 struct PendingChunk {
   std::size_t table = 0;
   std::size_t column = 0;
   std::uint64_t first_row = 0;  ///< the chunk's offset in the dataset
   std::uint64_t rows = 0;       ///< rows that hold data (the rest is fill)
   /// Numeric and bool columns: the whole chunk's values in file byte order,
-  /// padded with zeros (HDF5's fill value) to the chunk length; after
-  /// filtering, the bytes to store.
+  /// padded with zeros (HDF5's fill value) to the chunk length.
   std::vector<unsigned char> bytes;
   std::size_t element_size = 0;
-  /// String columns: the values, written through HDF5's own pipeline.
-  std::vector<std::string> strings;
-  bool is_strings = false;
+  /// After filtering with deflate: the shuffled, compressed bytes to store.
+  std::vector<unsigned char> filtered;
+  bool is_filtered = false;
 };
+
+/// What to store for a numeric chunk: its filtered bytes, or its raw bytes
+/// when the pipeline does not compress.
+inline const std::vector<unsigned char>& stored_bytes(const PendingChunk& c) { return c.is_filtered ? c.filtered : c.bytes; }
 
 /// Shuffles `bytes` (elements of `element_size` bytes) exactly as HDF5's
 /// shuffle filter does: byte j of element i moves to j * n + i.
@@ -42,10 +45,12 @@ void shuffle_bytes(const unsigned char* in, std::size_t size, std::size_t elemen
 /// `deflate_level` 0 stores chunks as they are; 1..9 shuffles them and
 /// compresses them into a zlib stream (HDF5's deflate filter format) with
 /// libdeflate. `workers` threads do that work (0: the submitting thread does
-/// it). At most `max_in_flight` chunks wait at a time, so memory stays
-/// bounded. `write` runs on the submitting thread only, for every chunk, in
-/// submission order; everything that touches the file must go through it, so
-/// the file's operations are the same sequence for any worker count.
+/// it). `write` runs on the submitting thread only, for every chunk, in
+/// submission order, at fixed points: when a submission makes more than
+/// `max_in_flight` chunks wait (the oldest is written, after waiting for its
+/// filter if need be), and in drain(). So memory stays bounded, and the file
+/// sees the same sequence of operations for any worker count provided
+/// `max_in_flight` does not depend on it.
 class ChunkPipeline {
  public:
   using Writer = std::function<void(PendingChunk&)>;
@@ -57,8 +62,12 @@ class ChunkPipeline {
   ChunkPipeline(const ChunkPipeline&) = delete;
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
-  /// Queues a chunk, then writes every finished chunk at the head of the
-  /// queue (waiting for the oldest while more than max_in_flight wait).
+  /// An empty chunk to fill and submit: a recycled one when there is one,
+  /// so that its buffers (a chunk's worth each) are not allocated, faulted
+  /// in and freed again for every chunk. Submitting thread only.
+  std::unique_ptr<PendingChunk> acquire();
+
+  /// Queues a chunk; if more than max_in_flight now wait, writes the oldest.
   /// Throws what `write` throws, or std::bad_alloc if compression could not
   /// allocate; the pipeline is then unusable (call discard()).
   void submit(std::unique_ptr<PendingChunk> chunk);
@@ -80,8 +89,9 @@ class ChunkPipeline {
   };
 
   void work();
-  void filter(PendingChunk& chunk);
-  /// Writes finished slots at the head; while more than `keep` remain, waits.
+  /// Writes a filtered chunk and keeps it for acquire().
+  void write_and_recycle(std::unique_ptr<PendingChunk> chunk);
+  /// While more than `keep` chunks wait, writes the oldest (waiting for its filter).
   void write_ready(std::size_t keep);
 
   int level_;
@@ -93,6 +103,10 @@ class ChunkPipeline {
   std::deque<std::shared_ptr<Slot>> queue_;  ///< submission order
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<PendingChunk>> free_;  ///< written chunks for acquire()
+  /// Without workers: the submitting thread's compressor and shuffle buffer.
+  struct InlineFilter;
+  std::unique_ptr<InlineFilter> inline_;
 };
 
 /// Worker threads to use by default: the machine's cores, at most 4.

@@ -88,9 +88,12 @@ struct TableWriter {
   std::uint64_t rows_in_file = 0;  ///< rows handed to the pipeline (written once it is drained)
 };
 
-// In-flight chunks per compression worker: enough to keep the workers busy
-// while the run produces the next chunk, few enough to bound memory.
-constexpr std::size_t kChunksPerWorker = 4;
+// Column chunks waiting for compression or their turn to be written: enough
+// to keep a few workers busy while the run produces the next chunk, few
+// enough to bound memory (about 8 x chunk_rows x 8 bytes, twice). Never a
+// function of the worker count: it fixes when chunks are written, so the
+// file's bytes would then depend on it.
+constexpr std::size_t kChunksInFlight = 8;
 
 }  // namespace
 
@@ -140,6 +143,8 @@ struct Hdf5Sink::Impl {
   void start_pipeline();
   void write_rows(TableWriter& table, const TableChunk& rows, std::size_t first, std::size_t count);
   void write_chunk(hdf5::PendingChunk& chunk);
+  void write_strings(TableWriter& table, std::size_t column, const std::vector<std::string>& strings,
+                     std::size_t first, std::size_t count);
   void commit(const Provenance& provenance);
   bool close_all() noexcept;
   void discard() noexcept;
@@ -189,7 +194,7 @@ void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
 
 void Hdf5Sink::Impl::start_pipeline() {
   pipeline = std::make_unique<hdf5::ChunkPipeline>(
-      compression, workers, kChunksPerWorker * (workers + 1),
+      compression, workers, kChunksInFlight,
       [this](hdf5::PendingChunk& chunk) { write_chunk(chunk); });
 }
 
@@ -276,7 +281,11 @@ void Hdf5Sink::Impl::write(std::size_t table_index, const TableChunk& rows) {
 void Hdf5Sink::Impl::write_rows(TableWriter& table, const TableChunk& rows, std::size_t first,
                                 std::size_t count) {
   for (std::size_t c = 0; c < table.datasets.size(); ++c) {
-    auto chunk = std::make_unique<hdf5::PendingChunk>();
+    if (table.schema.columns[c].type == ColumnType::string) {
+      write_strings(table, c, std::get<2>(rows.column(c)), first, count);
+      continue;
+    }
+    std::unique_ptr<hdf5::PendingChunk> chunk = pipeline->acquire();
     chunk->table = static_cast<std::size_t>(&table - tables.data());
     chunk->column = c;
     chunk->first_row = table.rows_in_file;
@@ -286,28 +295,17 @@ void Hdf5Sink::Impl::write_rows(TableWriter& table, const TableChunk& rows, std:
       using Value = typename std::decay_t<decltype(column)>::value_type;
       chunk->element_size = sizeof(Value);
       // A whole chunk, zero-padded past `count` as HDF5 fills an edge chunk.
-      chunk->bytes.assign(chunk_rows * sizeof(Value), 0);
-      std::memcpy(chunk->bytes.data(), column.data() + first, count * sizeof(Value));
+      const std::size_t size = chunk_rows * sizeof(Value);
+      const std::size_t used = count * sizeof(Value);
+      chunk->bytes.resize(size);
+      std::memcpy(chunk->bytes.data(), column.data() + first, used);
+      std::memset(chunk->bytes.data() + used, 0, size - used);
     };
     switch (table.schema.columns[c].type) {
       case ColumnType::int64: copy(std::get<0>(values)); break;
       case ColumnType::float64: copy(std::get<1>(values)); break;
       case ColumnType::boolean: copy(std::get<3>(values)); break;
-      case ColumnType::string: {
-        const auto& strings = std::get<2>(values);
-        for (std::size_t i = 0; i < count; ++i) {
-          // HDF5 strings end at the first NUL; refuse rather than silently truncate.
-          if (strings[first + i].find('\0') != std::string::npos) {
-            throw DataError(path + ": a value of " + table.schema.name + "." + table.schema.columns[c].name +
-                            " (row " + std::to_string(table.rows_in_file + i) +
-                            ") contains a NUL character, which HDF5 strings cannot hold");
-          }
-        }
-        chunk->is_strings = true;
-        const auto begin = strings.begin() + static_cast<std::ptrdiff_t>(first);
-        chunk->strings.assign(begin, begin + static_cast<std::ptrdiff_t>(count));
-        break;
-      }
+      case ColumnType::string: break;  // written above
     }
     pipeline->submit(std::move(chunk));
   }
@@ -325,21 +323,40 @@ void Hdf5Sink::Impl::write_chunk(hdf5::PendingChunk& chunk) {
            table.schema.name + "/" + table.schema.columns[chunk.column].name;
   };
   if (H5Dset_extent(dataset, &new_size) < 0) hdf5::fail(path, what());
-  if (!chunk.is_strings) {
-    // Already filtered as the dataset's filters declare (filter mask 0: all applied).
-    if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &start, chunk.bytes.size(), chunk.bytes.data()) < 0) {
-      hdf5::fail(path, what());
+  // Already filtered as the dataset's filters declare (filter mask 0: all applied).
+  const std::vector<unsigned char>& bytes = hdf5::stored_bytes(chunk);
+  if (H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, &start, bytes.size(), bytes.data()) < 0) hdf5::fail(path, what());
+}
+
+// String values go to HDF5's heap through its own pipeline, at once and from
+// the caller's rows (no copy): between two submissions to the chunk pipeline,
+// so at the same point of the file's sequence of operations for any worker count.
+void Hdf5Sink::Impl::write_strings(TableWriter& table, std::size_t column, const std::vector<std::string>& strings,
+                                   std::size_t first, std::size_t count) {
+  const hid_t dataset = table.datasets[column].get();
+  const hsize_t start = table.rows_in_file;
+  const hsize_t length = count;
+  const hsize_t new_size = start + length;
+  const std::string what = "cannot write rows " + std::to_string(start) + ".." + std::to_string(new_size - 1) +
+                           " of /" + table.schema.name + "/" + table.schema.columns[column].name;
+  string_pointers.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string& s = strings[first + i];
+    // HDF5 strings end at the first NUL; refuse rather than silently truncate.
+    if (s.find('\0') != std::string::npos) {
+      throw DataError(path + ": a value of " + table.schema.name + "." + table.schema.columns[column].name +
+                      " (row " + std::to_string(start + i) +
+                      ") contains a NUL character, which HDF5 strings cannot hold");
     }
-    return;
+    string_pointers[i] = s.c_str();
   }
-  Handle file_space = own(H5Dget_space(dataset), H5Sclose, path, what());
-  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &length, nullptr), path, what());
-  Handle memory_space = own(H5Screate_simple(1, &length, nullptr), H5Sclose, path, what());
-  string_pointers.resize(chunk.strings.size());
-  for (std::size_t i = 0; i < chunk.strings.size(); ++i) string_pointers[i] = chunk.strings[i].c_str();
+  check(H5Dset_extent(dataset, &new_size), path, what);
+  Handle file_space = own(H5Dget_space(dataset), H5Sclose, path, what);
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &length, nullptr), path, what);
+  Handle memory_space = own(H5Screate_simple(1, &length, nullptr), H5Sclose, path, what);
   check(H5Dwrite(dataset, string_type.get(), memory_space.get(), file_space.get(), H5P_DEFAULT,
                  string_pointers.data()),
-        path, what());
+        path, what);
 }
 
 void Hdf5Sink::Impl::commit(const Provenance& provenance) {
