@@ -1,6 +1,6 @@
-// Finds and loads the neural generator's torch module (libsimulacra_neural.so)
-// the first time a network is made, so that LibTorch is mapped only into
-// processes that fit or sample a neural model.
+// Finds and loads the torch module (libsimulacra_neural.so: the neural
+// generator's VAE and the mixture density network) the first time a network
+// is made, so that LibTorch is mapped only into processes that use one.
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "mixture_density_net.hpp"
+#include "neural_module.hpp"
 #include "neural_net.hpp"
 #include "simulacra/engine/errors.hpp"
 
@@ -43,8 +45,8 @@ std::vector<fs::path> module_candidates() {
 }
 
 struct LoadedModule {
-  NeuralNetworkFactory create = nullptr;
-  std::string error;  ///< why loading failed, when create is null
+  void* handle = nullptr;
+  std::string error;  ///< why loading failed, when handle is null
 };
 
 LoadedModule load_module() {
@@ -60,33 +62,41 @@ LoadedModule load_module() {
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
       const char* why = dlerror();
-      loaded.error = "cannot load the neural generator's module " + path.string() + ": " +
-                     (why != nullptr ? why : "unknown error");
+      loaded.error = "cannot load the neural module " + path.string() + ": " + (why != nullptr ? why : "unknown error");
       return loaded;
     }
-    void* symbol = dlsym(handle, kNeuralNetworkFactory);
-    if (symbol == nullptr) {
-      loaded.error = path.string() + ": not the neural generator's module (no " + kNeuralNetworkFactory + ")";
-      return loaded;
-    }
-    loaded.create = reinterpret_cast<NeuralNetworkFactory>(symbol);
+    loaded.handle = handle;
+    loaded.error = path.string();  // where it came from, for a missing entry point
     return loaded;
   }
-  loaded.error = "cannot find the neural generator's module " + std::string(kModuleName) + " (looked for " + tried +
+  loaded.error = "cannot find the neural module " + std::string(kModuleName) + " (looked for " + tried +
                  "; set SIMULACRA_NEURAL_MODULE to its path)";
   return loaded;
 }
 
 }  // namespace
 
-std::unique_ptr<NeuralGenerator::Network> NeuralGenerator::Network::create(const EncodedLayout& layout,
-                                                                           std::size_t latent, std::size_t hidden,
-                                                                           std::uint64_t seed) {
+void* neural_module_symbol(const char* name) {
   static std::once_flag once;
   static LoadedModule module;
   std::call_once(once, [] { module = load_module(); });
-  if (module.create == nullptr) throw DataError(module.error);
-  return std::unique_ptr<Network>(module.create(layout, latent, hidden, seed));
+  if (module.handle == nullptr) throw DataError(module.error);
+  void* symbol = dlsym(module.handle, name);
+  if (symbol == nullptr) throw DataError(module.error + ": not the neural module of this build (no " + name + ")");
+  return symbol;
+}
+
+std::unique_ptr<NeuralGenerator::Network> NeuralGenerator::Network::create(const EncodedLayout& layout,
+                                                                           std::size_t latent, std::size_t hidden,
+                                                                           std::uint64_t seed) {
+  const auto factory = reinterpret_cast<NeuralNetworkFactory>(neural_module_symbol(kNeuralNetworkFactory));
+  return std::unique_ptr<Network>(factory(layout, latent, hidden, seed));
+}
+
+std::unique_ptr<MixtureDensityNetwork::Network> MixtureDensityNetwork::Network::create(
+    std::size_t y_dim, std::size_t x_dim, const MixtureDensityOptions& options) {
+  const auto factory = reinterpret_cast<MixtureNetworkFactory>(neural_module_symbol(kMixtureNetworkFactory));
+  return std::unique_ptr<Network>(factory(y_dim, x_dim, options));
 }
 
 }  // namespace simulacra::learned

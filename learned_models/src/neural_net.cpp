@@ -1,8 +1,8 @@
 // The tabular VAE's torch modules, its training loop and the decoder pass used
-// for sampling. The only file of the project that includes torch; it is built
-// alone as the module libsimulacra_neural.so, loaded when a neural model is
-// first fitted or read.
+// for sampling. Built, with mixture_density_net.cpp, as the torch module
+// libsimulacra_neural.so, loaded when a neural model is first fitted or read.
 #include "neural_net.hpp"
+#include "torch_single_thread.hpp"
 
 #include <torch/torch.h>
 
@@ -24,22 +24,6 @@ constexpr double kMaxSigma = 1.0;   // a score's whole marginal has sd 1
 // latent code collapses and the nonlinear dependence of the tests is lost.
 constexpr double kReconstructionWeight = 0.5;
 constexpr double kWeightDecay = 1e-5;
-
-// Torch runs on one CPU thread while we hold this: intra-op parallelism splits
-// reductions (matrix products, sums) by thread count, and float addition in a
-// different order rounds differently, so samples would depend on the core
-// count. On tables this small one thread is also faster than the pool's
-// hand-offs. The previous count is restored for the caller.
-class SingleThread {
- public:
-  SingleThread() : previous_(torch::get_num_threads()) { torch::set_num_threads(1); }
-  ~SingleThread() { torch::set_num_threads(previous_); }
-  SingleThread(const SingleThread&) = delete;
-  SingleThread& operator=(const SingleThread&) = delete;
-
- private:
-  int previous_;
-};
 
 std::int64_t i64(std::size_t v) { return static_cast<std::int64_t>(v); }
 
