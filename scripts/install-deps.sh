@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake make pkg-config ccache
   libboost-dev libboost-graph-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev libdeflate-dev
-  catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev
+  catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev libnlopt-dev
   pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib
   hdf5-tools
 )
