@@ -114,6 +114,8 @@ MixtureTraining TorchMixtureNetwork::train(const std::vector<float>& y, const st
   t.validation_rows = n_validation;
   t.validation_loss = std::numeric_limits<double>::infinity();
   std::vector<torch::Tensor> best;
+  double lr = options_.learning_rate;
+  std::size_t last_cut = 0;
   for (std::size_t epoch = 1; epoch <= options_.max_epochs; ++epoch) {
     const torch::Tensor order = torch::randperm(i64(n_train), torch::kLong);
     for (std::int64_t s = 0; s < steps; ++s) {
@@ -132,6 +134,11 @@ MixtureTraining TorchMixtureNetwork::train(const std::vector<float>& y, const st
       for (const auto& p : mdn_->parameters()) best.push_back(p.detach().clone());
     } else if (epoch - t.best_epoch >= options_.patience) {
       break;
+    } else if (epoch - std::max(t.best_epoch, last_cut) >= std::max<std::size_t>(1, options_.patience / 2)) {
+      // Halfway to stopping: smaller steps often find a better optimum.
+      lr *= 0.5;
+      static_cast<torch::optim::AdamOptions&>(adam.param_groups().front().options()).lr(lr);
+      last_cut = epoch;
     }
   }
   {
