@@ -2,7 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
-#include <sstream>
+#include <string>
 
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/experiments/calibrate.hpp"
@@ -13,92 +13,87 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double parse_number(const std::string& s, const std::string& whole) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end == s.c_str() || *end != '\0' || !std::isfinite(v)) {
-    throw UserError("prior '" + whole + "': '" + s + "' is not a number");
-  }
-  return v;
+std::vector<double> values_of(const Problem& p, const std::vector<double>& work) {
+  std::vector<double> theta(work.size());
+  for (std::size_t k = 0; k < work.size(); ++k) theta[k] = p.priors[k].value(work[k]);
+  return theta;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+// Median of the finite values (their mean if that is 0, else 1).
+double scale_of(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+  if (v.empty()) return 1.0;
+  std::sort(v.begin(), v.end());
+  const double median = v[v.size() / 2];
+  if (median > 0.0) return median;
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  return mean > 0.0 ? mean : 1.0;
 }
 
 }  // namespace
 
-Prior Prior::parse(const std::string& text) {
-  const auto open = text.find('('), close = text.rfind(')'), comma = text.find(',');
-  if (open == std::string::npos || close != text.size() - 1 || comma == std::string::npos || comma > close) {
-    throw UserError("prior '" + text + "': expected uniform(a, b), loguniform(a, b), normal(mean, sd) or lognormal(mean, sd)");
-  }
-  const std::string name = trim(text.substr(0, open));
-  Prior p;
-  if (name == "uniform") {
-    p.kind = Kind::uniform;
-  } else if (name == "loguniform") {
-    p.kind = Kind::loguniform;
-  } else if (name == "normal") {
-    p.kind = Kind::normal;
-  } else if (name == "lognormal") {
-    p.kind = Kind::lognormal;
-  } else {
-    throw UserError("prior '" + text + "': unknown distribution '" + name + "' (uniform, loguniform, normal, lognormal)");
-  }
-  p.a = parse_number(trim(text.substr(open + 1, comma - open - 1)), text);
-  p.b = parse_number(trim(text.substr(comma + 1, close - comma - 1)), text);
-  if ((p.kind == Kind::uniform || p.kind == Kind::loguniform) && !(p.a < p.b)) {
-    throw UserError("prior '" + text + "': the low end must be below the high end");
-  }
-  if (p.kind == Kind::loguniform && !(p.a > 0.0)) throw UserError("prior '" + text + "': loguniform needs a positive low end");
-  if ((p.kind == Kind::normal || p.kind == Kind::lognormal) && !(p.b > 0.0)) {
-    throw UserError("prior '" + text + "': the standard deviation must be positive");
-  }
-  if (p.kind == Kind::loguniform) {
-    p.a = std::log(p.a);
-    p.b = std::log(p.b);
-  }
-  return p;
+Simulator parallel_rows(RowSimulator row, EnsembleOptions ensemble) {
+  ensemble.threads_per_job = 1;
+  return [row = std::move(row), ensemble](const Matrix& thetas, const std::vector<std::uint64_t>& seeds) {
+    Matrix out(thetas.size());
+    run_ensemble(thetas.size(), ensemble, [&](std::size_t i, unsigned) { out[i] = row(thetas[i], seeds[i]); })
+        .rethrow_first_error();
+    return out;
+  };
 }
 
-std::string Prior::text() const {
-  std::ostringstream o;
-  switch (kind) {
-    case Kind::uniform: o << "uniform(" << a << ", " << b << ")"; break;
-    case Kind::loguniform: o << "loguniform(" << std::exp(a) << ", " << std::exp(b) << ")"; break;
-    case Kind::normal: o << "normal(" << a << ", " << b << ")"; break;
-    case Kind::lognormal: o << "lognormal(" << a << ", " << b << ")"; break;
-  }
-  return o.str();
+std::uint64_t simulation_seed(std::uint64_t seed, std::uint64_t index, std::size_t replicate) {
+  const std::uint64_t s = derive_seed(seed, index);
+  return replicate == 0 ? s : derive_seed(s, replicate);
 }
 
-double Prior::to_work(double x) const { return log_scale() ? std::log(x) : x; }
-double Prior::from_work(double u) const { return log_scale() ? std::exp(u) : u; }
-
-double Prior::log_density(double u) const {
-  const double x = from_work(u);
-  if (!(x >= low && x <= high) || !std::isfinite(u)) return -kInf;
-  switch (kind) {
-    case Kind::uniform:
-    case Kind::loguniform:
-      return u >= a && u <= b ? 0.0 : -kInf;
-    case Kind::normal:
-    case Kind::lognormal:
-      return -0.5 * ((u - a) / b) * ((u - a) / b);
+Matrix simulate_averaged(const Problem& problem, const Matrix& work, std::uint64_t first_index, std::uint64_t seed) {
+  const std::size_t reps = std::max<std::size_t>(problem.replicates, 1);
+  Matrix thetas;
+  std::vector<std::uint64_t> seeds;
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    const std::vector<double> theta = values_of(problem, work[i]);
+    for (std::size_t r = 0; r < reps; ++r) {
+      thetas.push_back(theta);
+      seeds.push_back(simulation_seed(seed, first_index + i, r));
+    }
   }
-  return -kInf;
+  const Matrix rows = problem.simulate(thetas, seeds);
+  if (rows.size() != thetas.size()) {
+    throw UserError("the simulator returned " + std::to_string(rows.size()) + " rows of summaries for " +
+                    std::to_string(thetas.size()) + " parameter rows");
+  }
+  Matrix out(work.size());
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    out[i].assign(rows[i * reps].size(), 0.0);
+    for (std::size_t r = 0; r < reps; ++r) {
+      const auto& row = rows[i * reps + r];
+      if (row.size() != out[i].size() || (!rows.empty() && row.size() != rows[0].size())) {
+        throw UserError("the simulator returned summary rows of different lengths");
+      }
+      for (std::size_t k = 0; k < row.size(); ++k) out[i][k] += row[k] / static_cast<double>(reps);
+    }
+  }
+  return out;
 }
 
-double Prior::sample_work(RandomStream& rng) const {
-  for (int tries = 0; tries < 100000; ++tries) {
-    const double u = kind == Kind::uniform || kind == Kind::loguniform ? rng.uniform(a, b) : rng.normal(a, b);
-    if (log_density(u) > -kInf) return u;
+std::vector<double> target_discrepancies(const Problem& problem, const std::vector<double>& summaries,
+                                         const std::vector<double>& theta) {
+  std::vector<double> d(problem.targets.size());
+  for (std::size_t j = 0; j < problem.targets.size(); ++j) {
+    const Target& t = problem.targets[j];
+    std::vector<double> s(t.summaries.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (t.summaries[i] >= summaries.size()) {
+        throw UserError("target '" + t.name + "' refers to summary " + std::to_string(t.summaries[i]) + " of " +
+                        std::to_string(summaries.size()));
+      }
+      s[i] = summaries[t.summaries[i]];
+    }
+    const double v = t.model.discrepancy(s, t.observed, theta);
+    d[j] = std::isnan(v) ? kInf : v;
   }
-  throw UserError("prior " + text() + " puts (almost) no mass inside the parameter's range [" + std::to_string(low) + ", " +
-                  std::to_string(high) + "]");
+  return d;
 }
 
 double weighted_quantile(std::vector<double> values, const std::vector<double>& weights, double q) {
@@ -115,55 +110,82 @@ double weighted_quantile(std::vector<double> values, const std::vector<double>& 
   return values[order.back()];
 }
 
-AbcResult run_abc_smc(const std::vector<Prior>& priors, const Distance& distance, const AbcOptions& o,
-                      const AbcProgress& progress) {
+AbcResult run_abc_smc(const Problem& problem, const AbcOptions& o, const AbcProgress& progress) {
+  const auto& priors = problem.priors;
   if (priors.empty()) throw UserError("calibrate: nothing to fit");
+  if (problem.targets.empty()) throw UserError("calibrate: no target to compare with");
+  if (!problem.simulate) throw UserError("calibrate: no simulator");
   if (o.population < 10) throw UserError("calibrate: a population of at least 10 particles is needed");
-  if (o.budget < 2 * o.population) throw UserError("calibrate: the budget must allow at least two generations' worth of runs");
+  const std::size_t reps = std::max<std::size_t>(problem.replicates, 1);
+  const std::size_t particle_budget = o.budget / reps;  // parameter vectors we may simulate
+  if (particle_budget < 2 * o.population) {
+    throw UserError("calibrate: the budget must allow at least two generations' worth of runs (" +
+                    std::to_string(2 * o.population * reps) + " with these --population and --replicates)");
+  }
   const auto t0 = std::chrono::steady_clock::now();
-  const std::size_t d = priors.size();
+  const std::size_t d = priors.size(), nt = problem.targets.size();
   RandomStream rng(derive_seed(o.seed, 0x616263), 0);  // "abc": proposals, in a fixed order
   AbcResult r;
   std::uint64_t sim_index = 0;
-  EnsembleOptions ens = o.ensemble;
-  ens.threads_per_job = 1;
+  std::size_t proposals_done = 0;
 
-  // Simulates a batch of proposals (work coordinates) in parallel.
-  auto simulate = [&](const std::vector<std::vector<double>>& work) {
-    std::vector<double> dist(work.size());
-    const std::uint64_t first = sim_index;
-    run_ensemble(work.size(), ens, [&](std::size_t i, unsigned) {
-      std::vector<double> theta(d);
-      for (std::size_t k = 0; k < d; ++k) theta[k] = priors[k].from_work(work[i][k]);
-      const double v = distance(theta, derive_seed(o.seed, first + i));
-      dist[i] = std::isnan(v) ? kInf : v;
-    }).rethrow_first_error();
+  // Raw per-target discrepancies of a batch of proposals (work coordinates).
+  auto simulate = [&](const Matrix& work) {
+    const Matrix summaries = simulate_averaged(problem, work, sim_index, o.seed);
+    Matrix raw(work.size());
+    for (std::size_t i = 0; i < work.size(); ++i) raw[i] = target_discrepancies(problem, summaries[i], values_of(problem, work[i]));
     sim_index += work.size();
-    r.simulations += work.size();
-    return dist;
+    proposals_done += work.size();
+    r.simulations += work.size() * reps;
+    return raw;
+  };
+  auto scaled = [&](const std::vector<double>& raw, std::vector<double>* components) {
+    double total = 0.0;
+    for (std::size_t j = 0; j < nt; ++j) {
+      const double c = raw[j] / r.scales[j];
+      if (components != nullptr) components->push_back(c);
+      total += c;
+    }
+    return total;
   };
 
-  // Generation 0: the prior; keep the best `population` of population / quantile draws.
-  const auto first_count = std::min<std::size_t>(o.budget / 2, static_cast<std::size_t>(std::ceil(static_cast<double>(o.population) / o.quantile)));
-  std::vector<std::vector<double>> work(first_count, std::vector<double>(d));
+  // Generation 0: the prior; targets scaled by their median discrepancy
+  // there; keep the best `population` of population / quantile draws.
+  const auto first_count = std::min<std::size_t>(
+      particle_budget / 2, static_cast<std::size_t>(std::ceil(static_cast<double>(o.population) / o.quantile)));
+  Matrix work(first_count, std::vector<double>(d));
   for (auto& w : work) {
     for (std::size_t k = 0; k < d; ++k) w[k] = priors[k].sample_work(rng);
   }
-  std::vector<double> dist = simulate(work);
-  std::vector<std::size_t> order(work.size());
+  const Matrix raw0 = simulate(work);
+  r.scales.resize(nt);
+  for (std::size_t j = 0; j < nt; ++j) {
+    std::vector<double> col;
+    for (const auto& row : raw0) col.push_back(row[j]);
+    r.scales[j] = scale_of(col);
+  }
+  std::vector<double> dist(first_count);
+  Matrix comps(first_count);
+  for (std::size_t i = 0; i < first_count; ++i) dist[i] = scaled(raw0[i], &comps[i]);
+  std::vector<std::size_t> order(first_count);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return dist[x] < dist[y]; });
   order.resize(o.population);
-  std::vector<std::vector<double>> particles;
+  Matrix particles, components;
   std::vector<double> weights(o.population, 1.0 / static_cast<double>(o.population)), distances;
   for (std::size_t i : order) {
     particles.push_back(work[i]);
     distances.push_back(dist[i]);
+    components.push_back(comps[i]);
   }
-  r.generations.push_back(Generation{distances.back(), first_count, o.population, static_cast<double>(o.population)});
+  if (!std::isfinite(distances.back())) {
+    throw UserError("calibrate: fewer than " + std::to_string(o.population) + " of " + std::to_string(first_count) +
+                    " prior draws give a finite distance (is an observation model impossible for the data?)");
+  }
+  r.generations.push_back(Generation{distances.back(), first_count * reps, o.population, static_cast<double>(o.population)});
   if (progress) progress(r.generations.back(), r.simulations);
 
-  while (r.simulations < o.budget) {
+  while (proposals_done < particle_budget) {
     const double eps = weighted_quantile(distances, std::vector<double>(distances.size(), 1.0), o.quantile);
     // Kernel: Gaussian, per coordinate, twice the weighted variance.
     std::vector<double> sd(d);
@@ -175,12 +197,12 @@ AbcResult run_abc_smc(const std::vector<Prior>& priors, const Distance& distance
     }
     std::vector<double> cumulative(weights.size());
     std::partial_sum(weights.begin(), weights.end(), cumulative.begin());
-    std::vector<std::vector<double>> next;
+    Matrix next, next_comps;
     std::vector<double> next_dist;
     std::size_t proposed = 0;
-    while (next.size() < o.population && r.simulations < o.budget) {
-      const std::size_t batch = std::min(o.batch, o.budget - r.simulations);
-      std::vector<std::vector<double>> props;
+    while (next.size() < o.population && proposals_done < particle_budget) {
+      const std::size_t batch = std::min(o.batch, particle_budget - proposals_done);
+      Matrix props;
       while (props.size() < batch) {
         const double u = rng.uniform() * cumulative.back();
         const auto j = static_cast<std::size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
@@ -192,12 +214,15 @@ AbcResult run_abc_smc(const std::vector<Prior>& priors, const Distance& distance
         }
         if (inside) props.push_back(std::move(p));
       }
-      const std::vector<double> dd = simulate(props);
+      const Matrix raw = simulate(props);
       proposed += props.size();
       for (std::size_t i = 0; i < props.size() && next.size() < o.population; ++i) {
-        if (dd[i] <= eps) {
+        std::vector<double> c;
+        const double dd = scaled(raw[i], &c);
+        if (dd <= eps) {
           next.push_back(props[i]);
-          next_dist.push_back(dd[i]);
+          next_dist.push_back(dd);
+          next_comps.push_back(std::move(c));
         }
       }
     }
@@ -227,18 +252,23 @@ AbcResult run_abc_smc(const std::vector<Prior>& priors, const Distance& distance
     }
     particles = std::move(next);
     distances = std::move(next_dist);
+    components = std::move(next_comps);
     weights = std::move(w);
-    r.generations.push_back(Generation{eps, proposed, particles.size(), 1.0 / ess_den});
+    r.generations.push_back(Generation{eps, proposed * reps, particles.size(), 1.0 / ess_den});
     if (progress) progress(r.generations.back(), r.simulations);
     if (acceptance < o.min_acceptance) break;
   }
-  for (const auto& p : particles) {
-    std::vector<double> theta(d);
-    for (std::size_t k = 0; k < d; ++k) theta[k] = priors[k].from_work(p[k]);
-    r.particles.push_back(std::move(theta));
-  }
+  for (const auto& p : particles) r.particles.push_back(values_of(problem, p));
   r.weights = weights;
   r.distances = distances;
+  r.components = components;
+  r.contributions.assign(nt, 0.0);
+  double mean_distance = 0.0;
+  for (std::size_t i = 0; i < particles.size(); ++i) {
+    mean_distance += weights[i] * distances[i];
+    for (std::size_t j = 0; j < nt; ++j) r.contributions[j] += weights[i] * components[i][j];
+  }
+  for (auto& c : r.contributions) c = mean_distance > 0.0 ? c / mean_distance : 1.0 / static_cast<double>(nt);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -26,6 +26,47 @@ refused "unknown column 'case'" --observed "$OBS" --target "town.cumulative_infe
 refused "did you mean" --observed "$OBS" --target "town.cumulativ_infections ~ cases" --fit "$ok_fit"
 refused "gap.csv:3" --observed "$OUT/gap.csv" --target "town.cumulative_infections ~ cases" --fit "$ok_fit"
 refused "unknown distribution" --observed "$OBS" --target "town.cumulative_infections ~ cases" --fit "populations[0].params.beta=beta(1,2)"
+refused "observation models apply to series" --observed "$OBS" --target "final(town.cumulative_infections) ~ final(cases) | poisson" --fit "$ok_fit"
+refused "--fit 'r=uniform(0.1,1)'" --observed "$OBS" --target "town.cumulative_infections ~ cases | binomial(r)" --fit "$ok_fit"
+refused "compare a series with a series" --observed "$OBS" --target "town.cumulative_infections ~ max(cases)" --fit "$ok_fit"
+python3 - "$OBS" "$OUT/dates.csv" <<'PY'
+import csv, datetime, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[2], "w") as f:
+    f.write("date,cases\n")
+    for r in rows:
+        f.write(f"{datetime.date(2020, 3, 1) + datetime.timedelta(days=int(r['time']))},{r['cases']}\n")
+PY
+refused "needs --start" --observed "$OUT/dates.csv" --target "town.cumulative_infections ~ cases" --fit "$ok_fit"
+refused "--start '2020-13-01'" --observed "$OUT/dates.csv" --target "town.cumulative_infections ~ cases" --fit "$ok_fit" --start 2020-13-01
+refused "--replicates" --observed "$OBS" --target "town.cumulative_infections ~ cases" --fit "$ok_fit" --replicates 0
+
+# A date column with --start gives the same times, so the same posterior.
+small=(--target "town.cumulative_infections ~ cases" --fit "$ok_fit" --budget 200 --population 20 --seed 4 --quiet)
+"$BIN" calibrate "$S" --observed "$OBS" "${small[@]}" -o "$OUT/by_time"
+"$BIN" calibrate "$S" --observed "$OUT/dates.csv" --start 2020-03-01 "${small[@]}" -o "$OUT/by_date"
+cmp "$OUT/by_time/posterior.csv" "$OUT/by_date/posterior.csv"
+
+# Statistic targets, weekly sums, count models and a fitted reporting rate run
+# and are reported with their shares.
+"$BIN" calibrate "$S" --observed "$OBS" --target "final(town.cumulative_infections) ~ final(cases)" \
+  --target "quantile(town.cumulative_infections, 0.25) ~ quantile(cases, 0.25)" \
+  --target "town.cumulative_infections ~ cases | binomial(rho)" --target "town.new_infections_last_day ~ cases | weekly | negbin(5)" \
+  --fit "populations[0].params.beta=loguniform(0.03,0.2)" --fit "rho=uniform(0.5,1)" --budget 300 --population 30 --replicates 2 -o "$OUT/stats" --quiet
+python3 - "$OUT/stats" <<'PY'
+import json, os, sys
+rep = json.load(open(os.path.join(sys.argv[1], "report.json")))
+t = rep["targets"]
+assert [x["model"] for x in t] == ["exact", "exact", "binomial(rho)", "negbin(5)"], t
+assert t[0]["target"] == "final(town.cumulative_infections) ~ final(cases)" and t[0]["summaries"] == 1, t[0]
+assert t[3]["target"].endswith("(weekly)") and t[2]["summaries"] == t[3]["summaries"] > 10, t
+assert abs(sum(x["contribution"] for x in t) - 1) < 1e-9 and all(x["scale"] > 0 for x in t), t
+assert [p["name"] for p in rep["parameters"]] == ["populations[0].params.beta", "rho"], rep["parameters"]
+assert rep["replicates"] == 2 and rep["simulations"] <= 300, rep
+# rho is an observation parameter, not a scenario value.
+cal = open(os.path.join(sys.argv[1], "calibrated.yaml")).read()
+assert "rho" not in cal, cal
+PY
 
 "$BIN" calibrate "$S" --observed "$OBS" --target "town.cumulative_infections ~ cases" --fit "$ok_fit" \
   --budget 1500 --population 100 -o "$OUT/ok" --quiet
