@@ -155,8 +155,19 @@ ImportanceResult run_importance(const RunSession& root, const EventSpec& spec, c
     const std::size_t enough = std::max<std::size_t>(10, static_cast<std::size_t>(options.elite * static_cast<double>(runs.size()) / 5.0));
     if (hits >= enough) level = kInf;
     ready = level == kInf;
+    if (!ready && maxima.front() == maxima.back()) {
+      throw UserError("importance sampling: the score \"" + spec.score.text() + "\" never moved: all " +
+                      std::to_string(runs.size()) + " runs of stage " + std::to_string(stage + 1) + " reached " +
+                      std::to_string(level) + " at most, so no tilt can be chosen; give a --score that grows toward \"" +
+                      spec.event.text() + "\"");
+    }
+    // Ties at the level (a score in whole steps, such as a count) would make
+    // nearly every run elite and the tilt stand still: then only the runs
+    // strictly above it are elite.
+    const auto at_least = static_cast<double>(std::count_if(maxima.begin(), maxima.end(), [&](double m) { return m >= level; }));
+    const bool strict = !ready && at_least > 2.0 * options.elite * static_cast<double>(runs.size()) && level < maxima.back();
     std::vector<bool> elite(runs.size());
-    for (std::size_t i = 0; i < runs.size(); ++i) elite[i] = runs[i].max_score >= level;
+    for (std::size_t i = 0; i < runs.size(); ++i) elite[i] = strict ? runs[i].max_score > level : runs[i].max_score >= level;
     value = cross_entropy_update(runs, elite, grid, tilt);
     result.stage_tilts.push_back(value);
     if (progress) progress(0, stage + 1, level, value);

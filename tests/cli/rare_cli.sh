@@ -23,6 +23,7 @@ refused "never moved" --event "bd.level >= 10" --score "1" --samples 40 --batche
 refused "gives no score" --event "bd.level >= 10 and t > 3"
 refused "expected ams, splitting or is" --event "bd.level >= 10" --method mc
 refused "needs --tilt" --event "bd.level >= 10" --method is
+refused "never moved" --event "bd.level >= 10" --method is --tilt bd.lambda --score "1" --stage-samples 50 --samples 50
 refused "not a live parameter" --event "bd.level >= 10" --method is --tilt bd.start
 refused "expected populations[i].params.KEY" --event "bd.level >= 10" --method is --tilt nowhere
 refused "needs --levels" --event "bd.level >= 10" --method splitting

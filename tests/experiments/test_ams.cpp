@@ -241,6 +241,36 @@ TEST_CASE("importance sampling by cross-entropy: exact weights, and the estimate
   CHECK(std::abs(a.estimate - r.summary.estimate) < 2.0 * (a.ci_high - a.ci_low) / 2.0 + 1.96 * r.summary.std_error);
 }
 
+TEST_CASE("importance sampling: a score in whole steps still moves the tilt, and a score that never moves is refused",
+          "[experiments][is]") {
+  const Registry reg = registry();
+  const int n = 8;
+  const double truth = birth_death_hit_probability(1, 2, n);
+  const Scenario s = chain(reg, n, 41);
+  RunSession root(s, reg, plan_runs(s).front(), 1);
+  rare::EventSpec spec;
+  spec.event = root.expression("bd.level >= 8");
+  // 0 or 1: about 7 % of plain runs reach 4, so the elite quantile ties at 0
+  // with every run; only the runs above it may set the tilt.
+  spec.score = root.expression("bd.level >= 4");
+  rare::Tilt tilt{0, "lambda", 1.0, 1e-3, 1e3};
+  rare::ImportanceOptions o;
+  o.stage_samples = 500;
+  o.samples = 2000;
+  o.max_stages = 6;
+  const auto r = rare::run_importance(root, spec, tilt, o);
+  INFO("IS " << r.summary.estimate << " [" << r.summary.ci_low << ", " << r.summary.ci_high << "], truth " << truth
+             << ", tilt " << r.tilt << " after " << r.stage_tilts.size() << " stages");
+  CHECK(r.tilt > 1.5);
+  CHECK(r.summary.ci_low <= truth);
+  CHECK(truth <= r.summary.ci_high);
+  // A constant score and no run at the event (the chain stops at 8) give the
+  // cross-entropy method nothing to go on.
+  spec.event = root.expression("bd.level >= 9");
+  spec.score = root.expression("1");
+  CHECK_THROWS_WITH(rare::run_importance(root, spec, tilt, o), Catch::Contains("never moved"));
+}
+
 TEST_CASE("importance sampling refuses a parameter without a likelihood ratio", "[experiments][is]") {
   const Registry reg = registry();
   const Scenario s = parse_scenario(
