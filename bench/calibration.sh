@@ -16,16 +16,13 @@ BIG="--set populations[0].params.persons=10000"
 "$BIN" run "$S" $BIG --set seed=99 --format csv -o "$OUT/truth" --quiet
 python3 - "$OUT/truth" "$OUT/cases.csv" <<'PY'
 import csv, glob, sys
-path = [p for p in glob.glob(sys.argv[1] + "/**/*.csv", recursive=True) if "observ" in p][0]
-rows = list(csv.DictReader(open(path)))
-col = [k for k in rows[0] if k.endswith("cumulative_infections")][0]
-tcol = "time" if "time" in rows[0] else list(rows[0])[0]
+rows = csv.DictReader(open(glob.glob(sys.argv[1] + "/*/observables.csv")[0]))
 with open(sys.argv[2], "w") as f:
     f.write("time,cases\n")
     for r in rows:
-        t = float(r[tcol]) / 86400.0 if float(r[tcol]) > 1000 else float(r[tcol])
-        if t > 0 and int(round(t)) % 2 == 0:
-            f.write(f"{int(round(t))},{r[col]}\n")
+        t = float(r["time"])
+        if r["name"] == "town.cumulative_infections" and t > 0 and t % 2 == 0:
+            f.write(f"{t:g},{r['value']}\n")
 PY
 echo "synthetic recovery: 10,000-person town, beta = 0.03, $SIMS simulations, population 100"
 for jobs in 1 2; do
