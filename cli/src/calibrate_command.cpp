@@ -103,7 +103,7 @@ int calibrate_command(const Args& args) {
       {
           {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
           {"observed", "CSV", "the observed data (a series, or one row of summaries with --simulator)", ""},
-          {"target", "TARGET", "what to match; repeatable (see above)", "", true},
+          {"target", "TARGET", "what to match (see above)", "", true},
           {"fit", "PATH=PRIOR",
            "a scenario value (or an observation model's parameter) and its prior: uniform(a,b), loguniform(a,b), normal(m,s), "
            "lognormal(m,s), truncated(PRIOR,lo,hi), integer(PRIOR), randint(a,b)",
