@@ -21,6 +21,10 @@ bool inside(const std::vector<double>& theta, const std::vector<Support>& suppor
 
 }  // namespace
 
+bool NpeModel::in_support(const std::vector<double>& theta) const {
+  return theta.size() == support_.size() && inside(theta, support_);
+}
+
 NpeModel::NpeModel(learned::MixtureDensityNetwork network, std::vector<Support> support, double min_acceptance)
     : network_(std::move(network)), support_(std::move(support)), min_acceptance_(min_acceptance) {
   if (support_.size() != network_.y_dim())

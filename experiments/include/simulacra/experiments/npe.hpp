@@ -8,9 +8,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
+#include "simulacra/engine/random.hpp"
 #include "simulacra/learned/mixture_density.hpp"
 
 namespace simulacra::calibrate {
@@ -58,6 +60,7 @@ class NpeModel {
   learned::GaussianMixture mixture(const std::vector<double>& x) const { return network_.mixture(x); }
   const learned::MixtureTraining& training() const { return network_.training(); }
   const std::vector<Support>& support() const { return support_; }
+  bool in_support(const std::vector<double>& theta) const;
 
  private:
   learned::MixtureDensityNetwork network_;
@@ -72,5 +75,50 @@ class NpeModel {
 /// the torch module cannot be loaded.
 NpeModel fit_npe(const std::vector<std::vector<double>>& theta, const std::vector<std::vector<double>>& x,
                  std::vector<Support> support, const NpeOptions& options);
+
+/// Sequential NPE with truncated proposals (Deistler et al. 2022): round 1
+/// simulates from the prior; each later round from the prior truncated to the
+/// region where the last q(θ | x_obs) exceeds the density that leaves
+/// `truncation` of its mass outside (drawn by rejection from the prior), and
+/// q is refitted on every simulation so far. Inside that region the
+/// truncated prior is proportional to the prior, so no importance correction
+/// is needed as long as the region holds the posterior.
+struct SequentialNpeOptions {
+  std::size_t rounds = 2;
+  std::size_t simulations_per_round = 1000;
+  double truncation = 1e-4;         ///< posterior mass left outside the region
+  std::size_t region_draws = 10000; ///< draws of q that set the density threshold
+  /// A round gives up when fewer than this share of prior draws fall in the region.
+  double min_acceptance = 1e-4;
+  std::uint64_t seed = 1;           ///< proposals, simulation seeds, and each round's fit
+  NpeOptions npe;                   ///< for every fit (its seed is replaced per round)
+};
+
+/// A draw from the prior (inside the support).
+using PriorSampler = std::function<std::vector<double>(RandomStream& rng)>;
+/// Summaries for each parameter row, simulated with the matching seed; may
+/// run them in parallel. One row of summaries per row of parameters, in order.
+using BatchSimulator = std::function<std::vector<std::vector<double>>(
+    const std::vector<std::vector<double>>& theta, const std::vector<std::uint64_t>& seeds)>;
+
+struct SequentialNpeRound {
+  std::size_t simulations = 0;
+  double acceptance = 1.0;  ///< share of prior draws inside the region (1 in round 1)
+  double threshold = -std::numeric_limits<double>::infinity();  ///< log q(θ | x_obs) bound of the region
+  learned::MixtureTraining training;
+};
+
+struct SequentialNpeResult {
+  NpeModel model;  ///< the last round's fit
+  std::vector<SequentialNpeRound> rounds;
+  std::vector<std::vector<double>> theta, x;  ///< every simulation, in order
+};
+
+/// Runs the rounds. Throws UserError for bad options, a simulator returning
+/// the wrong number of rows, a region the prior almost never reaches, and
+/// what fit_npe throws; what `prior` and `simulate` throw passes through.
+SequentialNpeResult run_sequential_npe(const PriorSampler& prior, const std::vector<Support>& support,
+                                       const BatchSimulator& simulate, const std::vector<double>& x_obs,
+                                       const SequentialNpeOptions& options);
 
 }  // namespace simulacra::calibrate
