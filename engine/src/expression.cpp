@@ -34,24 +34,40 @@ std::optional<double> time_unit(std::string_view u) {
   return std::nullopt;
 }
 
-// Recursive descent straight to postfix code.
+// Recursive descent straight to postfix code. Each step returns what kind of
+// value it left, so that strings are only ever compared for equality.
 class Parser {
  public:
-  Parser(std::string_view text, const NameResolver& resolve) : s_(text), resolve_(resolve) {}
+  Parser(std::string_view text, const NameResolver& resolve, const ExpressionSyntax& syntax)
+      : s_(text), resolve_(resolve), syntax_(syntax) {}
 
-  std::vector<Instr> run(std::vector<std::size_t>& uses) {
+  std::vector<Instr> run(std::vector<std::size_t>& uses, std::vector<std::string>& literals) {
     skip();
     if (pos_ == s_.size()) fail(pos_, "expected an expression, got nothing");
-    parse_or();
+    number(parse_or());
     skip();
     if (pos_ != s_.size()) fail(pos_, "unexpected '" + std::string(s_.substr(pos_, 1)) + "'");
     uses = std::move(uses_);
+    literals = std::move(literals_);
     return std::move(code_);
   }
 
  private:
+  enum class Kind { number, text, quoted };
+  struct Operand {
+    Kind kind = Kind::number;
+    std::size_t at = 0;  // where it starts in the text
+  };
+
   [[noreturn]] void fail(std::size_t at, const std::string& msg) const {
     throw ExpressionError(at + 1, "column " + std::to_string(at + 1) + ": " + msg);
+  }
+  // An operand used as a number: strings only take part in == and !=.
+  Operand number(Operand o) const {
+    if (o.kind != Kind::number) {
+      fail(o.at, "a string can only be compared with == or != (a string column with a quoted string)");
+    }
+    return o;
   }
   void skip() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t')) ++pos_;
@@ -65,37 +81,55 @@ class Parser {
     return true;
   }
   void emit(Op op) { code_.push_back(Instr{op}); }
+  std::size_t here() {
+    skip();
+    return pos_;
+  }
 
-  void parse_or() {
-    parse_and();
+  Operand parse_or() {
+    Operand a = parse_and();
     while (eat("||") || eat("or")) {
-      parse_and();
+      number(a);
+      number(parse_and());
       emit(Op::lor);
     }
+    return a;
   }
-  void parse_and() {
-    parse_not();
+  Operand parse_and() {
+    Operand a = parse_not();
     while (eat("&&") || eat("and")) {
-      parse_not();
+      number(a);
+      number(parse_not());
       emit(Op::land);
     }
+    return a;
   }
-  void parse_not() {
-    skip();
+  Operand parse_not() {
+    const std::size_t at = here();
     if ((s_.substr(pos_, 2) != "!=" && eat("!")) || eat("not")) {
-      parse_not();
+      number(parse_not());
       emit(Op::lnot);
-      return;
+      return Operand{Kind::number, at};
     }
-    parse_cmp();
+    return parse_cmp();
   }
-  void parse_cmp() {
-    parse_sum();
+  Operand parse_cmp() {
+    Operand a = parse_sum();
     static const std::pair<const char*, Op> kCmp[] = {{"<=", Op::le}, {">=", Op::ge}, {"==", Op::eq},
                                                       {"!=", Op::ne}, {"<", Op::lt},  {">", Op::gt}};
     for (const auto& [tok, op] : kCmp) {
       if (eat(tok)) {
-        parse_sum();
+        const Operand b = parse_sum();
+        if (a.kind != Kind::number || b.kind != Kind::number) {
+          if (op != Op::eq && op != Op::ne) number(a.kind != Kind::number ? a : b);
+          if (a.kind == Kind::number || b.kind == Kind::number) {
+            fail((a.kind == Kind::number ? b : a).at, "a string can only be compared with a string");
+          }
+          if (a.kind == b.kind) {
+            fail(a.at, a.kind == Kind::text ? "two string columns cannot be compared; compare each with a quoted string"
+                                            : "two quoted strings: compare a string column with a quoted string");
+          }
+        }
         emit(op);
         skip();
         for (const auto& [tok2, op2] : kCmp) {
@@ -104,66 +138,70 @@ class Parser {
             fail(pos_, "comparisons do not chain: write 'a < b and b < c'");
           }
         }
-        return;
+        return Operand{Kind::number, a.at};
       }
     }
+    return a;
   }
-  void parse_sum() {
-    parse_prod();
+  Operand parse_sum() {
+    Operand a = parse_prod();
     for (;;) {
       if (eat("+")) {
-        parse_prod();
+        number(a);
+        number(parse_prod());
         emit(Op::add);
       } else if (eat("-")) {
-        parse_prod();
+        number(a);
+        number(parse_prod());
         emit(Op::sub);
       } else {
-        return;
+        return a;
       }
     }
   }
-  void parse_prod() {
-    parse_unary();
+  Operand parse_prod() {
+    Operand a = parse_unary();
     for (;;) {
       if (eat("*")) {
-        parse_unary();
+        number(a);
+        number(parse_unary());
         emit(Op::mul);
       } else if (eat("/")) {
-        parse_unary();
+        number(a);
+        number(parse_unary());
         emit(Op::div);
       } else {
-        return;
+        return a;
       }
     }
   }
-  void parse_unary() {
+  Operand parse_unary() {
+    const std::size_t at = here();
     if (eat("-")) {
-      parse_unary();
+      number(parse_unary());
       emit(Op::neg);
-      return;
+      return Operand{Kind::number, at};
     }
-    if (eat("+")) {
-      parse_unary();
-      return;
-    }
-    parse_primary();
+    if (eat("+")) return Operand{Kind::number, number(parse_unary()).at};
+    return parse_primary();
   }
-  void parse_primary() {
+  Operand parse_primary() {
     skip();
     if (pos_ == s_.size()) fail(pos_, "expected a number, a name or '(', got the end");
     const char c = s_[pos_];
+    const std::size_t start = pos_;
     if (c == '(') {
-      const std::size_t open = pos_++;
-      parse_or();
-      if (!eat(")")) fail(open, "this '(' is never closed");
-      return;
+      ++pos_;
+      const Operand inner = parse_or();
+      if (!eat(")")) fail(start, "this '(' is never closed");
+      return Operand{inner.kind, start};
     }
     if ((c >= '0' && c <= '9') || c == '.') {
       parse_number();
-      return;
+      return Operand{Kind::number, start};
     }
+    if (c == '"' || c == '\'') return parse_quoted();
     if (!name_start(c)) fail(pos_, "expected a number, a name or '(', got '" + std::string(1, c) + "'");
-    const std::size_t start = pos_;
     while (pos_ < s_.size() && name_char(s_[pos_])) ++pos_;
     const std::string_view name = s_.substr(start, pos_ - start);
     skip();
@@ -174,21 +212,37 @@ class Parser {
       ++pos_;
       for (int a = 0; a < f->args; ++a) {
         if (a > 0 && !eat(",")) fail(pos_, std::string(f->name) + " takes " + std::to_string(f->args) + " arguments");
-        parse_or();
+        number(parse_or());
       }
       if (!eat(")")) fail(pos_, "expected ')' after the arguments of " + std::string(f->name));
       emit(f->op);
-      return;
+      return Operand{Kind::number, start};
     }
-    if (name == "t") {
+    if (name == "t" && syntax_.t_is_time) {
       emit(Op::time);
-      return;
+      return Operand{Kind::number, start};
     }
     std::string hint;
     const auto index = resolve_ ? resolve_(name, &hint) : std::nullopt;
-    if (!index) fail(start, "unknown observable '" + std::string(name) + "'" + hint);
+    if (!index) fail(start, "unknown " + syntax_.noun + " '" + std::string(name) + "'" + hint);
     code_.push_back(Instr{Op::value, 0.0, *index});
     if (std::find(uses_.begin(), uses_.end(), *index) == uses_.end()) uses_.push_back(*index);
+    const bool text = syntax_.is_text && syntax_.is_text(*index);
+    return Operand{text ? Kind::text : Kind::number, start};
+  }
+  // A quoted string, '...' or "..." (no escapes: use the other quote to hold
+  // one); stands for its index in literals_.
+  Operand parse_quoted() {
+    const std::size_t start = pos_;
+    if (!syntax_.is_text) fail(start, "quoted strings are only compared with string columns, in outputs.where");
+    const std::size_t end = s_.find(s_[start], start + 1);
+    if (end == std::string_view::npos) fail(start, "this quote is never closed");
+    const std::string text(s_.substr(start + 1, end - start - 1));
+    pos_ = end + 1;
+    auto it = std::find(literals_.begin(), literals_.end(), text);
+    if (it == literals_.end()) it = literals_.insert(literals_.end(), text);
+    code_.push_back(Instr{Op::constant, static_cast<double>(it - literals_.begin()), 0});
+    return Operand{Kind::quoted, start};
   }
   void parse_number() {
     const std::size_t start = pos_;
@@ -214,17 +268,23 @@ class Parser {
 
   std::string_view s_;
   const NameResolver& resolve_;
+  const ExpressionSyntax& syntax_;
   std::size_t pos_ = 0;
   std::vector<Instr> code_;
   std::vector<std::size_t> uses_;
+  std::vector<std::string> literals_;
 };
 
 }  // namespace
 
 Expression Expression::parse(std::string_view text, const NameResolver& resolve) {
+  return parse(text, resolve, ExpressionSyntax{});
+}
+
+Expression Expression::parse(std::string_view text, const NameResolver& resolve, const ExpressionSyntax& syntax) {
   Expression e;
   e.text_ = std::string(text);
-  e.code_ = Parser(text, resolve).run(e.uses_);
+  e.code_ = Parser(text, resolve, syntax).run(e.uses_, e.literals_);
   return e;
 }
 

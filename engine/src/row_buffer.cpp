@@ -100,7 +100,7 @@ void merge_rows(std::vector<RowBuffer*>& buffers, const std::vector<TableSchema>
           },
           merged.column(c));
     }
-    for (std::size_t r = 0; r < total; ++r) merged.end_row();
+    merged.end_rows(total);
     out.consume(t, merged);
   }
   for (RowBuffer* b : buffers) b->clear();

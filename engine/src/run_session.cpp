@@ -106,21 +106,8 @@ void RunSession::reattach(std::vector<std::unique_ptr<TableSink>> sinks, const s
 void RunSession::connect(std::vector<std::unique_ptr<TableSink>> sinks, const std::string* restore_dir) {
   if (fanout_) throw std::logic_error("RunSession::attach called twice");
   try {
-    const std::vector<std::string> names = table_names(scenario_, sim_);
-    check_output_tables(scenario_, names);
-    std::vector<int> route(names.size(), -1);
-    std::vector<TableSchema> out_tables;
-    const auto& sel = scenario_.outputs.tables;
-    for (std::size_t t = 0; t < names.size(); ++t) {
-      if (!sel.empty() && std::find(sel.begin(), sel.end(), names[t]) == sel.end()) continue;
-      route[t] = static_cast<int>(out_tables.size());
-      TableSchema schema = sim_.tables()[t];
-      schema.name = names[t];
-      for (auto& c : schema.columns) {
-        if (c.type == ColumnType::float64 && c.unit == "s") c.unit = scenario_.time_unit;
-      }
-      out_tables.push_back(std::move(schema));
-    }
+    OutputTables selection = select_output_tables(scenario_, sim_);
+    std::vector<TableSchema> out_tables = selection.tables;
     if (observe_every_ > 0.0) {
       out_tables.push_back(TableSchema{"observables",
                                        "one observable at one observation time (observe.every)",
@@ -136,13 +123,16 @@ void RunSession::connect(std::vector<std::unique_ptr<TableSink>> sinks, const st
         sinks[i]->restore(out_tables, (std::filesystem::path(*restore_dir) / ("sink" + std::to_string(i))).string());
       }
     }
-    fanout_ = std::make_unique<SinkFanout>(sim_.tables(), route, out_tables, scenario_.time_unit_seconds,
-                                           std::max<std::size_t>(scenario_.outputs.chunk_rows, 1), std::move(sinks));
+    const std::size_t n = out_tables.size();
+    fanout_ = std::make_unique<SinkFanout>(sim_.tables(), std::move(selection), std::move(out_tables),
+                                           scenario_.time_unit_seconds, scenario_.outputs.chunk_rows, std::move(sinks));
     if (restore_dir != nullptr) {
-      if (restored_rows_.size() != out_tables.size()) {
+      // Rows written per table, then rows dropped by outputs.where per table.
+      if (restored_rows_.size() != 2 * n) {
         throw CheckpointError("checkpoint " + *restore_dir + " was written with other output tables");
       }
-      fanout_->set_rows(restored_rows_);
+      fanout_->set_counts({restored_rows_.begin(), restored_rows_.begin() + static_cast<std::ptrdiff_t>(n)},
+                          {restored_rows_.begin() + static_cast<std::ptrdiff_t>(n), restored_rows_.end()});
     }
     sim_.set_row_consumer(fanout_.get());
   } catch (...) {
@@ -319,8 +309,11 @@ void RunSession::save_state(StateArchive& ar) {
     a.io(c.key);
     a.io(c.value);
   });
-  std::vector<std::uint64_t> rows;
-  if (fanout_) rows = fanout_->rows();
+  std::vector<std::uint64_t> rows;  // written per table, then dropped by outputs.where per table
+  if (fanout_) {
+    rows = fanout_->rows();
+    rows.insert(rows.end(), fanout_->dropped().begin(), fanout_->dropped().end());
+  }
   ar.io(rows);
   sim_.save_state(ar);
 }
@@ -378,6 +371,7 @@ RunResult RunSession::finish(const Provenance& base) {
     if (fanout_) {
       for (std::size_t t = 0; t < fanout_->tables().size(); ++t) {
         result.rows.emplace_back(fanout_->tables()[t].name, fanout_->rows()[t]);
+        result.rows_dropped.push_back(fanout_->dropped()[t]);
       }
     }
     Provenance prov = base;
@@ -405,6 +399,18 @@ RunResult RunSession::finish(const Provenance& base) {
     prov["time_unit"] = scenario_.time_unit;
     prov["trace_hash"] = hex64(result.trace_hash);
     prov["committed_events"] = std::to_string(result.committed_events);
+    // The selection the dataset was written with, and what it left out.
+    for (const ColumnSelection& sel : scenario_.outputs.columns) {
+      std::string list;
+      for (const auto& c : sel.columns) list += (list.empty() ? "" : ", ") + c;
+      prov["columns." + sel.table] = list;
+    }
+    for (const RowSelection& sel : scenario_.outputs.where) {
+      prov["where." + sel.table] = sel.condition;
+      for (std::size_t t = 0; t < result.rows.size(); ++t) {
+        if (result.rows[t].first == sel.table) prov["rows_dropped." + sel.table] = std::to_string(result.rows_dropped[t]);
+      }
+    }
     prov["wall_start"] = wall_start_;
     prov["wall_end"] = utc_now();
     std::ostringstream w;

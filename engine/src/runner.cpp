@@ -122,7 +122,8 @@ void check_output_tables(const Scenario& scenario, const std::vector<std::string
     if (std::find(names.begin(), names.end(), want) != names.end()) continue;
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    issues.push_back(Issue{SourcePos{scenario.path, 0, 0}, "outputs.tables[" + std::to_string(i) + "]",
+    const SourcePos at = i < scenario.outputs.tables_at.size() ? scenario.outputs.tables_at[i] : SourcePos{scenario.path, 0, 0};
+    issues.push_back(Issue{at, "outputs.tables[" + std::to_string(i) + "]",
                            "no population emits table '" + want + "'; tables: " + (known.empty() ? "none" : known)});
   }
   if (!issues.empty()) throw ScenarioError(std::move(issues));

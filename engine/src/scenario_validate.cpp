@@ -22,16 +22,15 @@ const std::vector<std::string> kStopKeys = {"condition", "every"};
 const std::vector<std::string> kEngineKeys = {"threads", "partitions", "scheduler", "lookahead"};
 const std::vector<std::string> kPopulationKeys = {"name", "type", "params"};
 const std::vector<std::string> kTimelineKeys = {"at", "population", "action", "params"};
-const std::vector<std::string> kOutputKeys = {"formats", "tables", "chunk_rows", "compression"};
 const std::vector<std::string> kTimeUnits = {"s", "min", "h", "d", "w"};
 const std::vector<std::string> kSchedulers = {"sequential", "parallel"};
-const std::vector<std::string> kFormats = {"hdf5", "csv"};
-const std::vector<std::string> kCompressions = {"none", "fast", "small"};
 
 constexpr double kMaxUnsigned = static_cast<double>(std::numeric_limits<unsigned>::max());
 
-ParamSpec setting(std::string key, ParamType type, std::optional<double> min = {}, std::optional<double> max = {},
-                  std::vector<std::string> choices = {}) {
+}  // namespace
+
+ParamSpec setting(std::string key, ParamType type, std::optional<double> min, std::optional<double> max,
+                  std::vector<std::string> choices) {
   ParamSpec s;
   s.key = std::move(key);
   s.type = type;
@@ -40,6 +39,8 @@ ParamSpec setting(std::string key, ParamType type, std::optional<double> min = {
   s.choices = std::move(choices);
   return s;
 }
+
+namespace {
 
 ParamSpec time_setting(std::string key, std::optional<double> min = {}) {
   ParamSpec s = setting(std::move(key), ParamType::quantity, min);
@@ -71,7 +72,7 @@ class Validator {
     read_populations(root);
     read_timeline(root.find("timeline"));
     run_checks();
-    read_outputs(root.find("outputs"));
+    read_outputs(root.find("outputs"), out_.populations, check_, out_.outputs);
     read_observe(root.find("observe"));
     read_stop(root.find("stop_when"));
     if (const SourceNode* n = root.find("replicates")) {
@@ -331,42 +332,6 @@ class Validator {
     }
   }
 
-  void read_outputs(const SourceNode* o) {
-    if (o == nullptr || o->is_null()) return;
-    if (!o->is_map()) {
-      check_.expected(*o, "outputs", "a mapping (formats, tables, chunk_rows, compression)");
-      return;
-    }
-    check_.check_keys(*o, "outputs", kOutputKeys);
-    OutputSettings& s = out_.outputs;
-    if (const SourceNode* f = o->find("formats")) {
-      const std::string what = "a non-empty list of formats (" + join(kFormats) + ")";
-      if (!f->is_sequence()) {
-        check_.expected(*f, "outputs.formats", what);
-      } else if (f->items.empty()) {
-        check_.add(*f, "outputs.formats", "expected " + what + ", got an empty sequence");
-      } else {
-        s.hdf5 = false;
-        s.csv = false;
-        const ParamSpec format = setting("format", ParamType::choice, {}, {}, kFormats);
-        for (std::size_t i = 0; i < f->items.size(); ++i) {
-          if (auto v = read_param(format, f->items[i], index_path("outputs.formats", i), check_)) {
-            (v->text == "hdf5" ? s.hdf5 : s.csv) = true;
-          }
-        }
-      }
-    }
-    if (const SourceNode* t = o->find("tables")) read_tables(*t);
-    if (auto v = read(o->find("chunk_rows"), "outputs.chunk_rows",
-                      setting("chunk_rows", ParamType::integer, 1.0))) {
-      s.chunk_rows = static_cast<std::size_t>(v->integer);
-    }
-    if (auto v = read(o->find("compression"), "outputs.compression",
-                      setting("compression", ParamType::choice, {}, {}, kCompressions))) {
-      s.compression = output_compression_from(v->text).value_or(OutputCompression::fast);
-    }
-  }
-
   std::vector<std::string> observables() const {
     std::vector<std::string> names;
     for (std::size_t i = 0; i < out_.populations.size() && i < types_.size(); ++i) {
@@ -436,32 +401,6 @@ class Validator {
       out_.stop.at = check_.at(*cond);
     } catch (const ExpressionError& e) {
       check_.add(*cond, path, "\"" + cond->scalar + "\": " + e.what());
-    }
-  }
-
-  void read_tables(const SourceNode& t) {
-    if (t.is_null()) return;
-    if (!t.is_sequence()) {
-      check_.expected(t, "outputs.tables", "a list of table names such as town.infections");
-      return;
-    }
-    std::vector<std::string> names;
-    for (const PopulationSpec& p : out_.populations) names.push_back(p.name);
-    for (std::size_t i = 0; i < t.items.size(); ++i) {
-      const SourceNode& item = t.items[i];
-      const std::string path = index_path("outputs.tables", i);
-      const std::size_t dot = item.is_scalar() ? item.scalar.find('.') : std::string::npos;
-      if (dot == std::string::npos || dot == 0 || dot + 1 == item.scalar.size()) {
-        check_.expected(item, path, "a table name <population>.<table>, such as town.infections");
-        continue;
-      }
-      const std::string pop = item.scalar.substr(0, dot);
-      if (std::find(names.begin(), names.end(), pop) == names.end()) {
-        check_.add(item, path,
-                   "= " + item.scalar + ": no population named '" + pop + "'" + did_you_mean(pop, names));
-        continue;
-      }
-      out_.outputs.tables.push_back(item.scalar);
     }
   }
 

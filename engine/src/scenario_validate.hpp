@@ -18,4 +18,14 @@ namespace simulacra::scenario_detail {
 Scenario validate_scenario(const SourceNode& root, const Registry& registry, Checker& check,
                            bool* settled = nullptr);
 
+/// Reads the `outputs` block (absent or null: defaults) into `out`, reporting
+/// every problem through `check`; table names must start with one of
+/// `populations`' names (scenario_outputs.cpp).
+void read_outputs(const SourceNode* outputs, const std::vector<PopulationSpec>& populations, Checker& check,
+                  OutputSettings& out);
+
+/// A scenario setting read like a population parameter.
+ParamSpec setting(std::string key, ParamType type, std::optional<double> min = {}, std::optional<double> max = {},
+                  std::vector<std::string> choices = {});
+
 }  // namespace simulacra::scenario_detail

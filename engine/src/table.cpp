@@ -43,6 +43,18 @@ void TableChunk::append_row_from(const TableChunk& other, std::size_t row) {
   ++rows_;
 }
 
+void TableChunk::append_rows_from(const TableChunk& other, std::size_t from, std::size_t to) {
+  for (std::size_t c = 0; c < columns_.size(); ++c) {
+    std::visit(
+        [&](auto& dst) {
+          const auto& src = std::get<std::decay_t<decltype(dst)>>(other.columns_[c]);
+          dst.insert(dst.end(), src.begin() + static_cast<std::ptrdiff_t>(from), src.begin() + static_cast<std::ptrdiff_t>(to));
+        },
+        columns_[c]);
+  }
+  rows_ += to - from;
+}
+
 void TableChunk::clear() {
   for (auto& c : columns_) std::visit([](auto& v) { v.clear(); }, c);
   rows_ = 0;

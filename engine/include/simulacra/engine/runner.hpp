@@ -49,10 +49,20 @@ std::vector<std::string> table_names(const Scenario& scenario, const Simulation&
 /// Throws ScenarioError if outputs.tables names a table no population emits.
 void check_output_tables(const Scenario& scenario, const std::vector<std::string>& names);
 
+/// Checks outputs.tables, outputs.columns and outputs.where against the
+/// tables `sim`'s populations emit, as a run will use them. Throws
+/// ScenarioError listing every problem at its file:line:column (unknown
+/// table or column with the nearest name, a selection of a table that
+/// outputs.tables leaves out, a column listed twice, a condition that does
+/// not parse over the table's columns).
+void check_output_selection(const Scenario& scenario, const Simulation& sim);
+
 struct RunResult {
   std::uint64_t trace_hash = 0;
   std::uint64_t committed_events = 0;
   std::vector<std::pair<std::string, std::uint64_t>> rows;  ///< per written table
+  /// Per written table (as `rows`): rows its outputs.where dropped.
+  std::vector<std::uint64_t> rows_dropped;
   double wall_seconds = 0.0;
 };
 

@@ -51,12 +51,36 @@ std::string_view to_string(OutputCompression c);
 /// The setting named `text` ("none", "fast" or "small"); nullopt otherwise.
 std::optional<OutputCompression> output_compression_from(std::string_view text);
 
+/// outputs.columns: the columns of one table to write, in the order given.
+struct ColumnSelection {
+  std::string table;                  ///< "<population>.<table>"
+  std::vector<std::string> columns;
+  SourcePos at;                       ///< the table's key
+  std::vector<SourcePos> column_at;   ///< each column's name
+};
+
+/// outputs.where: the rows of one table to write (see row_condition.hpp).
+struct RowSelection {
+  std::string table;                  ///< "<population>.<table>"
+  std::string condition;
+  SourcePos at;                       ///< the table's key
+  SourcePos condition_at;
+};
+
 struct OutputSettings {
   bool hdf5 = true;
   bool csv = false;
   std::vector<std::string> tables;  ///< empty: all tables
+  std::vector<SourcePos> tables_at; ///< where each of `tables` is written
+  std::vector<ColumnSelection> columns;  ///< tables not listed keep every column
+  std::vector<RowSelection> where;       ///< tables not listed keep every row
   std::size_t chunk_rows = 65536;   ///< rows per HDF5 chunk / write batch
   OutputCompression compression = OutputCompression::fast;
+  bool compression_given = false;   ///< outputs.compression is in the file (or --compression)
+
+  /// CSV is compressed (gzip) only when outputs.compression is given, so
+  /// that a scenario without it keeps writing plain .csv files.
+  OutputCompression csv_compression() const { return compression_given ? compression : OutputCompression::none; }
 };
 
 /// One axis of a sweep: an override path and the values it takes (YAML text).

@@ -56,9 +56,13 @@ class TableChunk {
 
   /// Marks one more row complete; every column must then hold rows() values.
   void end_row() { ++rows_; }
+  /// Marks `n` more rows complete, after appending them column by column.
+  void end_rows(std::size_t n) { rows_ += n; }
 
   /// Appends row `row` of `other` (same schema).
   void append_row_from(const TableChunk& other, std::size_t row);
+  /// Appends rows [from, to) of `other` (same schema), column by column.
+  void append_rows_from(const TableChunk& other, std::size_t from, std::size_t to);
 
   void clear();
   void reserve(std::size_t rows);
