@@ -97,7 +97,13 @@ double parse_time_flag(const std::string& flag, const std::string& text) {
 void print_result(const std::string& label, std::uint64_t seed, const RunResult& r) {
   std::printf("run %s: seed %llu, %llu events, trace %s, %.2f s\n", label.c_str(), static_cast<unsigned long long>(seed),
               static_cast<unsigned long long>(r.committed_events), hex64(r.trace_hash).c_str(), r.wall_seconds);
-  for (const auto& [table, rows] : r.rows) std::printf("  %-28s %llu rows\n", table.c_str(), static_cast<unsigned long long>(rows));
+  for (std::size_t t = 0; t < r.rows.size(); ++t) {
+    std::printf("  %-28s %llu rows", r.rows[t].first.c_str(), static_cast<unsigned long long>(r.rows[t].second));
+    if (t < r.rows_dropped.size() && r.rows_dropped[t] > 0) {
+      std::printf(" (%llu more dropped by outputs.where)", static_cast<unsigned long long>(r.rows_dropped[t]));
+    }
+    std::printf("\n");
+  }
 }
 
 }  // namespace
@@ -116,7 +122,7 @@ int run_command(const Args& args) {
                    {"threads", "N", "engine threads per run (0: the scenario's engine.threads); capped at the cores", "0"},
                    {"jobs", "N", "runs executed at once (0: as many as the cores allow, at most the run count)", "0"},
                    {"format", "LIST", "hdf5, csv, hdf5,csv or none (default: the scenario's outputs.formats)", ""},
-                   {"compression", "LEVEL", "HDF5 compression: none, fast or small (default: the scenario's outputs.compression, else fast)", ""},
+                   {"compression", "LEVEL", "none, fast or small: HDF5 deflate, and gzip for CSV (.csv.gz) unless none (default: the scenario's outputs.compression, else fast for HDF5 and plain CSV)", ""},
                    {"checkpoint-at", "TIME", "write a checkpoint when the run reaches simulated TIME (e.g. 30d)", "", true},
                    {"checkpoint-every", "TIME", "write a checkpoint every TIME of wall clock (e.g. 10min)", ""},
                    {"quiet", "", "print only errors", ""},
@@ -148,9 +154,9 @@ int run_command(const Args& args) {
   for (const auto& plan : plans) per_run.push_back(scenario_for(base, overrides, plan, registry));
   {
     // Build the first run fully (populations may read files) and check the
-    // table selection, still before any output exists.
+    // table, column and row selection, still before any output exists.
     Simulation probe = build_simulation(per_run.front(), registry, plans.front().seed, 1);
-    check_output_tables(per_run.front(), table_names(per_run.front(), probe));
+    check_output_selection(per_run.front(), probe);
   }
 
   EnsembleOptions ens;
@@ -247,6 +253,7 @@ int resume_command(const Args& args) {
   out.hdf5 = ckpt.meta["hdf5"] == "1";
   out.csv = ckpt.meta["csv"] == "1";
   out.compression = ckpt.session.scenario().outputs.compression;
+  out.csv_compression = ckpt.session.scenario().outputs.csv_compression();
   std::error_code ec;
   const bool created = !fs::exists(out.dir, ec);
   fs::create_directories(out.dir, ec);
@@ -286,6 +293,12 @@ int validate_command(const Args& args) {
   const std::vector<RunPlan> plans = plan_runs(base);
   for (const auto& plan : plans) {
     if (plan.replicate == 0) (void)scenario_for(base, overrides, plan, registry);
+  }
+  const OutputSettings& o = base.outputs;
+  if (!o.tables.empty() || !o.columns.empty() || !o.where.empty()) {
+    // Tables and their columns are known once the populations are built.
+    const Simulation probe = build_simulation(base, registry, base.seed, 1);
+    check_output_selection(base, probe);
   }
   std::printf("%s: ok (%zu population%s, %zu run%s)\n", file.c_str(), base.populations.size(),
               base.populations.size() == 1 ? "" : "s", plans.size(), plans.size() == 1 ? "" : "s");

@@ -72,6 +72,7 @@ OutputPlan output_plan(const Options& opts, const Scenario& scenario, const std:
   out.hdf5 = scenario.outputs.hdf5;
   out.csv = scenario.outputs.csv;
   out.compression = scenario.outputs.compression;
+  out.csv_compression = scenario.outputs.csv_compression();
   if (opts.has("format")) {
     const std::string f = opts.get("format");
     out.hdf5 = f == "hdf5" || f == "hdf5,csv" || f == "csv,hdf5";
@@ -125,7 +126,9 @@ std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const 
     sinks.push_back(std::make_unique<Hdf5Sink>((out.dir / (label + ".h5")).string(), chunk_rows,
                                                Hdf5Sink::deflate_level(out.compression)));
   }
-  if (out.csv) sinks.push_back(std::make_unique<CsvSink>((out.dir / label).string()));
+  if (out.csv) {
+    sinks.push_back(std::make_unique<CsvSink>((out.dir / label).string(), Hdf5Sink::deflate_level(out.csv_compression)));
+  }
   return sinks;
 }
 

@@ -37,6 +37,7 @@ struct OutputPlan {
   bool hdf5 = true;
   bool csv = false;
   OutputCompression compression = OutputCompression::fast;  ///< the scenario's outputs.compression
+  OutputCompression csv_compression = OutputCompression::none;  ///< gzip only when outputs.compression is given
 };
 
 /// OUT from --output and the formats: --format (hdf5, csv, hdf5,csv, or

@@ -59,22 +59,6 @@ void write_int64_attribute(hid_t object, const char* name, std::int64_t value,
   check(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), path, what);
 }
 
-/// Appends rows [first, first + count) of `from` to `to` (same schema), column
-/// by column: far cheaper than row by row for the small tails we buffer.
-void append_rows(TableChunk& to, const TableChunk& from, std::size_t first, std::size_t count) {
-  for (std::size_t c = 0; c < to.column_count(); ++c) {
-    std::visit(
-        [&](auto& dst) {
-          using Values = std::decay_t<decltype(dst)>;
-          const auto& src = std::get<Values>(from.column(c));
-          const auto begin = src.begin() + static_cast<std::ptrdiff_t>(first);
-          dst.insert(dst.end(), begin, begin + static_cast<std::ptrdiff_t>(count));
-        },
-        to.column(c));
-  }
-  for (std::size_t r = 0; r < count; ++r) to.end_row();
-}
-
 // Numeric chunks are written with H5Dwrite_chunk in file byte order, which
 // is the machine's only on a little-endian CPU.
 static_assert(std::endian::native == std::endian::little,
@@ -267,7 +251,7 @@ void Hdf5Sink::Impl::write(std::size_t table_index, const TableChunk& rows) {
   // whole chunk on a chunk boundary (each chunk compressed exactly once).
   if (table.pending.rows() > 0) {
     done = std::min(n, chunk_rows - table.pending.rows());
-    append_rows(table.pending, rows, 0, done);
+    table.pending.append_rows_from(rows, 0, done);
     if (table.pending.rows() == chunk_rows) {
       write_rows(table, table.pending, 0, chunk_rows);
       table.pending.clear();
@@ -275,7 +259,7 @@ void Hdf5Sink::Impl::write(std::size_t table_index, const TableChunk& rows) {
   }
   // Whole chunks go straight from the caller's rows to the file, uncopied.
   for (; n - done >= chunk_rows; done += chunk_rows) write_rows(table, rows, done, chunk_rows);
-  if (done < n) append_rows(table.pending, rows, done, n - done);
+  if (done < n) table.pending.append_rows_from(rows, done, n);
 }
 
 void Hdf5Sink::Impl::write_rows(TableWriter& table, const TableChunk& rows, std::size_t first,

@@ -20,16 +20,37 @@ namespace simulacra {
 /// special values); bools as true/false. At commit, `<directory>/
 /// provenance.json` holds the provenance as a JSON object of strings.
 ///
+/// With a gzip level, each file is `<table name>.csv.gz`: the header line as
+/// one gzip member, then one member per block of `block_rows` rows, which
+/// zcat, Python's gzip and pandas read as one stream.
+///
+/// Rows are cut into blocks of exactly `block_rows` rows, which worker
+/// threads format (std::to_chars) and gzip while the caller goes on; blocks
+/// are written in order, so the files' bytes never depend on the number of
+/// workers or on how rows were split between write() calls.
+///
 /// Files are written into "<directory>.tmp-<pid>" beside the target and the
 /// directory is renamed into place by commit(), so it appears whole or not at
-/// all. Output is buffered (1 MiB per table), so memory stays flat.
+/// all. Memory is bounded: per table one block of rows and a 1 MiB file
+/// buffer, plus at most 2 x (workers + 1) blocks being formatted.
 ///
 /// Not thread-safe: use a sink from one thread at a time.
 class CsvSink final : public TableSink {
  public:
+  /// Asks for default_workers() threads.
+  static constexpr unsigned kDefaultWorkers = ~0U;
+  static constexpr std::size_t kDefaultBlockRows = 8192;
+
   /// `directory` is the output directory; it may exist only if it is empty,
-  /// and its parent directory must exist.
-  explicit CsvSink(std::string directory);
+  /// and its parent directory must exist. `gzip_level` 0 writes plain .csv
+  /// files, 1..12 gzipped .csv.gz at that libdeflate level. `workers` 0
+  /// formats on the calling thread. Throws DataError for a level outside
+  /// 0..12, std::invalid_argument for block_rows 0.
+  explicit CsvSink(std::string directory, int gzip_level = 0, unsigned workers = kDefaultWorkers,
+                   std::size_t block_rows = kDefaultBlockRows);
+
+  /// The machine's cores, at most 4.
+  static unsigned default_workers();
 
   /// Calls abort() if neither commit() nor abort() ran.
   ~CsvSink() override;
