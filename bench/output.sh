@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What writing the dataset costs (issue 15): CPU-seconds (user + sys), bytes
 # written and peak RSS of `simulacra run` without a dataset (--format none),
-# with HDF5 at each compression setting and with CSV, for the market reference
+# with HDF5 at each compression setting and with CSV (plain, and gzip with
+# --compression fast), for the market reference
 # day, the 1,000,000-person epidemic (all tables) and the traffic reference
 # hour with 1-s trajectories; then the start-up of `simulacra --help`.
 # Usage: bench/output.sh [build-dir]   (default: build)
@@ -34,12 +35,12 @@ bench_case() {
   local name="$1"
   shift
   echo "== $name"
-  echo "\$ simulacra run $* --format none | --format hdf5 --compression none|fast|small | --format csv"
+  echo "\$ simulacra run $* --format none | --format hdf5 --compression none|fast|small | --format csv [--compression fast]"
   printf '%-22s %9s %8s %14s %12s\n' output cpu_s ratio bytes peak_rss_mb
   local base=""
-  for mode in none hdf5:none hdf5:fast hdf5:small csv; do
+  for mode in none hdf5:none hdf5:fast hdf5:small csv csv:fast; do
     local args=(--format "${mode%%:*}")
-    [[ "$mode" == hdf5:* ]] && args+=(--compression "${mode#hdf5:}")
+    [[ "$mode" == *:* ]] && args+=(--compression "${mode#*:}")
     read -r cpu bytes rss < <(measure "$@" "${args[@]}")
     [ -z "$base" ] && base="$cpu"
     printf '%-22s %9.2f %8s %14d %12d\n' "$mode" "$cpu" \

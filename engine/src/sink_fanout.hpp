@@ -32,7 +32,9 @@ class SinkFanout final : public RowConsumer {
       for (const auto& c : table.columns) is_time.push_back(c.type == ColumnType::float64 && c.unit == "s");
       time_cols_.push_back(std::move(is_time));
     }
-    for (const auto& t : out_tables_) pending_.emplace_back(t);
+    // Reserved whole: a chunk never reallocates (no copies, no capacity
+    // overshoot), and pages are only touched as rows arrive.
+    for (const auto& t : out_tables_) pending_.emplace_back(t).reserve(sinks_.empty() ? 0 : chunk_rows_);
     rows_.assign(out_tables_.size(), 0);
     dropped_.assign(out_tables_.size(), 0);
   }
