@@ -378,6 +378,20 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"flow", C::float64, "veh/h", "vehicles leaving the link's end, per hour"},
         {"density", C::float64, "veh/km", "mean vehicles per km (all lanes)"},
         {"mean_speed", C::float64, "m/s", "space-mean speed (NaN if empty)"}}},
+      {"links", "one road link of the network (written at the end of the run), to join the other tables to geometry",
+       {{"link", C::int64, "", "link id, as in trajectories, events and link_stats"},
+        {"name", C::string, "", "the edge id in the SUMO .net.xml it was read from; empty for generated networks"},
+        {"from_node", C::int64, "", "node at the link's start"},
+        {"to_node", C::int64, "", "node at the link's end"},
+        {"from_name", C::string, "", "the start node's junction id in the SUMO file, or empty"},
+        {"to_name", C::string, "", "the end node's junction id in the SUMO file, or empty"},
+        {"length", C::float64, "m", "length"},
+        {"lanes", C::int64, "", "lanes"},
+        {"speed_limit", C::float64, "m/s", "speed limit"},
+        {"x_from", C::float64, "m", "network x of the start node"},
+        {"y_from", C::float64, "m", "network y of the start node"},
+        {"x_to", C::float64, "m", "network x of the end node"},
+        {"y_to", C::float64, "m", "network y of the end node"}}},
   };
 }
 
@@ -414,6 +428,14 @@ void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, 
 }
 
 void TrafficPopulation::finish(Context& ctx) {
+  const Network& net = shared_->net;
+  for (std::uint32_t li = 0; li < net.links.size(); ++li) {
+    const Link& l = net.links[li];
+    const Node& a = net.nodes[l.from];
+    const Node& b = net.nodes[l.to];
+    ctx.emit_ordered(li, 0, kLinks, std::int64_t{li}, l.name, std::int64_t{l.from}, std::int64_t{l.to}, a.name, b.name,
+                     l.length, std::int64_t{l.lanes}, l.speed_limit, a.x, a.y, b.x, b.y);
+  }
   for (std::uint32_t v = 0; v < dyn_.size(); ++v) {
     const auto st = static_cast<Status>(dyn_[v].status);
     if (st == Status::active) trip_row(ctx, v, std::nan(""), "en_route");

@@ -1,10 +1,20 @@
-// Network generators, Dijkstra routes, and the SUMO reader's errors.
+// Network generators, Dijkstra routes, the SUMO reader's errors, and the
+// links table that describes the network in every dataset.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "simulacra/agents/traffic/network.hpp"
 #include "simulacra/agents/traffic/sumo.hpp"
+#include "run_helpers.hpp"
 
 using namespace simulacra::traffic;
+using namespace traffic_test;
 
 TEST_CASE("grid: links, lanes, and shortest routes of Manhattan length", "[traffic][network]") {
   GridSpec g;
@@ -164,5 +174,81 @@ TEST_CASE("SUMO reader: the shipped netgenerate grid", "[traffic][network][sumo]
     CHECK(l.length > 150.0);
     CHECK(l.length <= 200.0);
     CHECK(l.speed_limit == Approx(13.89));
+  }
+}
+
+TEST_CASE("the links table describes the network read from a SUMO file, one row per link", "[traffic][network][sumo]") {
+  const std::string file = std::string(SIMULACRA_TRAFFIC_SCENARIOS) + "/networks/grid4x3.net.xml";
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string xml = text.str();
+  // What the file says of an element: attribute `key` of <tag id="id" ...>.
+  const auto attribute = [&](const std::string& tag, const std::string& id, const std::string& key) {
+    const auto at = xml.find("<" + tag + " id=\"" + id + "\"");
+    REQUIRE(at != std::string::npos);
+    const auto end = xml.find('>', at);
+    const auto k = xml.find(" " + key + "=\"", at);
+    REQUIRE(k < end);
+    const auto v = k + key.size() + 3;
+    return xml.substr(v, xml.find('"', v) - v);
+  };
+  TrafficParams p;
+  p.network = "sumo";
+  p.sumo_file = file;
+  p.demand_rate = 600.0;
+  p.blocks = 3;
+  const Run r = run(p, 10.0);
+  const TableChunk& links = r.rows[TrafficPopulation::kLinks];
+  REQUIRE(links.rows() == 34);
+  const auto& names = strings(links, 1);
+  const auto& from = strings(links, 4);
+  const auto& to = strings(links, 5);
+  for (std::size_t i = 0; i < links.rows(); ++i) {
+    CHECK(ints(links, 0)[i] == static_cast<std::int64_t>(i));
+    // The edge's own ends and the junctions' coordinates, from the file.
+    CHECK(attribute("edge", names[i], "from") == from[i]);
+    CHECK(attribute("edge", names[i], "to") == to[i]);
+    CHECK(reals(links, 9)[i] == Approx(std::stod(attribute("junction", from[i], "x"))));
+    CHECK(reals(links, 10)[i] == Approx(std::stod(attribute("junction", from[i], "y"))));
+    CHECK(reals(links, 11)[i] == Approx(std::stod(attribute("junction", to[i], "x"))));
+    CHECK(reals(links, 12)[i] == Approx(std::stod(attribute("junction", to[i], "y"))));
+    CHECK(ints(links, 7)[i] == 2);
+    CHECK(reals(links, 8)[i] == Approx(13.89));
+    // netgenerate's 200 m blocks, less the junctions' extent.
+    CHECK(reals(links, 6)[i] > 150.0);
+    CHECK(reals(links, 6)[i] <= 200.0);
+  }
+  // Every edge of the file appears once.
+  std::set<std::string> unique(names.begin(), names.end());
+  CHECK(unique.size() == 34);
+}
+
+TEST_CASE("the links table of a generated grid joins trajectories to geometry", "[traffic][network]") {
+  TrafficParams p = small_grid();
+  p.trajectory_interval = 5.0;
+  const Run r = run(p, 60.0);
+  const TableChunk& links = r.rows[TrafficPopulation::kLinks];
+  const Network& net = r.pop().network();
+  REQUIRE(links.rows() == net.links.size());
+  for (std::size_t i = 0; i < links.rows(); ++i) {
+    CHECK(strings(links, 1)[i].empty());
+    CHECK(ints(links, 2)[i] == net.links[i].from);
+    CHECK(reals(links, 6)[i] == net.links[i].length);
+  }
+  // Each trajectory sample lies on its link: its (x, y) is the start node
+  // plus the position along the direction to the end node, moved to the
+  // right by its lane's centre (3.5 m lanes).
+  const TableChunk& tr = r.rows[TrafficPopulation::kTrajectories];
+  REQUIRE(tr.rows() > 100);
+  for (std::size_t k = 0; k < tr.rows(); ++k) {
+    const auto li = static_cast<std::size_t>(ints(tr, 2)[k]);
+    const double x0 = reals(links, 9)[li], y0 = reals(links, 10)[li], x1 = reals(links, 11)[li], y1 = reals(links, 12)[li];
+    const double len = std::hypot(x1 - x0, y1 - y0);
+    const double s = reals(tr, 4)[k] / reals(links, 6)[li];
+    const double off = (static_cast<double>(ints(tr, 3)[k]) + 0.5) * 3.5;
+    INFO("sample " << k << " on link " << li);
+    CHECK(reals(tr, 5)[k] == Approx(x0 + s * (x1 - x0) + off * (y1 - y0) / len).margin(1e-6));
+    CHECK(reals(tr, 6)[k] == Approx(y0 + s * (y1 - y0) - off * (x1 - x0) / len).margin(1e-6));
   }
 }

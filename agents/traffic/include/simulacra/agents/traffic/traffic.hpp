@@ -110,7 +110,7 @@ class TrafficPopulation final : public Population {
   /// min_ttc_last_step when no follower was closing in on a leader.
   static constexpr double kNoTtc = 1.0e9;
 
-  enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats };
+  enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats, kLinks };
 
   // Read access for tests and benchmarks.
   const Network& network() const { return shared_->net; }
