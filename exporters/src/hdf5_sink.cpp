@@ -171,6 +171,9 @@ void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
   Handle group_plist = own(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, path, "cannot create groups");
   check(H5Pset_link_creation_order(group_plist.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
         path, "cannot create groups");
+  // No modification times in object headers: the same rows give the same
+  // bytes whenever they are written.
+  check(H5Pset_obj_track_times(group_plist.get(), false), path, "cannot create groups");
   tables.reserve(schemas.size());
   for (const auto& schema : schemas) create_table(schema, group_plist.get());
   start_pipeline();
@@ -201,6 +204,7 @@ void Hdf5Sink::Impl::create_table(const TableSchema& schema, hid_t group_plist) 
     Handle space = own(H5Screate_simple(1, &empty, &unlimited), H5Sclose, path, what);
     Handle plist = own(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, path, what);
     check(H5Pset_chunk(plist.get(), 1, &chunk), path, what);
+    check(H5Pset_obj_track_times(plist.get(), false), path, what);
     if (compression > 0) {
       // Shuffle groups the bytes of each value so deflate sees long runs of
       // equal high-order bytes (small ids, nearby times).
