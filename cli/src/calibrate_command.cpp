@@ -14,6 +14,7 @@
 #include "options.hpp"
 #include "run_support.hpp"
 #include "simulacra/experiments/calibrate.hpp"
+#include "simulacra/experiments/npe_calibration.hpp"
 #include "version.hpp"
 
 namespace simulacra::cli {
@@ -23,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 void write_outputs(const fs::path& out, const CalibrationSetup& setup, const Registry& registry,
-                   const calibrate::AbcResult& r, const calibrate::AbcOptions& abc, bool quiet) {
+                   const calibrate::AbcResult& r, const std::string& method, std::uint64_t seed, bool quiet) {
   const auto& problem = setup.problem;
   std::ostringstream csv;
   for (const auto& n : problem.names) csv << csv_field(n) << ',';
@@ -36,13 +37,13 @@ void write_outputs(const fs::path& out, const CalibrationSetup& setup, const Reg
   std::vector<Override> median_set;
   std::ostringstream json;
   json << "{\n  \"source\": " << json_string(setup.source) << ",\n  \"mode\": \""
-       << (setup.scenario ? "scenario" : "external simulator") << "\",\n  \"method\": \"abc-smc\",\n  \"seed\": " << abc.seed
+       << (setup.scenario ? "scenario" : "external simulator") << "\",\n  \"method\": " << json_string(method) << ",\n  \"seed\": " << seed
        << ",\n  \"replicates\": " << problem.replicates << ",\n  \"simulations\": " << r.simulations
        << ",\n  \"wall_seconds\": " << json_number(r.wall_seconds) << ",\n  \"parameters\": [";
   for (std::size_t k = 0; k < problem.names.size(); ++k) {
     std::vector<double> xs;
     for (const auto& p : r.particles) xs.push_back(p[k]);
-    const calibrate::ParameterSummary s = calibrate::summarize_parameter(xs, r.weights, problem.priors[k], abc.seed + k);
+    const calibrate::ParameterSummary s = calibrate::summarize_parameter(xs, r.weights, problem.priors[k], seed + k);
     if (!setup.paths[k].empty()) median_set.push_back(Override{setup.paths[k], yaml_number(s.median)});
     json << (k == 0 ? "" : ",") << "\n    {\"name\": " << json_string(problem.names[k]) << ", \"prior\": "
          << json_string(problem.priors[k].text()) << ", \"median\": " << json_number(s.median) << ", \"mean\": "
@@ -60,7 +61,7 @@ void write_outputs(const fs::path& out, const CalibrationSetup& setup, const Reg
     json << (j == 0 ? "" : ",") << "\n    {\"target\": " << json_string(t.name) << ", \"model\": "
          << json_string(setup.target_models[j]) << ", \"summaries\": " << t.summaries.size()
          << ", \"scale\": " << json_number(r.scales[j]) << ", \"contribution\": " << json_number(r.contributions[j]) << "}";
-    if (!quiet) {
+    if (!quiet && !std::isnan(r.contributions[j])) {
       std::printf("target %s: %.0f%% of the final distance\n", t.name.c_str(), 100.0 * r.contributions[j]);
     }
   }
@@ -92,7 +93,8 @@ int calibrate_command(const Args& args) {
   const bool external = std::find(args.begin(), args.end(), "--simulator") != args.end();
   Options opts(
       "simulacra calibrate",
-      "Fits parameters so that simulated summaries match observed data, by ABC-SMC.\n"
+      "Fits parameters so that simulated summaries match observed data, by ABC-SMC or neural\n"
+      "posterior estimation (--method npe).\n"
       "Scenario mode: FILE --observed CSV (a time column, or a date column with --start) and\n"
       "--target \"OBSERVABLE ~ COLUMN [| weekly] [| poisson|negbin(k)|binomial(rho)]\" or\n"
       "\"STAT(OBSERVABLE) ~ STAT(COLUMN)\" (mean, sd, max, peak_time, final, sum, autocorr(.., lag),\n"
@@ -112,7 +114,8 @@ int calibrate_command(const Args& args) {
           {"prior", "PRIOR.yaml", "with --simulator: one 'name: prior' line per parameter", ""},
           {"rows-per-call", "N", "with --simulator: parameter rows per invocation at most (0: a batch split over the jobs)", "0"},
           {"start", "YYYY-MM-DD", "the date of time 0, when OBSERVED has a date column", ""},
-          {"method", "NAME", "abc-smc", "abc-smc"},
+          {"method", "NAME", "abc-smc, or npe (a mixture density network fitted to prior simulations)", "abc-smc"},
+          {"draws", "N", "with --method npe: posterior draws written", "2000"},
           {"budget", "N", "simulations in all (replicates included)", "5000"},
           {"population", "N", "particles per ABC-SMC generation", "200"},
           {"replicates", "R", "runs per particle, summaries averaged (for noisy simulators)", "1"},
@@ -130,7 +133,8 @@ int calibrate_command(const Args& args) {
   if (!opts.has("observed")) throw UsageError("simulacra calibrate: missing --observed CSV (the data to match)");
   if (!external && opts.get_all("target").empty()) throw UsageError("simulacra calibrate: missing --target \"OBSERVABLE ~ COLUMN\"");
   if (!external && opts.get_all("fit").empty()) throw UsageError("simulacra calibrate: missing --fit PATH=PRIOR (what to fit)");
-  if (opts.get("method") != "abc-smc") throw UsageError("--method '" + opts.get("method") + "': expected abc-smc");
+  const std::string method = opts.get("method");
+  if (method != "abc-smc" && method != "npe") throw UsageError("--method '" + method + "': expected abc-smc or npe");
   if (opts.get_u64("replicates") < 1) throw UsageError("--replicates: expected at least 1");
   const bool quiet = opts.has("quiet");
   EnsembleOptions ensemble;
@@ -146,22 +150,34 @@ int calibrate_command(const Args& args) {
   // An external command costs a start per invocation: hand it bigger batches.
   if (external) abc.batch = std::max<std::size_t>(abc.batch, abc.population);
   if (!quiet) {
-    std::printf("calibrate: %s, %zu parameter%s, %zu target%s, ABC-SMC, budget %zu, population %zu, %zu replicate%s\n",
+    std::printf("calibrate: %s, %zu parameter%s, %zu target%s, %s, budget %zu, population %zu, %zu replicate%s\n",
                 setup.source.c_str(), setup.problem.names.size(), setup.problem.names.size() == 1 ? "" : "s",
-                setup.problem.targets.size(), setup.problem.targets.size() == 1 ? "" : "s", abc.budget, abc.population,
+                setup.problem.targets.size(), setup.problem.targets.size() == 1 ? "" : "s", method == "npe" ? "NPE" : "ABC-SMC", abc.budget, abc.population,
                 setup.problem.replicates, setup.problem.replicates == 1 ? "" : "s");
     std::fflush(stdout);
   }
-  std::size_t generation = 0;
-  const calibrate::AbcResult r = calibrate::run_abc_smc(setup.problem, abc, [&](const calibrate::Generation& g, std::size_t sims) {
-    if (!quiet) {
-      std::fprintf(stderr, "generation %zu: tolerance %.4g, %zu simulations (%zu of %zu so far), ESS %.0f\n", generation,
-                   g.tolerance, g.simulations, sims, abc.budget, g.ess);
-    }
-    ++generation;
-  });
+  calibrate::AbcResult r;
+  if (method == "npe") {
+    calibrate::NpeCalibrationOptions npe;
+    npe.budget = abc.budget;
+    npe.draws = opts.get_u64("draws");
+    npe.seed = abc.seed;
+    if (external) npe.batch = std::max<std::size_t>(npe.batch, abc.population);
+    r = calibrate::run_npe_calibration(setup.problem, npe, [&](std::size_t sims) {
+      if (!quiet) std::fprintf(stderr, "npe: %zu of %zu simulations\n", sims, abc.budget);
+    });
+  } else {
+    std::size_t generation = 0;
+    r = calibrate::run_abc_smc(setup.problem, abc, [&](const calibrate::Generation& g, std::size_t sims) {
+      if (!quiet) {
+        std::fprintf(stderr, "generation %zu: tolerance %.4g, %zu simulations (%zu of %zu so far), ESS %.0f\n", generation,
+                     g.tolerance, g.simulations, sims, abc.budget, g.ess);
+      }
+      ++generation;
+    });
+  }
   const fs::path out = opts.get("output");
-  write_outputs(out, setup, registry, r, abc, quiet);
+  write_outputs(out, setup, registry, r, method, abc.seed, quiet);
   if (!quiet) {
     std::printf("%zu simulations in %.1f s; posterior.csv, %sreport.json written to %s/\n", r.simulations, r.wall_seconds,
                 setup.scenario ? "calibrated.yaml, " : "", out.string().c_str());

@@ -32,6 +32,24 @@ assert rep["mode"] == "external simulator" and rep["targets"][0]["contribution"]
 assert not os.path.exists(os.path.join(d, "calibrated.yaml"))
 PY
 
+# Neural posterior estimation on the same model: 3,000 prior simulations, a
+# mixture density network, 2,000 posterior draws.
+"$BIN" calibrate --simulator "$SIM" --prior "$EXT/gaussian_prior.yml" --observed "$OBS" --target ybar \
+  --method npe --budget 3000 --seed 3 -o "$OUT/npe" --quiet
+python3 - "$OUT/npe" <<'PY'
+import csv, json, math, os, sys
+d = sys.argv[1]
+mu = [float(r["mu"]) for r in csv.DictReader(open(os.path.join(d, "posterior.csv")))]
+assert len(mu) == 2000, len(mu)
+m = sum(mu) / len(mu)
+sd = math.sqrt(sum((x - m) ** 2 for x in mu) / len(mu))
+exact_m, exact_sd = 12 / 11, math.sqrt(1 / 11)
+print(f"external Gaussian, NPE: posterior mean {m:.4f} (exact {exact_m:.4f}), sd {sd:.4f} (exact {exact_sd:.4f})")
+assert abs(m - exact_m) < 0.06, m
+assert abs(sd / exact_sd - 1) < 0.2, sd
+assert json.load(open(os.path.join(d, "report.json")))["method"] == "npe"
+PY
+
 # Same seed, same posterior, whatever the jobs and rows per invocation.
 "$BIN" calibrate --simulator "$SIM" --prior "$EXT/gaussian_prior.yml" --observed "$OBS" --budget 800 --population 100 \
   --seed 9 --jobs 1 -o "$OUT/j1" --quiet
@@ -52,6 +70,8 @@ refused() {
   if [ -e "$OUT/bad" ]; then echo "output written for $*" >&2; exit 1; fi
 }
 P="$EXT/gaussian_prior.yml"
+refused "expected abc-smc or npe" --simulator "$SIM" --prior "$P" --observed "$OBS" --method bo2
+refused "at least 100 parameter vectors" --simulator "$SIM" --prior "$P" --observed "$OBS" --method npe --replicates 3
 refused "simulator 'exit 3' exited with status 3" --simulator "exit 3" --prior "$P" --observed "$OBS"
 refused "printed 1 rows of summaries for" --simulator "printf 'ybar,noise\n1,2\n'" --prior "$P" --observed "$OBS"
 refused "printed the header 'y,noise', expected 'ybar,noise'" --simulator "printf 'y,noise\n'" --prior "$P" --observed "$OBS"

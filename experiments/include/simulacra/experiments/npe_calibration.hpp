@@ -1,0 +1,35 @@
+// Calibration by neural posterior estimation: `budget` parameter vectors drawn
+// from the prior are simulated (through the same batched simulator and
+// observation models as ABC-SMC), a mixture density network q(θ | x) is fitted
+// to the pairs, and the posterior is q(θ | x_obs) restricted to the prior's
+// support. x is every target's summaries, drawn through its observation model
+// (so a Poisson or binomial target's noise is part of what is learned).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "simulacra/experiments/calibrate.hpp"
+#include "simulacra/experiments/npe.hpp"
+
+namespace simulacra::calibrate {
+
+struct NpeCalibrationOptions {
+  std::size_t budget = 5000;  ///< simulator runs in all (a parameter vector with R replicates costs R)
+  std::size_t draws = 2000;   ///< posterior draws returned
+  std::size_t batch = 256;    ///< parameter vectors simulated at once (fixed: results do not depend on jobs)
+  std::uint64_t seed = 1;
+  NpeOptions npe;             ///< the network (its seed is derived from `seed`)
+};
+
+/// Returns the posterior draws as an AbcResult: particles (original units,
+/// integer parameters rounded) with equal weights; distances, components,
+/// scales and contributions are NaN (NPE does not compute them); no
+/// generations. progress(simulations so far) after each batch. Throws
+/// UserError for a budget below 100 parameter vectors, what the simulator
+/// throws, and DataError if the neural module cannot be loaded.
+AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOptions& options,
+                              const std::function<void(std::size_t)>& progress = {});
+
+}  // namespace simulacra::calibrate
