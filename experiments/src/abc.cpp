@@ -9,15 +9,15 @@
 
 namespace simulacra::calibrate {
 
-namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 std::vector<double> values_of(const Problem& p, const std::vector<double>& work) {
   std::vector<double> theta(work.size());
   for (std::size_t k = 0; k < work.size(); ++k) theta[k] = p.priors[k].value(work[k]);
   return theta;
 }
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Median of the finite values (their mean if that is 0, else 1).
 double scale_of(std::vector<double> v) {

@@ -31,12 +31,6 @@ Support support_of(const Prior& p) {
   return s;
 }
 
-std::vector<double> values_of(const Problem& problem, const std::vector<double>& work) {
-  std::vector<double> v(work.size());
-  for (std::size_t k = 0; k < work.size(); ++k) v[k] = problem.priors[k].value(work[k]);
-  return v;
-}
-
 }  // namespace
 
 AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOptions& o,

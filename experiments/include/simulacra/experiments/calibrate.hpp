@@ -92,6 +92,10 @@ struct Problem {
   std::size_t replicates = 1;      ///< runs per parameter vector; their summaries are averaged
 };
 
+/// The values handed to the simulator for a row of work coordinates
+/// (Prior::value of each: original units, integer parameters rounded).
+std::vector<double> values_of(const Problem& problem, const std::vector<double>& work);
+
 /// Seed of replicate r of simulation `index` under calibration seed `seed`.
 std::uint64_t simulation_seed(std::uint64_t seed, std::uint64_t index, std::size_t replicate);
 
