@@ -64,8 +64,7 @@ Scenario scenario_for(const Scenario& base, const std::vector<Override>& /*cli_o
                       const RunPlan& plan, const Registry& registry) {
   if (plan.point_overrides.empty()) return base;
   // The base's effective text already carries the command line's overrides.
-  Scenario s = parse_scenario(base.effective_yaml, base.path, plan.point_overrides, registry);
-  return s;
+  return parse_sweep_point(base, plan.point_overrides, registry);
 }
 
 Simulation build_simulation(const Scenario& scenario, const Registry& registry, std::uint64_t seed,

@@ -95,10 +95,26 @@ void apply_overrides(SourceNode& root, const std::vector<Override>& overrides, S
 // Each sweep value, applied as the runner will apply it (an override appended
 // to the command line's), must give a valid scenario. Checked one axis at a
 // time: that is what a typo or an out-of-range value breaks.
+// `root` without its top-level `sweep` entry.
+SourceNode without_sweep(const SourceNode& root) {
+  SourceNode rest = root;
+  for (std::size_t i = 0; i < rest.keys.size(); ++i) {
+    if (rest.keys[i].is_scalar() && rest.keys[i].scalar == "sweep") {
+      rest.keys.erase(rest.keys.begin() + static_cast<std::ptrdiff_t>(i));
+      rest.items.erase(rest.items.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  return rest;
+}
+
 void check_sweep(const SourceNode& root, const Scenario& scenario, const Registry& registry, const Sources& sources,
                  const std::string& text, Issues& issues) {
   const SourceNode* sweep = root.find("sweep");
   if (sweep == nullptr) return;
+  // Each point is validated without the sweep itself: it is checked once
+  // (read_sweep), and keeping it would make N values cost N^2.
+  const SourceNode rest = without_sweep(root);
   for (const SweepAxis& axis : scenario.sweep) {
     const auto key = std::find_if(sweep->keys.begin(), sweep->keys.end(),
                                   [&](const SourceNode& k) { return k.is_scalar() && k.scalar == axis.path; });
@@ -106,7 +122,7 @@ void check_sweep(const SourceNode& root, const Scenario& scenario, const Registr
     const auto steps = parse_path(axis.path, nullptr);
     for (std::size_t j = 0; j < values.items.size(); ++j) {
       const SourceNode& value = values.items[j];
-      SourceNode point = root;
+      SourceNode point = rest;
       if (auto error = apply_override(point, *steps, value, key->pos)) {
         issues.add(sources.at(key->pos), child_path("sweep", axis.path), *error);
         break;
@@ -197,8 +213,12 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
   return parse_scenario(text, path, overrides, registry);
 }
 
-Scenario parse_scenario(const std::string& text, const std::string& display_path,
-                        const std::vector<Override>& overrides, const Registry& registry) {
+namespace {
+
+// parse_scenario; `sweep_values` false skips validating each sweep value
+// (done already for the scenario a sweep point comes from).
+Scenario parse_text(const std::string& text, const std::string& display_path, const std::vector<Override>& overrides,
+                    const Registry& registry, bool sweep_values) {
   if (text.size() > kMaxBytes) throw_one(file_only(display_path), std::string("the scenario is ") + kTooLarge);
   if (const std::size_t nul = nul_offset(text); nul != std::string::npos) {
     throw_one(offset_pos(display_path, text, nul), "a NUL byte: this is not a text file");
@@ -216,13 +236,28 @@ Scenario parse_scenario(const std::string& text, const std::string& display_path
     Checker check(sources, issues, &text);
     bool settled = false;
     out = validate_scenario(root, registry, check, &settled);
-    if (settled) check_sweep(root, out, registry, sources, text, issues);
-    if (issues.empty()) out.effective_yaml = emit_yaml(root);
+    if (settled && sweep_values) check_sweep(root, out, registry, sources, text, issues);
+    if (issues.empty()) {
+      out.effective_yaml = emit_yaml(root);
+      if (!out.sweep.empty()) out.sweep_base_yaml = emit_yaml(without_sweep(root));
+    }
   }
   if (!issues.empty()) throw ScenarioError(ordered(issues.list(), sources));
   out.path = display_path;
   if (out.engine.threads == 0) out.engine.threads = std::max(1u, std::thread::hardware_concurrency());
   return out;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& display_path,
+                        const std::vector<Override>& overrides, const Registry& registry) {
+  return parse_text(text, display_path, overrides, registry, true);
+}
+
+Scenario parse_sweep_point(const Scenario& base, const std::vector<Override>& point, const Registry& registry) {
+  if (base.sweep_base_yaml.empty()) return parse_text(base.effective_yaml, base.path, point, registry, false);
+  return parse_text(base.sweep_base_yaml, base.path, point, registry, false);
 }
 
 }  // namespace simulacra

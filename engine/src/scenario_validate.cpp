@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <limits>
 #include <map>
 
@@ -25,7 +26,7 @@ const std::vector<std::string> kTimelineKeys = {"at", "population", "action", "p
 const std::vector<std::string> kTimeUnits = {"s", "min", "h", "d", "w"};
 const std::vector<std::string> kSchedulers = {"sequential", "parallel"};
 
-constexpr double kMaxUnsigned = static_cast<double>(std::numeric_limits<unsigned>::max());
+constexpr std::size_t kMaxNameBytes = 200;  // with "_p0001_r01.h5" under the usual 255-byte file name limit
 
 }  // namespace
 
@@ -42,10 +43,24 @@ ParamSpec setting(std::string key, ParamType type, std::optional<double> min, st
 
 namespace {
 
-ParamSpec time_setting(std::string key, std::optional<double> min = {}) {
-  ParamSpec s = setting(std::move(key), ParamType::quantity, min);
+ParamSpec time_setting(std::string key, std::optional<double> min = {}, std::optional<double> max = {}) {
+  ParamSpec s = setting(std::move(key), ParamType::quantity, min, max);
   s.dimension = Dimension::time;
   return s;
+}
+
+// A run's name becomes file names under -o (name.h5, name/, name_p001_r02.h5),
+// so it must not choose a path: no separators, no leading '.' (".", "..",
+// hidden files and our own ".x.tmp-<pid>" temporaries), no control characters.
+// The text of the problem, or "" when `s` is a usable name.
+std::string file_stem_problem(const std::string& s) {
+  if (s.size() > kMaxNameBytes) return "longer than " + std::to_string(kMaxNameBytes) + " bytes";
+  if (s.front() == '.') return "starts with '.'";
+  for (const char c : s) {
+    if (c == '/' || c == '\\') return std::string("contains '") + c + "'";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
+  }
+  return "";
 }
 
 bool is_name(const std::string& s) {
@@ -76,12 +91,13 @@ class Validator {
     read_observe(root.find("observe"));
     read_stop(root.find("stop_when"));
     if (const SourceNode* n = root.find("replicates")) {
-      if (auto v = read_param(setting("replicates", ParamType::integer, 1.0, kMaxUnsigned), *n, "replicates", check_)) {
+      if (auto v = read_param(setting("replicates", ParamType::integer, 1.0, double{kMaxRuns}), *n, "replicates", check_)) {
         out_.replicates = static_cast<unsigned>(v->integer);
       }
     }
     if (settled != nullptr) *settled = check_.issues().list().size() == issues_before;
     read_sweep(root.find("sweep"));
+    check_run_count(root);
     return std::move(out_);
   }
 
@@ -96,7 +112,13 @@ class Validator {
       if (!n->is_scalar() || n->scalar.empty()) {
         check_.expected(*n, "name", "a non-empty string");
       } else {
-        out_.name = n->scalar;
+        if (const std::string why = file_stem_problem(n->scalar); !why.empty()) {
+          check_.add(*n, "name", "= " + n->scalar + ": " + why + "; the name becomes file names under the output "
+                                 "folder, so it must not hold '/', '\\', control characters or start with '.' "
+                                 "(such as town-outbreak)");
+        } else {
+          out_.name = n->scalar;
+        }
       }
     } else {
       check_.missing(root, "", "name", "a string");
@@ -106,7 +128,7 @@ class Validator {
     }
     if (const SourceNode* n = root.find("seed")) read_seed(*n);
     if (const SourceNode* n = root.find("duration")) {
-      if (auto v = read_param(time_setting("duration"), *n, "duration", check_)) {
+      if (auto v = read_param(time_setting("duration", {}, kMaxDurationSeconds), *n, "duration", check_)) {
         if (v->number > 0.0) {
           out_.duration = v->number;
           duration_ = v->number;
@@ -144,11 +166,11 @@ class Validator {
     }
     check_.check_keys(*e, "engine", kEngineKeys);
     EngineSettings& s = out_.engine;
-    if (auto v = read(e->find("threads"), "engine.threads", setting("threads", ParamType::integer, 0.0, kMaxUnsigned))) {
+    if (auto v = read(e->find("threads"), "engine.threads", setting("threads", ParamType::integer, 0.0, double{kMaxThreads}))) {
       s.threads = static_cast<unsigned>(v->integer);
     }
     if (auto v = read(e->find("partitions"), "engine.partitions",
-                      setting("partitions", ParamType::integer, 0.0, kMaxUnsigned))) {
+                      setting("partitions", ParamType::integer, 0.0, double{kMaxPartitions}))) {
       s.partitions = static_cast<unsigned>(v->integer);
     }
     if (auto v = read(e->find("scheduler"), "engine.scheduler",
@@ -402,6 +424,24 @@ class Validator {
     } catch (const ExpressionError& e) {
       check_.add(*cond, path, "\"" + cond->scalar + "\": " + e.what());
     }
+  }
+
+  // Sweep points x replicates, counted in doubles (a few axes of a few
+  // thousand values overflow 64 bits no sooner than they exceed the limit).
+  void check_run_count(const SourceNode& root) {
+    double runs = out_.replicates;
+    for (const SweepAxis& axis : out_.sweep) runs *= static_cast<double>(axis.values.size());
+    if (runs <= kMaxRuns) return;
+    const std::string key = out_.sweep.empty() ? "replicates" : "sweep";
+    const SourceNode* at = nullptr;  // the key itself: the whole sweep is at fault
+    for (const SourceNode& k : root.keys) {
+      if (k.is_scalar() && k.scalar == key) at = &k;
+    }
+    char count[32];
+    std::snprintf(count, sizeof count, "%.4g", runs);
+    check_.add(at != nullptr ? *at : root, key,
+               std::string("expands to ") + count + " runs (sweep points x replicates), more than the limit of " +
+                   format_number(kMaxRuns) + "; split it over several scenario files");
   }
 
   void read_sweep(const SourceNode* sw) {

@@ -28,14 +28,14 @@ TEST_CASE("broken files: exact messages", "[scenario][corpus]") {
   const Case cases[] = {
       {"wrong_types.yaml",
        "wrong_types.yaml:2:7: seed = forty-two: expected a non-negative integer\n"
-       "wrong_types.yaml:5:12: engine.threads: expected an integer in [0, 4294967295], got a sequence\n"
+       "wrong_types.yaml:5:12: engine.threads: expected an integer in [0, 1024], got a sequence\n"
        "wrong_types.yaml:6:14: engine.scheduler = fastest: expected one of sequential, parallel\n"
        "wrong_types.yaml:11:13: populations[0].params.beta = \"0.3\": expected a number in [0, 1], got a string\n"
        "wrong_types.yaml:12:19: populations[0].params.households = 2.5: expected an integer >= 1\n"
        "wrong_types.yaml:13:13: populations[0].params.mode: expected one of fast, exact, got a mapping\n"
        "wrong_types.yaml:14:17: populations[0].params.ages[1] = two: expected a number in [0, 120]\n"
        "wrong_types.yaml:15:17: populations[0].params.seasonal = yes: expected true or false\n"
-       "wrong_types.yaml:16:13: replicates = 0: expected an integer in [1, 4294967295]"},
+       "wrong_types.yaml:16:13: replicates = 0: expected an integer in [1, 100000]"},
       {"unknown_key.yaml",
        "unknown_key.yaml:8:7: populations[0].params: unknown key 'incubaton_period' (did you mean "
        "'incubation_period'?)\n"
@@ -51,6 +51,16 @@ TEST_CASE("broken files: exact messages", "[scenario][corpus]") {
        "unknown_unit.yaml:8:26: populations[0].params.incubation_period: '5km' has unit 'km', which is a length; a "
        "duration needs one of ms, s, min, h, d, w"},
       {"negative_duration.yaml", "negative_duration.yaml:2:11: duration = -5d: expected a positive duration"},
+      {"absurd_sizes.yaml",
+       "absurd_sizes.yaml:1:7: name = ../escape: starts with '.'; the name becomes file names under the output folder, "
+       "so it must not hold '/', '\\', control characters or start with '.' (such as town-outbreak)\n"
+       "absurd_sizes.yaml:2:11: duration = 99999999999999999999999999999999d: expected a duration <= 1000000000000 s\n"
+       "absurd_sizes.yaml:3:19: engine.threads = 4294967295: expected an integer in [0, 1024]\n"
+       "absurd_sizes.yaml:3:43: engine.partitions = 4294967295: expected an integer in [0, 65536]\n"
+       "absurd_sizes.yaml:8:13: replicates = 1000000000: expected an integer in [1, 100000]"},
+      {"big_sweep.yaml",
+       "big_sweep.yaml:8:1: sweep: expands to 1.05e+05 runs (sweep points x replicates), more than the limit of "
+       "100000; split it over several scenario files"},
       {"unknown_type.yaml",
        "unknown_type.yaml:5:11: populations[0].type: unknown population type 'test.sri' (did you mean "
        "'test.sir'?); known types: test.sir, test.walkers\n"
@@ -68,7 +78,7 @@ TEST_CASE("broken files: exact messages", "[scenario][corpus]") {
        "level, got a sequence"},
       {"several_problems.yaml",
        "several_problems.yaml:3:1: unknown key 'sedd' (did you mean 'seed'?)\n"
-       "several_problems.yaml:5:12: engine.threads = -1: expected an integer in [0, 4294967295]\n"
+       "several_problems.yaml:5:12: engine.threads = -1: expected an integer in [0, 1024]\n"
        "several_problems.yaml:10:13: populations[0].params.beta = 1.3: expected a number in [0, 1]\n"
        "several_problems.yaml:11:19: populations[0].params.households = 0: expected an integer >= 1\n"
        "several_problems.yaml:12:11: populations[1].name = town: already the name of populations[0] (line 7)\n"

@@ -104,9 +104,21 @@ struct StopSettings {
   SourcePos at;
 };
 
+/// Limits of what one scenario may ask for (docs/scenarios.md, "Limits"),
+/// refused with file:line:column: each run writes its own files; each thread
+/// and partition is real memory; beyond 1e12 s (31,700 years) times kept as
+/// doubles are coarser than 0.2 ms.
+inline constexpr unsigned kMaxRuns = 100000;  ///< sweep points x replicates
+inline constexpr unsigned kMaxThreads = 1024;  ///< engine.threads, and --threads of every command
+inline constexpr unsigned kMaxPartitions = 65536;
+inline constexpr double kMaxDurationSeconds = 1e12;
+
 struct Scenario {
   std::string path;            ///< as given on the command line
   std::string effective_yaml;  ///< the file after overrides, as recorded in datasets
+  /// With a sweep: effective_yaml without the sweep, which each sweep point
+  /// is parsed from (parse_sweep_point), so a point's own text runs just it.
+  std::string sweep_base_yaml;
   std::string name;
   std::string description;
   std::uint64_t seed = 1;
@@ -136,5 +148,14 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
 /// The same from text; `display_path` names the source in messages.
 Scenario parse_scenario(const std::string& text, const std::string& display_path,
                         const std::vector<Override>& overrides, const Registry& registry);
+
+/// `base` (a scenario parse_scenario or load_scenario returned) at one point
+/// of its sweep: its effective text without the sweep (sweep_base_yaml),
+/// with `point` applied after the command line's overrides, so the point's
+/// effective_yaml runs exactly that run. Neither the sweep's text nor its
+/// values are read again (parse_scenario checked each value for `base`):
+/// expanding N points costs N small parses, not N^2. Throws ScenarioError
+/// for a combination of values that is invalid.
+Scenario parse_sweep_point(const Scenario& base, const std::vector<Override>& point, const Registry& registry);
 
 }  // namespace simulacra
