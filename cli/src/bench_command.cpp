@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "options.hpp"
+#include "run_support.hpp"
 #include "simulacra/engine/phold.hpp"
 #include "simulacra/exporters/export_bench.hpp"
 
@@ -56,8 +57,11 @@ int phold_command(const Args& args) {
   p.lookahead = opts.get_double("lookahead");
   p.mean = opts.get_double("mean");
   p.end = opts.get_double("end");
-  p.threads = opts.get_u32("threads");
+  p.threads = threads_flag(opts);
   p.partitions = opts.get_u32("partitions");
+  if (p.partitions > kMaxPartitions) {
+    throw UsageError("--partitions " + opts.get("partitions") + ": expected at most " + std::to_string(kMaxPartitions));
+  }
   p.seed = opts.get_u64("seed");
   const std::string sched = opts.get("scheduler");
   if (sched == "sequential") {

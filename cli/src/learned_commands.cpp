@@ -21,6 +21,9 @@ namespace {
 
 using namespace simulacra::learned;
 
+// `sample` builds its rows and their CSV text in memory (docs/learned_models.md).
+constexpr std::uint64_t kMaxSampleRows = 100'000'000;
+
 std::pair<std::string, std::string> split_eq(const std::string& text, const std::string& flag) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) throw UsageError(flag + " '" + text + "': expected COLUMN=VALUE");
@@ -163,6 +166,12 @@ int sample_command(const Args& args) {
   }
   if (!opts.has("rows")) throw UsageError("simulacra sample: -n N is required");
   if (!opts.has("output")) throw UsageError("simulacra sample: -o SYNTH.csv is required");
+  const std::uint64_t rows = opts.get_u64("rows");
+  if (rows > kMaxSampleRows) {
+    throw UsageError("-n " + opts.get("rows") + ": at most " + std::to_string(kMaxSampleRows) +
+                     " rows per call (they are held in memory before the CSV is written); sample in several "
+                     "calls with different --seed values");
+  }
   const auto model = load_generator(opts.positional()[0]);
   std::vector<Condition> where;
   for (const auto& w : opts.get_all("where")) {
@@ -171,7 +180,7 @@ int sample_command(const Args& args) {
   }
   RandomStream rng(opts.get_u64("seed"), 0);
   const auto t0 = std::chrono::steady_clock::now();
-  const DataTable t = model->sample(opts.get_u64("rows"), rng, where);
+  const DataTable t = model->sample(rows, rng, where);
   write_csv(t, opts.get("output"));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "sampled " << t.rows << " rows in " << secs << " s; wrote " << opts.get("output") << '\n';

@@ -2,12 +2,15 @@
 // into one line on stderr and exit status 2.
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include "commands.hpp"
+#include "interrupts.hpp"
 #include "learned_commands.hpp"
 #include "options.hpp"
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/exporters/hdf5_sink.hpp"
 #include "version.hpp"
 
 namespace {
@@ -49,6 +52,8 @@ void print_help() {
 
 int main(int argc, char** argv) {
   const simulacra::cli::Args args(argv + 1, argv + argc);
+  simulacra::skip_hdf5_shutdown_at_exit();
+  simulacra::cli::ignore_file_size_signal();
   try {
     if (args.empty()) {
       print_help();
@@ -78,8 +83,16 @@ int main(int argc, char** argv) {
     if (guess != nullptr) msg += std::string(" (did you mean '") + guess + "'?)";
     std::cerr << msg << "; see 'simulacra --help'\n";
     return 2;
+  } catch (const simulacra::cli::Interrupted& e) {
+    std::cerr << "simulacra: " << e.what() << '\n';
+    return 128 + e.signal();
   } catch (const simulacra::UserError& e) {
     std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // What a user asked for (a population, a sample, a table) does not fit.
+    std::cerr << "error: out of memory: the scenario or input asks for more memory than this machine has "
+                 "(make populations, sample sizes or tables smaller)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << '\n';

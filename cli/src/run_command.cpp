@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "interrupts.hpp"
 #include "run_support.hpp"
 #include "options.hpp"
 #include "simulacra/engine/checkpoint.hpp"
@@ -19,6 +20,7 @@
 #include "simulacra/engine/quantity.hpp"
 #include "simulacra/engine/run_session.hpp"
 #include "simulacra/engine/runner.hpp"
+#include "simulacra/exporters/stale_temporaries.hpp"
 #include "version.hpp"
 
 namespace simulacra::cli {
@@ -55,11 +57,34 @@ void maybe_kill(unsigned written) {
   if (env != nullptr && std::strtoul(env, nullptr, 10) == written + 1) std::raise(SIGKILL);
 }
 
+// Advances to `until` in pieces of about a tenth of a second of wall clock,
+// checking for SIGINT/SIGTERM between them (throws Interrupted), so a signal
+// is answered within a piece. Where a run is cut never changes its data
+// (checkpoints rely on the same property).
+void advance_watching(RunSession& session, SimTime until) {
+  using Clock = std::chrono::steady_clock;
+  const double end = std::min(until.value, session.end().value);
+  double piece = (end - session.now().value) / 4096.0;
+  while (!session.over() && session.now().value < end) {
+    throw_if_interrupted();
+    double target = session.now().value + piece;
+    if (!(target > session.now().value) || !(target < end)) target = end;  // a piece too small to move time
+    const auto t0 = Clock::now();
+    session.advance(SimTime{target});
+    const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (took < 0.05) {
+      piece *= 2.0;
+    } else if (took > 0.2) {
+      piece /= 2.0;
+    }
+  }
+}
+
 // Drives a session to its end, writing the checkpoints the plan asks for.
 void drive(RunSession& session, const CheckpointPlan& ckpt, const OutputPlan& out) {
   unsigned written = 0;
   if (!ckpt.any()) {
-    session.advance(session.end());
+    advance_watching(session, session.end());
     return;
   }
   // Wall-clock checkpoints need the run cut into pieces to look at the clock.
@@ -70,7 +95,7 @@ void drive(RunSession& session, const CheckpointPlan& ckpt, const OutputPlan& ou
   while (!session.over()) {
     double target = std::min(session.end().value, session.now().value + piece);
     if (next_at < ckpt.at.size()) target = std::min(target, ckpt.at[next_at]);
-    session.advance(SimTime{target});
+    advance_watching(session, SimTime{target});
     if (next_at < ckpt.at.size() && session.now().value >= ckpt.at[next_at] && !session.over()) {
       maybe_kill(written++);
       save_checkpoint(session, (ckpt.dir / (session.plan().label + ".at-" + seconds_text(ckpt.at[next_at]) + "s")).string(),
@@ -104,6 +129,36 @@ void print_result(const std::string& label, std::uint64_t seed, const RunResult&
     }
     std::printf("\n");
   }
+}
+
+// Removes what killed processes left in `dir` and says so.
+void report_stale(const fs::path& dir, bool quiet) {
+  const std::vector<std::string> removed = remove_stale_temporaries(dir);
+  if (removed.empty() || quiet) return;
+  std::string names;
+  for (const auto& n : removed) names += (names.empty() ? "" : ", ") + n;
+  std::fprintf(stderr, "simulacra run: removed %zu temporar%s left in %s by ended processes: %s\n", removed.size(),
+               removed.size() == 1 ? "y" : "ies", dir.string().c_str(), names.c_str());
+}
+
+// What a signal cost: runs finished (kept, whole), abandoned (partial files
+// removed) and never started. Printed even with --quiet: it is the outcome.
+void report_interrupted(const EnsembleResult& result, const std::vector<RunPlan>& plans, const OutputPlan& out,
+                        bool quiet) {
+  std::string kept;
+  std::size_t abandoned = 0;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    const JobStatus status = result.outcomes[i].status;
+    if (status == JobStatus::failed) ++abandoned;
+    if (status != JobStatus::succeeded) continue;
+    if (!kept.empty()) kept += ", ";
+    kept += out.hdf5 ? plans[i].label + ".h5" : plans[i].label + (out.csv ? "/" : "");
+  }
+  std::fprintf(stderr,
+               "simulacra run: %s: %zu of %zu run%s finished and kept%s%s, %zu abandoned (partial files removed), "
+               "%zu not started; runs.csv not written\n",
+               signal_name(caught_signal()).c_str(), result.succeeded, plans.size(), plans.size() == 1 ? "" : "s",
+               kept.empty() || quiet ? "" : ": ", quiet ? "" : kept.c_str(), abandoned, result.not_run);
 }
 
 }  // namespace
@@ -149,27 +204,35 @@ int run_command(const Args& args) {
   const Scenario base = load_scenario(file, overrides, registry);
   out = output_plan(opts, base, "simulacra run");
   const std::vector<RunPlan> plans = plan_runs(base);
-  std::vector<Scenario> per_run;
-  per_run.reserve(plans.size());
-  for (const auto& plan : plans) per_run.push_back(scenario_for(base, overrides, plan, registry));
+  // Every sweep point is checked before the first run; each run parses its
+  // point again rather than all being held at once (a sweep's scenarios
+  // each carry the whole sweep's text).
+  for (const auto& plan : plans) {
+    if (plan.replicate == 0 && plan.point != 0) (void)scenario_for(base, overrides, plan, registry);
+  }
   {
     // Build the first run fully (populations may read files) and check the
     // table, column and row selection, still before any output exists.
-    Simulation probe = build_simulation(per_run.front(), registry, plans.front().seed, 1);
-    check_output_selection(per_run.front(), probe);
+    const Scenario first = scenario_for(base, overrides, plans.front(), registry);
+    Simulation probe = build_simulation(first, registry, plans.front().seed, 1);
+    check_output_selection(first, probe);
   }
 
   EnsembleOptions ens;
   ens.jobs = opts.get_u32("jobs");
-  const unsigned threads_flag = opts.get_u32("threads");
-  ens.threads_per_job = threads_flag != 0 ? threads_flag : std::max(base.engine.threads, 1u);
+  const unsigned threads_asked = threads_flag(opts);
+  ens.threads_per_job = threads_asked != 0 ? threads_asked : std::max(base.engine.threads, 1u);
   const EnsemblePlan eplan = plan_ensemble(plans.size(), ens);
   for (const auto& w : eplan.warnings) std::fprintf(stderr, "simulacra run: %s\n", w.c_str());
 
+  // From here on a signal stops the runs cleanly instead of killing us.
+  catch_interrupts();
   std::error_code ec;
   const bool created = !fs::exists(out.dir, ec);
   fs::create_directories(out.dir, ec);
   if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
+  report_stale(out.dir, quiet);
+  report_stale(ckpt.dir, quiet);
 
   Provenance provenance;
   provenance["simulacra_version"] = kVersion;
@@ -188,8 +251,11 @@ int run_command(const Args& args) {
   ens.threads_per_job = eplan.threads_per_job;
   auto job = [&](std::size_t i, unsigned threads) {
     const RunPlan& plan = plans[i];
-    RunSession session(per_run[i], registry, plan, threads);
-    session.attach(make_sinks(out, plan.label, per_run[i].outputs.chunk_rows));
+    throw_if_interrupted();
+    Scenario scenario = scenario_for(base, overrides, plan, registry);
+    const std::size_t chunk_rows = scenario.outputs.chunk_rows;
+    RunSession session(std::move(scenario), registry, plan, threads);
+    session.attach(make_sinks(out, plan.label, chunk_rows));
     drive(session, ckpt, out);
     results[i] = session.finish(provenance);
     if (!quiet) {
@@ -203,6 +269,11 @@ int run_command(const Args& args) {
   if (!quiet && plans.size() > 1) progress = std::make_unique<ProgressPrinter>(stderr);
   const EnsembleResult result = run_ensemble(plans.size(), ens, job, progress ? progress->callback() : ProgressCallback{});
   if (progress) progress->finish();
+  if (caught_signal() != 0) {
+    report_interrupted(result, plans, out, quiet);
+    if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    throw_if_interrupted();
+  }
   if (!result.ok()) {
     // Each run's files appear whole or not at all; a folder this command
     // made and left empty goes too, so a failed run leaves nothing behind.
@@ -244,7 +315,7 @@ int resume_command(const Args& args) {
   if (!opts.has("output")) throw UsageError("simulacra resume: missing --output OUT (where the dataset goes)");
   const std::string dir = opts.positional()[0];
   std::string warning;
-  const unsigned threads = cap_threads(opts.get_u32("threads"), 0, &warning);
+  const unsigned threads = cap_threads(threads_flag(opts), 0, &warning);
   if (!warning.empty()) std::fprintf(stderr, "simulacra resume: %s\n", warning.c_str());
   const Registry registry = make_registry();
   LoadedCheckpoint ckpt = load_checkpoint(dir, registry, kVersion, threads);
@@ -260,9 +331,10 @@ int resume_command(const Args& args) {
   if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
   RunSession& session = ckpt.session;
   const double from = session.now().value;
+  catch_interrupts();
   try {
     session.reattach(make_sinks(out, session.plan().label, session.scenario().outputs.chunk_rows), dir);
-    session.advance(session.end());
+    advance_watching(session, session.end());
     Provenance provenance;
     provenance["simulacra_version"] = kVersion;
     provenance["git_commit"] = kGitCommit;
@@ -274,6 +346,11 @@ int resume_command(const Args& args) {
   } catch (...) {
     session.abort();
     if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    if (caught_signal() != 0) {
+      std::fprintf(stderr, "simulacra resume: %s: run %s abandoned at t=%s s, its partial files removed; the "
+                   "checkpoint %s is unchanged\n", signal_name(caught_signal()).c_str(), session.plan().label.c_str(),
+                   seconds_text(session.now().value).c_str(), dir.c_str());
+    }
     throw;
   }
   return 0;

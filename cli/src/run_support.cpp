@@ -6,6 +6,8 @@
 #include <sstream>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "simulacra/agents/register_all.hpp"
 #include "simulacra/exporters/csv_sink.hpp"
 #include "simulacra/exporters/hdf5_sink.hpp"
@@ -31,6 +33,15 @@ Registry make_registry() {
   return r;
 }
 
+unsigned threads_flag(const Options& opts) {
+  const unsigned threads = opts.get_u32("threads");
+  if (threads > kMaxThreads) {
+    throw UsageError("--threads " + opts.get("threads") + ": expected at most " + std::to_string(kMaxThreads) +
+                     " threads (more are capped at the machine's cores anyway)");
+  }
+  return threads;
+}
+
 std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
@@ -41,7 +52,7 @@ std::string hex64(std::uint64_t v) {
 void write_atomically(const fs::path& path, const std::string& text) {
   std::string name = ".";  // built in steps: GCC 12 warns falsely on "lit" + string
   name += path.filename().string();
-  name += ".tmp";
+  name += ".tmp-" + std::to_string(::getpid());  // as the sinks' temporaries: removable once we are gone
   const fs::path tmp = path.parent_path() / name;
   {
     std::ofstream out(tmp, std::ios::binary);
@@ -121,6 +132,13 @@ std::string trim(std::string s) {
 }
 
 std::vector<std::unique_ptr<TableSink>> make_sinks(const OutputPlan& out, const std::string& label, std::size_t chunk_rows) {
+  // Scenario names are checked where they are read; labels also come from
+  // checkpoints and experiments, so check once more where they become paths.
+  const bool separator = label.find_first_of("/\\") != std::string::npos;
+  if (label.empty() || label.front() == '.' || separator || label.find('\0') != std::string::npos) {
+    throw DataError("run label '" + label + "' cannot name files under " + out.dir.string() +
+                    " (empty, starts with '.' or holds a path separator)");
+  }
   std::vector<std::unique_ptr<TableSink>> sinks;
   if (out.hdf5) {
     sinks.push_back(std::make_unique<Hdf5Sink>((out.dir / (label + ".h5")).string(), chunk_rows,

@@ -22,6 +22,10 @@ std::vector<Override> overrides_from(const Options& opts);
 /// Every population type, with model files read by learned_models.
 Registry make_registry();
 
+/// The --threads option, refused above kMaxThreads (UsageError): a thousand
+/// threads is never a speed-up, and billions cannot be made.
+unsigned threads_flag(const Options& opts);
+
 /// 16 hex digits.
 std::string hex64(std::uint64_t v);
 

@@ -3,10 +3,21 @@
 #include <utility>
 
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/exporters/hdf5_sink.hpp"
 
 namespace simulacra::hdf5 {
 
 void silence_errors() noexcept { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+}  // namespace simulacra::hdf5
+
+namespace simulacra {
+
+void skip_hdf5_shutdown_at_exit() noexcept { H5dont_atexit(); }
+
+}  // namespace simulacra
+
+namespace simulacra::hdf5 {
 
 namespace {
 

@@ -5,8 +5,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <filesystem>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace simulacra::learned {
 
@@ -54,6 +58,36 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
+// Attributes we write are a few words; a larger one is damage, not a model.
+constexpr std::size_t kMaxAttributeBytes = 4096;
+
+// fsync, so the renamed file is on disk whole. Returns errno, or 0.
+int sync_to_disk(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int status = ::fsync(fd);
+  const int error = status == 0 ? 0 : errno;
+  ::close(fd);
+  return error;
+}
+
+herr_t innermost(unsigned, const H5E_error2_t* err, void* client) {
+  if (err != nullptr && err->desc != nullptr) *static_cast<std::string*>(client) = err->desc;
+  return 0;
+}
+
+// The system's reason for the last HDF5 failure when its file driver quotes
+// one ("..., error message = 'File too large', ..."), else HDF5's own words.
+std::string hdf5_reason() {
+  std::string cause;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost, &cause);
+  static constexpr std::string_view kSystem = "error message = '";
+  const std::size_t at = cause.find(kSystem);
+  if (at == std::string::npos) return cause.empty() ? "HDF5 failed" : "HDF5: " + cause;
+  const std::size_t from = at + kSystem.size();
+  return cause.substr(from, cause.find('\'', from) - from);
+}
+
 // Owns one HDF5 id so an exception never leaves the file open.
 class Id {
  public:
@@ -67,6 +101,12 @@ class Id {
   Id& operator=(Id&&) = delete;
   hid_t get() const { return id_; }
   bool ok() const { return id_ >= 0; }
+  /// Closes now; false if HDF5 failed (for the file: its data may not be on disk).
+  bool close() {
+    const hid_t id = id_;
+    id_ = -1;
+    return id < 0 || closer_(id) >= 0;
+  }
 
  private:
   hid_t id_;
@@ -93,7 +133,10 @@ bool read_string_attr(hid_t obj, const char* name, std::string& out) {
   Id attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
   Id type(H5Aget_type(attr.get()), H5Tclose);
   if (!attr.ok() || H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0) return false;
-  std::string buf(H5Tget_size(type.get()), '\0');
+  // The size comes from the file: our attributes are short words and hashes.
+  const std::size_t size = H5Tget_size(type.get());
+  if (size == 0 || size > kMaxAttributeBytes) return false;
+  std::string buf(size, '\0');
   if (H5Aread(attr.get(), type.get(), buf.data()) < 0) return false;
   out = buf.c_str();
   return true;
@@ -165,12 +208,25 @@ void save_archive(const ModelArchive& archive, const std::string& kind, const st
         ok = set.ok() && (n == 0 || H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0);
       }
     }
+    // A full disk or a file size limit often shows only here, when HDF5
+    // writes its metadata: a failed close means the file is not whole.
+    ok = group.close() && ok;
+    ok = file.close() && ok;
+  }
+  std::string why;
+  if (ok) {
+    if (const int error = sync_to_disk(tmp); error != 0) why = std::strerror(error);
+  } else {
+    why = hdf5_reason();
   }
   std::error_code ec;
-  if (ok) fs::rename(tmp, target, ec);
-  if (!ok || ec) {
+  if (why.empty()) {
+    fs::rename(tmp, target, ec);
+    if (ec) why = ec.message();
+  }
+  if (!why.empty()) {
     fs::remove(tmp, ec);
-    throw DataError(path + ": cannot write model file");
+    throw DataError(path + ": cannot write model file (" + why + "); nothing was written under that name");
   }
 }
 
@@ -178,6 +234,9 @@ ModelArchive load_archive(const std::string& path, std::string& kind) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (!std::filesystem::exists(path)) throw ModelFileError(path + ": no such model file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw ModelFileError(path + ": not an HDF5 file");
+  std::error_code size_ec;
+  const hsize_t file_bytes = std::filesystem::file_size(path, size_ec);
+  if (size_ec) throw ModelFileError(path + ": cannot read model file: " + size_ec.message());
   Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.ok()) throw ModelFileError(path + ": cannot open model file");
   std::string format;
@@ -208,6 +267,13 @@ ModelArchive load_archive(const std::string& path, std::string& kind) {
       throw ModelFileError(path + ": model array '" + name + "' is not a 1-D dataset");
     hsize_t n = 0;
     H5Sget_simple_extent_dims(space.get(), &n, nullptr);
+    // The length comes from the file: every value we write takes 8 (number)
+    // or 16 (string reference) bytes of the file, stored contiguously, so a
+    // length the file's size cannot hold is damage, refused before allocating.
+    const hsize_t stored = H5Dget_storage_size(set.get());
+    if (n > file_bytes / 8 || n * 8 > stored)
+      throw ModelFileError(path + ": model array '" + name + "' claims " + std::to_string(n) + " values, more than the " +
+                           std::to_string(file_bytes) + "-byte file can hold: the model file is damaged");
     bool ok = true;
     if (H5Tget_class(type.get()) == H5T_FLOAT) {
       std::vector<double> v(n);

@@ -144,3 +144,30 @@ TEST_CASE("a stratified copula survives a save and load, and version 1 files sti
   CHECK(load_generator(p.string())->kind() == "copula");
   fs::remove(p);
 }
+
+TEST_CASE("a model array claiming more values than its file holds is refused before allocating", "[learned][model_file]") {
+  const fs::path p = temp_file("huge.h5");
+  for (const bool strings : {true, false}) {
+    GaussianCopula::fit(mixed_table())->save(p.string());
+    {  // An extra array of 2^40 values whose storage was never written (HDF5 allocates it late).
+      const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+      const hid_t g = H5Gopen2(f, "model", H5P_DEFAULT);
+      const hsize_t n = hsize_t{1} << 40;
+      const hid_t space = H5Screate_simple(1, &n, nullptr);
+      const hid_t type = H5Tcopy(strings ? H5T_C_S1 : H5T_IEEE_F64LE);
+      if (strings) H5Tset_size(type, H5T_VARIABLE);
+      const hid_t d = H5Dcreate2(g, "zz_huge", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(d >= 0);
+      H5Dclose(d);
+      H5Tclose(type);
+      H5Sclose(space);
+      H5Gclose(g);
+      H5Fclose(f);
+    }
+    REQUIRE(fs::file_size(p) < (1u << 20));
+    const std::string error = load_error(p);
+    CHECK(error.find(p.string() + ": model array 'zz_huge' claims 1099511627776 values, more than the ") == 0);
+    CHECK(error.find("-byte file can hold: the model file is damaged") != std::string::npos);
+  }
+  fs::remove(p);
+}

@@ -13,6 +13,13 @@
 
 namespace simulacra {
 
+/// For programs, first thing in main(): the HDF5 library is not shut down at
+/// exit. That shutdown closes files still open, and for a file whose close
+/// already failed (a full disk, a file size limit) HDF5 1.10 crashes there.
+/// Nothing is lost: every file we write is closed, synced and renamed
+/// explicitly, and a file whose close failed is a temporary we remove.
+void skip_hdf5_shutdown_at_exit() noexcept;
+
 /// HDF5 dataset writer behind the engine's TableSink.
 ///
 /// Rows are appended to the file while the run goes; each table holds at most
