@@ -161,9 +161,7 @@ void report_interrupted(const EnsembleResult& result, const std::vector<RunPlan>
                kept.empty() || quiet ? "" : ": ", quiet ? "" : kept.c_str(), abandoned, result.not_run);
 }
 
-}  // namespace
-
-int run_command(const Args& args) {
+int run_scenario(const Args& args) {
   Options opts("simulacra run",
                "Runs a scenario file and writes its dataset under OUT: one HDF5 file (and/or a\n"
                "folder of CSV files) per run, named <scenario>[_p<point>][_r<replicate>], plus\n"
@@ -180,6 +178,7 @@ int run_command(const Args& args) {
                    {"compression", "LEVEL", "none, fast or small: HDF5 deflate, and gzip for CSV (.csv.gz) unless none (default: the scenario's outputs.compression, else fast for HDF5 and plain CSV)", ""},
                    {"checkpoint-at", "TIME", "write a checkpoint when the run reaches simulated TIME (e.g. 30d)", "", true},
                    {"checkpoint-every", "TIME", "write a checkpoint every TIME of wall clock (e.g. 10min)", ""},
+                   {"max-memory", "SIZE", "refuse (exit 2) a run needing more memory, e.g. 8G; none: no limit (default: 80% of the machine's memory)", ""},
                    {"quiet", "", "print only errors", ""},
                },
                {"FILE"});
@@ -199,6 +198,8 @@ int run_command(const Args& args) {
   for (const auto& t : opts.get_all("checkpoint-at")) ckpt.at.push_back(parse_time_flag("checkpoint-at", t));
   std::sort(ckpt.at.begin(), ckpt.at.end());
   if (opts.has("checkpoint-every")) ckpt.every_wall_s = parse_time_flag("checkpoint-every", opts.get("checkpoint-every"));
+
+  apply_memory_limit(opts);
 
   // Everything that can be checked is checked before anything is written.
   const Scenario base = load_scenario(file, overrides, registry);
@@ -295,6 +296,16 @@ int run_command(const Args& args) {
   write_atomically(out.dir / "runs.csv", manifest.str());
   if (!quiet) std::printf("dataset written to %s/ (runs.csv lists every run)\n", out.dir.string().c_str());
   return 0;
+}
+
+}  // namespace
+
+int run_command(const Args& args) {
+  try {
+    return run_scenario(args);
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory("simulacra run");
+  }
 }
 
 int resume_command(const Args& args) {

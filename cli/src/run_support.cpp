@@ -1,11 +1,13 @@
 #include "run_support.hpp"
 
 #include <charconv>
+#include <new>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <fstream>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "simulacra/agents/register_all.hpp"
@@ -40,6 +42,55 @@ unsigned threads_flag(const Options& opts) {
                      " threads (more are capped at the machine's cores anyway)");
   }
   return threads;
+}
+
+namespace {
+std::uint64_t g_memory_limit = 0;  // what apply_memory_limit set, for out_of_memory's message
+}  // namespace
+
+std::uint64_t apply_memory_limit(const Options& opts) {
+  std::uint64_t limit = 0;
+  const std::string text = opts.has("max-memory") ? opts.get("max-memory") : "";
+  if (text == "none") return 0;
+  if (text.empty()) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return 0;
+    limit = static_cast<std::uint64_t>(pages) / 10 * 8 * static_cast<std::uint64_t>(page);
+  } else {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const std::string unit(end, text.data() + text.size());
+    double scale = 0;
+    if (unit == "K") scale = 1024.0;
+    if (unit == "M") scale = 1024.0 * 1024;
+    if (unit == "G") scale = 1024.0 * 1024 * 1024;
+    if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
+    if (error != std::errc() || end == text.data() || scale == 0 || !(value * scale >= 64.0 * 1024 * 1024) ||
+        !(value * scale < 9e18)) {
+      throw UsageError("--max-memory '" + text + "': expected a size of at least 64M such as 512M, 8G or 1.5T, or none");
+    }
+    limit = static_cast<std::uint64_t>(value * scale);
+  }
+  rlimit current{};
+  if (::getrlimit(RLIMIT_AS, &current) == 0 && current.rlim_cur != RLIM_INFINITY && current.rlim_cur < limit) {
+    return g_memory_limit = current.rlim_cur;  // already lower (ulimit -v): keep it
+  }
+  const rlimit wanted{static_cast<rlim_t>(limit), current.rlim_max};
+  if (::setrlimit(RLIMIT_AS, &wanted) != 0) return 0;
+  return g_memory_limit = limit;
+}
+
+DataError out_of_memory(const std::string& command) {
+  const std::uint64_t limit = g_memory_limit;
+  char size[32];
+  std::snprintf(size, sizeof size, "%.1f GiB", static_cast<double>(limit) / (1024.0 * 1024 * 1024));
+  if (limit == 0) {
+    return DataError(command + ": out of memory: the scenario asks for more memory than this machine has "
+                     "(make its populations smaller)");
+  }
+  return DataError(command + ": out of memory: the scenario needs more than --max-memory " + size +
+                   " (default: 80% of the machine's memory); make its populations smaller or raise the limit");
 }
 
 std::string hex64(std::uint64_t v) {

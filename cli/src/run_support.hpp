@@ -26,6 +26,16 @@ Registry make_registry();
 /// threads is never a speed-up, and billions cannot be made.
 unsigned threads_flag(const Options& opts);
 
+/// Applies --max-memory (a size such as 8G, 512M; "none"; default 80% of the
+/// machine's physical memory) as the process's address-space limit, so that
+/// a run asking for more (a population of billions) fails with std::bad_alloc
+/// instead of meeting the kernel's out-of-memory killer. Returns the limit in
+/// bytes, 0 for none. Throws UsageError for a malformed size.
+std::uint64_t apply_memory_limit(const Options& opts);
+
+/// The DataError for a std::bad_alloc under the limit apply_memory_limit set.
+DataError out_of_memory(const std::string& command);
+
 /// 16 hex digits.
 std::string hex64(std::uint64_t v);
 

@@ -116,6 +116,9 @@ expect 2 "--threads 4294967295: expected at most 1024 threads" "$BIN" run "$T/ok
 expect 2 "--threads 4294967295: expected at most 1024" "$BIN" bench phold --lps 64 --end 5 --threads 4294967295
 expect 0 "--threads 1000 capped at [0-9]+ \(the machine has" "$BIN" run "$T/ok.yaml" -o "$T/capped" --threads 1000 --format none
 expect 2 "-n 1000000000000: at most 100000000 rows" "$BIN" sample "$T/model.h5" -n 1000000000000 -o "$T/s.csv"
+expect 2 "simulacra run: out of memory: the scenario needs more than --max-memory 1\.0 GiB" \
+  "$BIN" run "$SCEN/epidemic/town.yaml" -o "$T/none" --max-memory 1G --set 'populations[0].params.persons=2000000000'
+expect 2 "--max-memory '12': expected a size" "$BIN" run "$T/ok.yaml" -o "$T/none" --max-memory 12
 axis() { seq -s, 1 "$1" | sed 's/^/[/; s/$/]/'; }
 { phold sweep; echo "sweep: {seed: $(axis 3000), populations.ph.params.lps: $(axis 3000)}"; } > "$T/sweep.yaml"
 expect 2 "sweep: expands to 9e\+06 runs .*more than the limit of 100000" "$BIN" validate "$T/sweep.yaml"
