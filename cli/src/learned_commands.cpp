@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "guarded_read.hpp"
 #include "options.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
@@ -154,7 +155,9 @@ int fit_command(const Args& args) {
 int sample_command(const Args& args) {
   Options opts("simulacra sample",
                "Samples rows from a model file into a CSV file. --where fixes columns; the other\n"
-               "columns follow the model's conditional distribution (never rejection sampling).",
+               "columns follow the model's conditional distribution (never rejection sampling).\n"
+               "The model file is first read in a separate process, so a damaged one is reported\n"
+               "(exit status 2) rather than crashing the reader.",
                {{"rows", "N", "rows to sample", "", false, 'n'},
                 {"output", "SYNTH.csv", "the CSV file to write", "", false, 'o'},
                 {"where", "COL=VALUE", "fix a column to a value", "", true, 0},
@@ -172,7 +175,14 @@ int sample_command(const Args& args) {
                      " rows per call (they are held in memory before the CSV is written); sample in several "
                      "calls with different --seed values");
   }
-  const auto model = load_generator(opts.positional()[0]);
+  // A model file may come from elsewhere: read it once in a guarded child
+  // first, so that a file damaged where HDF5 crashes or spins is exit 2.
+  const std::string model_path = opts.positional()[0];
+  (void)read_guarded(model_path, [&] {
+    (void)load_generator(model_path);
+    return std::string();
+  });
+  const auto model = load_generator(model_path);
   std::vector<Condition> where;
   for (const auto& w : opts.get_all("where")) {
     const auto [col, v] = split_eq(w, "--where");
