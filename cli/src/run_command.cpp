@@ -137,7 +137,7 @@ void report_stale(const fs::path& dir, bool quiet) {
   if (removed.empty() || quiet) return;
   std::string names;
   for (const auto& n : removed) names += (names.empty() ? "" : ", ") + n;
-  std::fprintf(stderr, "simulacra run: removed %zu temporar%s left in %s by ended processes: %s\n", removed.size(),
+  std::fprintf(stderr, "simulacra: removed %zu temporar%s left in %s by ended processes: %s\n", removed.size(),
                removed.size() == 1 ? "y" : "ies", dir.string().c_str(), names.c_str());
 }
 
@@ -340,6 +340,7 @@ int resume_command(const Args& args) {
   const bool created = !fs::exists(out.dir, ec);
   fs::create_directories(out.dir, ec);
   if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
+  report_stale(out.dir, opts.has("quiet"));
   RunSession& session = ckpt.session;
   const double from = session.now().value;
   catch_interrupts();
