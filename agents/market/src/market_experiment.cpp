@@ -194,6 +194,25 @@ void MarketPopulation::state_exchange(StateArchive& ar, Exchange& x) {
   ar.io(x.volume);
   ar.io(x.manipulative_orders);
   ar.io(x.last_time);
+  ar.io(x.shock_volume);
+  ar.io(x.halted_until);
+  ar.io(x.reopening);
+  ar.io(x.reopen_ref);
+  const std::size_t programs = x.programs.size(), buckets = x.luld.size();
+  ar.io_each(x.programs, [](StateArchive& a, Program& p) {
+    a.io(p.left);
+    a.io(p.others_volume);
+    a.io(p.participation);
+    a.io(p.slice);
+    a.io(p.per_slice);
+    a.io(p.started);
+  });
+  ar.io_each(x.luld, [](StateArchive& a, LuldBucket& b) {
+    a.io(b.stamp);
+    a.io(b.value);
+    a.io(b.shares);
+  });
+  if (x.programs.size() != programs || x.luld.size() != buckets) damaged("sell programs or price bands");
   // Orders waiting for kMatch (none between windows, kept for safety).
   ar.io_each(x.arrivals, [](StateArchive& a, Arrival& m) {
     a.io(m.w0);
@@ -289,9 +308,11 @@ void MarketPopulation::state(StateArchive& ar) {
   ar.io(orders_sent_);
   ar.io(wait_count_);
   ar.io(wait_total_);
+  ar.io(stop_peak_);
+  ar.io(stop_phase_);
   for (std::size_t size : {rng_.size(), next_seq_.size(), open_first_.size(), open_count_.size(), last_arrival_.size(),
                            position_.size(), cash_.size(), orders_sent_.size(), wait_count_.size(),
-                           wait_total_.size()}) {
+                           wait_total_.size(), stop_peak_.size(), stop_phase_.size()}) {
     if (size != n) damaged("agent state of the wrong size");
   }
 
@@ -306,6 +327,8 @@ void MarketPopulation::state(StateArchive& ar) {
       ar.io(v.fast);
       ar.io(v.slow);
       ar.io(v.ema_time);
+      ar.io(v.mid);
+      ar.io(v.rv);
     }
   }
 

@@ -21,7 +21,12 @@ enum Kind : std::uint32_t {
   kWake,        // trader self: w0 agent, w1 step of a multi-step action
   kWithdraw,    // trader self: makers withdraw, w1 duration (bits)
   kMatch,       // exchange self, at the time of the orders it holds: match them in agent order
+  kProgram,     // exchange self: the next child order of sell program w0
 };
+
+// Steps of a trader's wake besides 0 (its regular action).
+inline constexpr std::uint64_t kStepFirst = 0xff;        // start of the session: first draw, no action
+inline constexpr std::uint64_t kStepStopEntry = 0x200;   // a stop-loss trader (re-)enters its position
 
 // Salts of the population's streams, derived from the run's (or a branch's) seed.
 inline constexpr std::uint64_t kPathSalt = 0x66756e64ULL;    // "fund": each symbol's fundamental

@@ -24,6 +24,7 @@ const char* to_string(AgentKind k) {
     case AgentKind::layerer: return "layerer";
     case AgentKind::wash: return "wash_trader";
     case AgentKind::shock: return "shock";
+    case AgentKind::stop_loss: return "stop_loss";
   }
   return "?";
 }
@@ -110,7 +111,8 @@ void validate(const MarketParams& p) {
   require(p.value_horizon_min >= 0.0 && p.value_horizon_max >= p.value_horizon_min,
           "need 0 <= value_horizon_min <= value_horizon_max");
   for (double v : {p.zi_interval, p.noise_interval, p.momentum_interval, p.maker_interval, p.spoof_interval,
-                   p.layer_interval, p.wash_interval}) {
+                   p.layer_interval, p.wash_interval, p.stop_loss_reentry, p.maker_vol_window, p.luld_window,
+                   p.luld_pause}) {
     require(v > 0.0, "agent intervals must be positive");
   }
   require(p.momentum_slow > p.momentum_fast && p.momentum_fast > 0.0, "need 0 < momentum_fast < momentum_slow");
@@ -118,13 +120,21 @@ void validate(const MarketParams& p) {
   const std::uint64_t qty_max = kMaxQty / p.lot_size;
   for (std::uint32_t lots : {p.zi_max_lots, p.noise_max_lots, p.value_max_lots, p.momentum_max_lots,
                              p.maker_level_lots, p.spoof_lots, p.spoof_trade_lots, p.layer_lots,
-                             p.layer_trade_lots, p.wash_lots}) {
+                             p.layer_trade_lots, p.wash_lots, p.stop_loss_lots}) {
     require(lots >= 1 && lots <= qty_max, "order sizes must be in [1, 16777215 shares / lot_size] lots");
   }
+  require(p.stop_loss_min > 0.0 && p.stop_loss_max >= p.stop_loss_min && p.stop_loss_max < 1.0,
+          "need 0 < stop_loss_min <= stop_loss_max < 1");
+  require(p.maker_widen_vol >= 0.0 && p.maker_withdraw_vol >= 0.0, "maker volatility thresholds must be >= 0");
+  require(p.maker_unwind >= 0.0 && p.maker_unwind <= 1.0, "maker_unwind must be in [0, 1]");
+  require(p.luld_band >= 0.0 && p.luld_band < 1.0, "luld_band must be in [0, 1)");
   for (const NewsJump& n : p.news) require(n.symbol < p.symbols, "news names a symbol that does not exist");
   for (const MarketShock& s : p.shocks) {
     require(s.symbol < p.symbols, "a shock names a symbol that does not exist");
-    require(s.quantity <= kMaxQty, "market_sell quantity above 16777215");
+    require(s.kind == MarketShock::Kind::sell_program || s.quantity <= kMaxQty, "market_sell quantity above 16777215");
+    require(s.kind != MarketShock::Kind::sell_program || (s.slice > 0.0 && s.participation >= 0.0 &&
+                                                          s.participation < 1.0 && (s.participation > 0.0 || s.duration > 0.0)),
+            "a sell_program needs slice > 0 and a participation in (0, 1) or a duration > 0");
   }
 }
 
@@ -167,6 +177,9 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   add(AgentKind::spoofer, p.spoofers, p.spoof_interval);
   add(AgentKind::layerer, p.layerers, p.layer_interval);
   add(AgentKind::wash, p.wash_traders, p.wash_interval);
+  stop_first_ = static_cast<std::uint32_t>(kind_.size());
+  add(AgentKind::stop_loss, p.stop_loss_traders, p.stop_loss_reentry);
+  stop_end_ = static_cast<std::uint32_t>(kind_.size());
   require(kind_.size() < (std::uint64_t{1} << 31) - 2, "too many agents");
   const std::size_t n = kind_.size();
   max_lots_.assign(n, 0);
@@ -180,6 +193,14 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
     }
   }
   if (p.trader_model.sampler) attributes_from_model(p.trader_model);
+  // Stop distances log-uniform, from their own stream (the other kinds' traits do not move).
+  stop_distance_.assign(n, 0.0);
+  RandomStream stop_rng(derive_seed(seed, 0x73746f70ULL), 0);  // "stop"
+  for (std::uint32_t a = stop_first_; a < stop_end_; ++a) {
+    stop_distance_[a] = p.stop_loss_min * std::pow(p.stop_loss_max / p.stop_loss_min, stop_rng.uniform());
+  }
+  stop_peak_.assign(n, 0.0);
+  stop_phase_.assign(n, kStopFlat);
   seed_agent_streams(seed);
   next_seq_.assign(n, 0);
   open_first_.assign(n, 0);
@@ -191,7 +212,19 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   wait_count_.assign(n, 0);
   wait_total_.assign(n, 0.0);
   exchanges_.resize(p.symbols);
-  for (auto& x : exchanges_) x.book = LimitOrderBook(price_levels_, p.lot_size);
+  for (auto& x : exchanges_) {
+    x.book = LimitOrderBook(price_levels_, p.lot_size);
+    if (p.luld_band > 0.0) x.luld.resize(kLuldBuckets);
+  }
+  for (const MarketShock& s : p.shocks) {
+    if (s.kind != MarketShock::Kind::sell_program) continue;
+    Program pr;
+    pr.left = s.quantity / p.lot_size * p.lot_size;
+    pr.participation = s.participation;
+    pr.slice = s.slice;
+    pr.per_slice = s.participation > 0.0 ? 0.0 : static_cast<double>(s.quantity) * s.slice / s.duration;
+    exchanges_[s.symbol].programs.push_back(pr);
+  }
   desks_.resize(p.trader_lps);
   for (auto& d : desks_) d.views.resize(p.symbols);
 }
@@ -215,10 +248,12 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"agent_type", CT::string, "", "kind of the sending agent"},
         {"side", CT::string, "", "buy or sell"},
         {"price", CT::float64, "", "limit price (NaN for market orders)"},
-        {"quantity", CT::int64, "", "shares ordered (cancel: shares removed)"},
+        {"quantity", CT::int64, "", "shares ordered (cancel: shares removed or left unfilled)"},
         {"type", CT::string, "", "limit, market or cancel"},
         {"label", CT::string, "", "normal, spoof, layering or wash (ground truth)"},
-        {"status", CT::string, "", "accepted, rejected or closed (outside the session)"}}},
+        {"status", CT::string, "",
+         "accepted, rejected, closed (outside the session), halted (in a limit up-limit down pause); "
+         "unfilled: the exchange's cancel of a market order's unfilled part"}}},
       {"trades", "one execution",
        {{"time", CT::float64, tu, "execution time"},
         {"symbol", CT::int64, "", "symbol index"},
@@ -262,6 +297,14 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"position", CT::int64, "", "shares held (starting from 0)"},
         {"cash", CT::float64, "", "cash from trading (starting from 0)"},
         {"orders", CT::int64, "", "order messages sent"}}},
+      {"halts", "one limit up-limit down trading pause",
+       {{"time", CT::float64, tu, "start of the pause"},
+        {"symbol", CT::int64, "", "symbol index"},
+        {"end", CT::float64, tu, "end of the pause"},
+        {"reference", CT::float64, "", "reference price of the band"},
+        {"lower", CT::float64, "", "lowest price the band allowed"},
+        {"upper", CT::float64, "", "highest price the band allowed"},
+        {"side", CT::string, "", "side of the order that reached the band's edge"}}},
   };
 }
 
@@ -281,202 +324,6 @@ void MarketPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev
     const std::uint32_t sym = local - params_.trader_lps;
     exchanges_[sym].last_time = ctx.now().value;
     exchange_handle(ctx, sym, ev);
-  }
-}
-
-void MarketPopulation::exchange_init(Context& ctx, std::uint32_t sym) {
-  const double open = params_.session_open;
-  ctx.send_self(SimTime{open}, kPublish);
-  ctx.send_self(SimTime{open + params_.bar_interval}, kBar);
-  ctx.send_self(SimTime{open + params_.snapshot_interval}, kSnapshot);
-  for (const MarketShock& s : params_.shocks) {
-    if (s.kind == MarketShock::Kind::market_sell && s.symbol == sym) {
-      ctx.send_self(SimTime{s.at}, kShockSell, {0, s.quantity});
-    }
-  }
-}
-
-void MarketPopulation::exchange_handle(Context& ctx, std::uint32_t sym, const Event& ev) {
-  Exchange& x = exchanges_[sym];
-  const double t = ctx.now().value;
-  const double nan = std::nan("");
-  const auto s = static_cast<std::int64_t>(sym);
-  switch (ev.kind) {
-    case kLimit:
-    case kMarket:
-    case kCancel:
-      // Orders of one instant may come from several trader LPs, in an order
-      // that depends on which LP holds which agent. They wait for kMatch,
-      // which comes after all of them: its sender, this exchange, follows
-      // every trader LP in the engine's order.
-      if (x.arrivals.empty()) ctx.send_self(SimTime{0.0}, kMatch);
-      x.arrivals.push_back(Arrival{ev.data[0], ev.data[1], ev.kind, agent_of(ev.data[0])});
-      return;
-    case kMatch:
-      // In agent order; one agent's messages keep the order it sent them in.
-      if (x.arrivals.size() > 1) {
-        std::stable_sort(x.arrivals.begin(), x.arrivals.end(),
-                         [](const Arrival& a, const Arrival& b) { return a.agent < b.agent; });
-      }
-      for (const Arrival& m : x.arrivals) exchange_order(ctx, x, sym, m);
-      x.arrivals.clear();
-      return;
-    case kPublish: {
-      if (x.feed_dirty) {
-        x.feed_dirty = false;
-        const EventData d{static_cast<std::uint32_t>(x.book.best_bid()) |
-                              static_cast<std::uint64_t>(static_cast<std::uint32_t>(x.book.best_ask())) << 32,
-                          sym | static_cast<std::uint64_t>(static_cast<std::uint32_t>(x.last_trade)) << 32};
-        for (std::uint32_t g = 0; g < params_.trader_lps; ++g) ctx.send(lp(g), SimTime{params_.latency}, kFeed, d);
-      }
-      if (t + params_.feed_interval <= params_.session_close) ctx.send_self(SimTime{params_.feed_interval}, kPublish);
-      return;
-    }
-    case kBar: {
-      const Ticks bb = x.book.best_bid(), ba = x.book.best_ask();
-      const double mid = bb != kNoPrice && ba != kNoPrice ? 0.5 * (to_price(bb) + to_price(ba)) : nan;
-      auto px = [&](Ticks p) { return p == kNoPrice ? nan : to_price(p); };
-      if (x.bar_trades == 0) x.bar_open = x.bar_high = x.bar_low = x.bar_close = x.last_trade;
-      ctx.emit(kBars, t, s, px(x.bar_open), px(x.bar_high), px(x.bar_low), px(x.bar_close), x.bar_volume,
-               x.bar_trades, mid, (*paths_)[sym].value(t));
-      x.bar_volume = x.bar_trades = 0;
-      if (t + params_.bar_interval <= params_.session_close + 1e-9) ctx.send_self(SimTime{params_.bar_interval}, kBar);
-      return;
-    }
-    case kSnapshot: {
-      std::vector<std::pair<Ticks, std::uint64_t>> bids, asks;
-      x.book.levels(Side::buy, params_.snapshot_levels, bids);
-      x.book.levels(Side::sell, params_.snapshot_levels, asks);
-      for (std::size_t k = 0; k < std::max(bids.size(), asks.size()); ++k) {
-        const bool hb = k < bids.size(), ha = k < asks.size();
-        ctx.emit(kBook, t, s, static_cast<std::int64_t>(k), hb ? to_price(bids[k].first) : nan,
-                 hb ? static_cast<std::int64_t>(bids[k].second) : std::int64_t{0}, ha ? to_price(asks[k].first) : nan,
-                 ha ? static_cast<std::int64_t>(asks[k].second) : std::int64_t{0});
-      }
-      if (t + params_.snapshot_interval <= params_.session_close + 1e-9) {
-        ctx.send_self(SimTime{params_.snapshot_interval}, kSnapshot);
-      }
-      return;
-    }
-    case kShockSell: {
-      // The shock agent sits at the exchange: its sell needs no latency.
-      const std::uint32_t agent = agent_count() + sym;
-      const std::uint32_t qty = static_cast<std::uint32_t>(ev.data[1]) / params_.lot_size * params_.lot_size;
-      const std::uint64_t id = order_id(agent, x.shock_seq++);
-      const bool open = t >= params_.session_open && t < params_.session_close;
-      OrderResult r;
-      if (open && qty > 0) r = x.book.market(id, agent, Side::sell, qty, x.fills);
-      ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id), static_cast<std::int64_t>(agent), "shock", "sell", nan,
-               static_cast<std::int64_t>(qty), "market", "normal",
-               !open ? "closed" : (qty > 0 && r.status == OrderStatus::accepted ? "accepted" : "rejected"));
-      settle(ctx, x, sym);
-      return;
-    }
-    default:
-      return;
-  }
-}
-
-void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Arrival& m) {
-  const double t = ctx.now().value;
-  const auto s = static_cast<std::int64_t>(sym);
-  const std::uint64_t id = m.w0;
-  const std::uint32_t agent = m.agent;
-  const char* type = to_string(kind_[agent]);
-  const bool open = t >= params_.session_open && t < params_.session_close;
-  if (m.kind == kCancel) {
-    const auto count = static_cast<std::uint32_t>(m.w1);
-    const auto l = static_cast<Label>(m.w1 >> 32);
-    const char* label = to_string(l);
-    for (std::uint32_t k = 0; k < count; ++k) {
-      Side side;
-      Ticks price;
-      std::uint32_t qty;
-      if (!x.book.peek(id + k, side, price, qty)) continue;  // already filled or cancelled
-      x.book.cancel(id + k);
-      if (l != Label::normal) ++x.manipulative_orders;
-      ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id + k), static_cast<std::int64_t>(agent), type,
-               side == Side::buy ? "buy" : "sell", to_price(price), static_cast<std::int64_t>(qty), "cancel", label,
-               "accepted");
-    }
-    settle(ctx, x, sym);
-    return;
-  }
-  const std::uint64_t w = m.w1;
-  const Side side = side_of(w);
-  const std::uint32_t qty = qty_of(w);
-  OrderResult r;
-  r.status = OrderStatus::bad_price;
-  if (open) {
-    r = m.kind == kLimit ? x.book.limit(id, agent, side, price_of(w), qty, x.fills)
-                         : x.book.market(id, agent, side, qty, x.fills);
-  }
-  if (label_of(w) != Label::normal) ++x.manipulative_orders;
-  ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id), static_cast<std::int64_t>(agent), type,
-           side == Side::buy ? "buy" : "sell", m.kind == kLimit ? to_price(price_of(w)) : std::nan(""),
-           static_cast<std::int64_t>(qty), m.kind == kLimit ? "limit" : "market", to_string(label_of(w)),
-           !open ? "closed" : (r.status == OrderStatus::accepted ? "accepted" : "rejected"));
-  settle(ctx, x, sym);
-}
-
-// Reports the fills of the last order (trades rows, fill messages, bar) and a
-// change of the top of the book (quotes row).
-void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
-  const double t = ctx.now().value;
-  const auto s = static_cast<std::int64_t>(sym);
-  const std::uint32_t traders = agent_count();
-  for (const Fill& f : x.fills) {
-    const bool agg_buys = f.aggressor_side == Side::buy;
-    const std::uint32_t buyer = agg_buys ? f.aggressor_owner : f.resting_owner;
-    const std::uint32_t seller = agg_buys ? f.resting_owner : f.aggressor_owner;
-    const std::uint64_t buy_id = agg_buys ? f.aggressor_id : f.resting_id;
-    const std::uint64_t sell_id = agg_buys ? f.resting_id : f.aggressor_id;
-    ctx.emit(kTrades, t, s, to_price(f.price), static_cast<std::int64_t>(f.qty), agg_buys ? "buy" : "sell",
-             static_cast<std::int64_t>(buyer), static_cast<std::int64_t>(seller), static_cast<std::int64_t>(buy_id),
-             static_cast<std::int64_t>(sell_id));
-    for (int leg = 0; leg < 2; ++leg) {
-      const std::uint32_t who = leg == 0 ? buyer : seller;
-      const Side side = leg == 0 ? Side::buy : Side::sell;
-      if (who >= traders) {
-        const double sign = side == Side::buy ? 1.0 : -1.0;
-        x.shock_position += static_cast<std::int64_t>(sign) * f.qty;
-        x.shock_cash -= sign * f.qty * to_price(f.price);
-        continue;
-      }
-      ctx.send(lp(who % params_.trader_lps), SimTime{params_.latency}, kFill,
-               {leg == 0 ? buy_id : sell_id, pack(f.price, f.qty, side, Label::normal)});
-    }
-    if (x.bar_trades == 0) x.bar_open = x.bar_high = x.bar_low = f.price;
-    x.bar_high = std::max(x.bar_high, f.price);
-    x.bar_low = std::min(x.bar_low, f.price);
-    x.bar_close = f.price;
-    x.bar_volume += f.qty;
-    x.volume += f.qty;
-    ++x.bar_trades;
-    x.last_trade = f.price;
-    x.feed_dirty = true;
-  }
-  x.fills.clear();
-  const Ticks bb = x.book.best_bid(), ba = x.book.best_ask();
-  const std::uint64_t bs = bb == kNoPrice ? 0 : x.book.depth_at(Side::buy, bb);
-  const std::uint64_t as = ba == kNoPrice ? 0 : x.book.depth_at(Side::sell, ba);
-  if (bb != x.quoted_bid || ba != x.quoted_ask || bs != x.quoted_bid_size || as != x.quoted_ask_size) {
-    if (bb != x.quoted_bid || ba != x.quoted_ask) x.feed_dirty = true;
-    x.quoted_bid = bb;
-    x.quoted_ask = ba;
-    x.quoted_bid_size = bs;
-    x.quoted_ask_size = as;
-    if (bb != kNoPrice && ba != kNoPrice) {
-      // As the quotes row gives it, so the observables agree with the table.
-      const double mid = 0.5 * (to_price(bb) + to_price(ba));
-      if (x.two_sided_bid == kNoPrice) x.open_mid = x.high_mid = mid;
-      x.high_mid = std::max(x.high_mid, mid);
-      x.two_sided_bid = bb;
-      x.two_sided_ask = ba;
-    }
-    const double nan = std::nan("");
-    ctx.emit(kQuotes, t, s, bb == kNoPrice ? nan : to_price(bb), static_cast<std::int64_t>(bs),
-             ba == kNoPrice ? nan : to_price(ba), static_cast<std::int64_t>(as));
   }
 }
 

@@ -198,13 +198,15 @@ OrderResult LimitOrderBook::limit(std::uint64_t id, std::uint32_t owner, Side si
 }
 
 OrderResult LimitOrderBook::market(std::uint64_t id, std::uint32_t owner, Side side, std::uint32_t qty,
-                                   std::vector<Fill>& fills) {
+                                   std::vector<Fill>& fills, Ticks collar) {
   OrderResult r;
   if (qty == 0 || qty % lot_ != 0) {
     r.status = OrderStatus::bad_quantity;
     return r;
   }
-  r.filled = match(id, owner, side, side == Side::buy ? price_levels_ : 0, qty, fills);
+  const Ticks limit = collar != kNoPrice ? collar : side == Side::buy ? price_levels_ : 0;
+  r.filled = match(id, owner, side, limit, qty, fills);
+  r.cancelled = qty - r.filled;
   return r;
 }
 

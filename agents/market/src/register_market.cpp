@@ -73,6 +73,8 @@ std::vector<ParamSpec> market_param_specs() {
       fraction("value_aggression", "1", "probability a value trader's order is priced to take liquidity"),
       integer("value_max_lots", "100", 1, kMaxLots, "largest value order, lots"),
       integer("value_edge_ticks", "5", 0, 1e6, "passive value orders sit up to this many ticks inside their estimate"),
+      real("value_size_elasticity", "0", 0.0, 1e3,
+           "a value order grows by this many times its drawn size per 1 % between the trader's estimate and the mid"),
       duration("momentum_interval", "20s", 1e-6, "mean time between a momentum trader's decisions (calm regime)"),
       duration("momentum_fast", "1min", 1e-6, "time constant of the fast EMA of the mid"),
       duration("momentum_slow", "10min", 1e-6, "time constant of the slow EMA of the mid"),
@@ -83,6 +85,10 @@ std::vector<ParamSpec> market_param_specs() {
       integer("maker_half_spread_ticks", "1", 1, 1e6, "quoted spread is 2*half-1 ticks around the (skewed) mid"),
       integer("maker_level_lots", "20", 1, kMaxLots, "lots quoted at each level"),
       integer("maker_inventory_limit", "2000", 0, 1e12, "shares; beyond it a maker stops quoting the side that adds"),
+      duration("maker_vol_window", "1min", 1e-6, "time constant of the makers' realized volatility of the mid (from the feed)"),
+      real("maker_widen_vol", "0", 0.0, 1.0, "1-minute volatility of the mid at which makers double their half spread (0: never widen)"),
+      real("maker_withdraw_vol", "0", 0.0, 1.0, "1-minute volatility of the mid above which makers quote nothing (0: never)"),
+      fraction("maker_unwind", "0", "share of its inventory a maker beyond maker_inventory_limit sells (buys) back by market order at each refresh"),
       duration("spoof_interval", "5min", 1e-6, "mean time between spoofing episodes (calm regime)"),
       duration("spoof_hold", "2s", 1e-6, "how long a spoof order rests before the trade and its cancel"),
       integer("spoof_lots", "500", 1, kMaxLots, "size of the spoof order, lots"),
@@ -94,6 +100,14 @@ std::vector<ParamSpec> market_param_specs() {
       integer("layer_trade_lots", "20", 1, kMaxLots, "size of the layerer's real market order, lots"),
       duration("wash_interval", "2min", 1e-6, "mean time between wash trades (calm regime)"),
       integer("wash_lots", "50", 1, kMaxLots, "largest wash trade, lots"),
+      integer("stop_loss_traders", "0", 0, kMaxCount, "stop-loss traders (long, trailing stop)"),
+      integer("stop_loss_lots", "100", 1, kMaxLots, "position a stop-loss trader holds, lots"),
+      fraction("stop_loss_min", "1%", "stop-loss traders' trailing stop distances are log-uniform from this"),
+      fraction("stop_loss_max", "5%", "... to this (below 100%)"),
+      duration("stop_loss_reentry", "30min", 1e-6, "mean wait of a stopped-out trader before it buys back; first entries are uniform over it"),
+      fraction("luld_band", "0", "limit up-limit down: no execution further than this from the reference price, a pause instead (0: off)"),
+      duration("luld_window", "5min", 1e-6, "the reference price is the volume-weighted price of the trades of this window"),
+      duration("luld_pause", "5min", 1e-6, "trading pause when the band is reached"),
       {"attributes", ParamType::node, Dimension::none, "null", {}, {}, {},
        "per-agent order sizes and intervals from a model file of traders: {model: FILE, columns: [order_size, "
        "interval, kind], kinds: [noise, value], where: {COLUMN: VALUE}}"},
@@ -149,6 +163,7 @@ MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& inf
   p.value_aggression = v.real("value_aggression");
   p.value_max_lots = u32("value_max_lots");
   p.value_edge_ticks = u32("value_edge_ticks");
+  p.value_size_elasticity = v.real("value_size_elasticity");
   p.momentum_interval = v.real("momentum_interval");
   p.momentum_fast = v.real("momentum_fast");
   p.momentum_slow = v.real("momentum_slow");
@@ -159,6 +174,18 @@ MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& inf
   p.maker_half_spread_ticks = u32("maker_half_spread_ticks");
   p.maker_level_lots = u32("maker_level_lots");
   p.maker_inventory_limit = v.integer("maker_inventory_limit");
+  p.maker_vol_window = v.real("maker_vol_window");
+  p.maker_widen_vol = v.real("maker_widen_vol");
+  p.maker_withdraw_vol = v.real("maker_withdraw_vol");
+  p.maker_unwind = v.real("maker_unwind");
+  p.stop_loss_traders = u32("stop_loss_traders");
+  p.stop_loss_lots = u32("stop_loss_lots");
+  p.stop_loss_min = v.real("stop_loss_min");
+  p.stop_loss_max = v.real("stop_loss_max");
+  p.stop_loss_reentry = v.real("stop_loss_reentry");
+  p.luld_band = v.real("luld_band");
+  p.luld_window = v.real("luld_window");
+  p.luld_pause = v.real("luld_pause");
   p.spoof_interval = v.real("spoof_interval");
   p.spoof_hold = v.real("spoof_hold");
   p.spoof_lots = u32("spoof_lots");
@@ -180,6 +207,16 @@ MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& inf
       s.at = a.at;
       s.symbol = static_cast<std::uint32_t>(a.params.integer("symbol"));
       s.quantity = static_cast<std::uint32_t>(a.params.integer("quantity"));
+      p.shocks.push_back(s);
+    } else if (a.action == "sell_program") {
+      MarketShock s;
+      s.kind = MarketShock::Kind::sell_program;
+      s.at = a.at;
+      s.symbol = static_cast<std::uint32_t>(a.params.integer("symbol"));
+      s.quantity = static_cast<std::uint32_t>(a.params.integer("quantity"));
+      s.participation = a.params.real("participation");
+      s.duration = a.params.real("duration");
+      s.slice = a.params.real("slice");
       p.shocks.push_back(s);
     } else if (a.action == "maker_withdrawal") {
       MarketShock s;
@@ -205,6 +242,12 @@ void register_market(Registry& registry) {
       {"market_sell", "a market sell order of the given size from a shock agent (flash-crash trigger)",
        {integer("symbol", "0", 0, 255, "symbol index"),
         integer("quantity", "100000", 1, kMaxLots, "shares")}},
+      {"sell_program", "a large sell executed in child market orders by the shock agent: a share of the volume, or time-sliced",
+       {integer("symbol", "0", 0, 255, "symbol index"),
+        integer("quantity", "200000", 1, 4e9, "shares to sell in all"),
+        fraction("participation", "9%", "by volume: the program's target share of the market's volume (0: time-sliced)"),
+        duration("duration", "0s", 0.0, "time-sliced: sell the quantity evenly over this long (with participation 0)"),
+        duration("slice", "10s", 1e-3, "time between child orders")}},
       {"maker_withdrawal", "every market maker cancels its quotes and stops quoting for a while",
        {duration("duration", "10min", 0.0, "how long makers stay out")}},
   };
@@ -222,6 +265,14 @@ void register_market(Registry& registry) {
       issues.add(v.at("value_interval_max").at, path + ".params.value_interval_max",
                  "must be at least value_interval_min");
     }
+    if (v.real("stop_loss_max") < v.real("stop_loss_min") || v.real("stop_loss_max") >= 1.0 ||
+        v.real("stop_loss_min") <= 0.0) {
+      issues.add(v.at("stop_loss_max").at, path + ".params.stop_loss_max",
+                 "need 0 < stop_loss_min <= stop_loss_max < 100%");
+    }
+    if (v.real("luld_band") >= 1.0) {
+      issues.add(v.at("luld_band").at, path + ".params.luld_band", "must be below 100%");
+    }
     if (v.real("value_horizon_max") < v.real("value_horizon_min")) {
       issues.add(v.at("value_horizon_max").at, path + ".params.value_horizon_max",
                  "must be at least value_horizon_min");
@@ -230,6 +281,14 @@ void register_market(Registry& registry) {
     const auto symbols = v.integer("symbols");
     for (std::size_t i = 0; i < spec.timeline.size(); ++i) {
       const TimelineAction& a = spec.timeline[i];
+      if (a.action == "sell_program" && a.params.real("participation") >= 1.0) {
+        issues.add(a.params.at("participation").at, path + ".timeline[" + std::to_string(i) + "].params.participation",
+                   "must be below 100%");
+      }
+      if (a.action == "sell_program" && a.params.real("participation") == 0.0 && a.params.real("duration") <= 0.0) {
+        issues.add(a.params.at("duration").at, path + ".timeline[" + std::to_string(i) + "].params.duration",
+                   "a time-sliced program (participation 0) needs a duration");
+      }
       if (a.params.has("symbol") && a.params.integer("symbol") >= symbols) {
         issues.add(a.params.at("symbol").at, path + ".timeline[" + std::to_string(i) + "].params.symbol",
                    "no such symbol (symbols = " + std::to_string(symbols) + ")");

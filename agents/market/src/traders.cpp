@@ -24,8 +24,11 @@ void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
   for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
     if (kind_[a] == AgentKind::maker) {
       ctx.send_self(SimTime{params_.session_open + interval_[a] * rng_[a].uniform()}, kWake, {a, 0});
+    } else if (kind_[a] == AgentKind::stop_loss) {
+      // Entries spread over the first re-entry time, so they do not all buy at the open.
+      ctx.send_self(SimTime{params_.session_open + interval_[a] * rng_[a].uniform()}, kWake, {a, kStepStopEntry});
     } else {
-      ctx.send_self(SimTime{params_.session_open}, kWake, {a, 0xff});  // 0xff: first draw, no action
+      ctx.send_self(SimTime{params_.session_open}, kWake, {a, kStepFirst});
     }
   }
   for (const MarketShock& s : params_.shocks) {
@@ -108,7 +111,14 @@ void MarketPopulation::trader_handle(Context& ctx, std::uint32_t g, const Event&
         v.fast += (1.0 - std::exp(-dt / params_.momentum_fast)) * (mid - v.fast);
         v.slow += (1.0 - std::exp(-dt / params_.momentum_slow)) * (mid - v.slow);
       }
+      // Realized variance of the mid for the makers, decayed over maker_vol_window.
+      if (v.ema_time >= 0.0) {
+        const double r = std::log(mid / v.mid);
+        v.rv = v.rv * std::exp(-(t - v.ema_time) / params_.maker_vol_window) + r * r;
+      }
+      v.mid = mid;
       v.ema_time = t;
+      if (stop_end_ > stop_first_) check_stops(ctx, g, static_cast<std::uint32_t>(ev.data[1] & 0xffffu));
       return;
     }
     case kWithdraw:
@@ -128,8 +138,22 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
   const AgentKind k = kind_[a];
   const std::uint32_t sym = symbol_[a];
   RandomStream& rng = rng_[a];
-  if (step == 0xff) {  // start of the session: first arrival
+  if (step == kStepFirst) {  // start of the session: first arrival
     schedule_wake(ctx, a, interval_[a]);
+    return;
+  }
+  if (k == AgentKind::stop_loss) {
+    // (Re-)entry: bid for the rest of the target position at the best bid
+    // (patiently: the entry adds liquidity), then trail the mid from here.
+    const View& v = desks_[g].views[sym];
+    const std::int64_t target = static_cast<std::int64_t>(params_.stop_loss_lots) * params_.lot_size;
+    cancel_open(ctx, a, Label::normal);
+    if (position_[a] < target && v.bid != kNoPrice) {
+      open_first_[a] = send_limit(ctx, a, Side::buy, v.bid, static_cast<std::uint32_t>(target - position_[a]), Label::normal);
+      open_count_[a] = 1;
+    }
+    stop_phase_[a] = kStopHolding;
+    stop_peak_[a] = v.bid != kNoPrice && v.ask != kNoPrice ? 0.5 * (v.bid + v.ask) : 0.0;
     return;
   }
   if (step == 0) {
@@ -180,7 +204,14 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
         px = static_cast<Ticks>(std::ceil(est)) + (aggressive ? 0 : edge);
         if (v.bid != kNoPrice) px = std::max(px, aggressive ? v.bid : v.bid + 1);
       }
-      open_first_[a] = send_limit(ctx, a, s, px, lots(rng, max_lots_[a], lot), Label::normal);
+      std::uint32_t q = lots(rng, max_lots_[a], lot);
+      if (params_.value_size_elasticity > 0.0) {
+        // Deeper mispricing, larger orders: the buyers a deep discount brings in.
+        const double gap = 100.0 * std::abs(est / mid - 1.0);
+        q = static_cast<std::uint32_t>(std::min<double>(
+            std::round(q * (1.0 + params_.value_size_elasticity * gap) / lot) * lot, kMaxQty / lot * lot));
+      }
+      open_first_[a] = send_limit(ctx, a, s, px, q, Label::normal);
       open_count_[a] = 1;
       return;
     }
@@ -196,9 +227,18 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       cancel_open(ctx, a, Label::normal);
       if (t < desks_[g].withdrawn_until) return;
       const double limit = static_cast<double>(params_.maker_inventory_limit);
+      // Beyond the limit, pass part of the inventory on (the "hot potato").
+      if (params_.maker_unwind > 0.0 && std::abs(position_[a]) > params_.maker_inventory_limit) {
+        const auto q = static_cast<std::uint32_t>(std::min<double>(
+            std::ceil(params_.maker_unwind * static_cast<double>(std::abs(position_[a])) / lot) * lot, kMaxQty / lot * lot));
+        send_market(ctx, a, position_[a] > 0 ? Side::sell : Side::buy, q, Label::normal);
+      }
+      const double vol = view_vol(v, t);
+      if (params_.maker_withdraw_vol > 0.0 && vol > params_.maker_withdraw_vol) return;  // too risky to quote
       // Lean the ladder against inventory so it mean-reverts.
       const double skew = limit > 0.0 ? static_cast<double>(position_[a]) / limit * params_.maker_levels : 0.0;
-      const auto h = static_cast<Ticks>(params_.maker_half_spread_ticks);
+      const double widen = params_.maker_widen_vol > 0.0 ? 1.0 + vol / params_.maker_widen_vol : 1.0;
+      const auto h = static_cast<Ticks>(std::lround(params_.maker_half_spread_ticks * widen));
       const auto bid_top = static_cast<Ticks>(std::floor(mid - skew - 0.5)) - (h - 1);
       const Ticks ask_top = bid_top + 2 * h - 1;
       const std::uint32_t q = params_.maker_level_lots * lot;
@@ -266,7 +306,37 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       return;
     }
     case AgentKind::shock:
+    case AgentKind::stop_loss:
       return;
+  }
+}
+
+// Volatility of the mid per minute, from the feed's exponentially weighted
+// squared log changes, decayed to time t.
+double MarketPopulation::view_vol(const View& v, double t) const {
+  if (v.ema_time < 0.0) return 0.0;
+  const double w = params_.maker_vol_window;
+  return std::sqrt(v.rv * std::exp(-(t - v.ema_time) / w) * 60.0 / w);
+}
+
+// The desk's stop-loss traders on symbol `sym` see the new mid: each raises
+// its peak, or sells its position when the mid has fallen its distance below it.
+void MarketPopulation::check_stops(Context& ctx, std::uint32_t g, std::uint32_t sym) {
+  const double t = ctx.now().value;
+  if (t < params_.session_open || t >= params_.session_close) return;
+  const View& v = desks_[g].views[sym];
+  const std::uint32_t lps = params_.trader_lps;
+  for (std::uint32_t a = stop_first_ + (g + lps - stop_first_ % lps) % lps; a < stop_end_; a += lps) {
+    if (symbol_[a] != sym || stop_phase_[a] != kStopHolding) continue;
+    if (v.mid > stop_peak_[a]) {
+      stop_peak_[a] = v.mid;
+      continue;
+    }
+    if (v.mid > stop_peak_[a] * (1.0 - stop_distance_[a])) continue;
+    cancel_open(ctx, a, Label::normal);  // what is left of its entry bid
+    if (position_[a] > 0) send_market(ctx, a, Side::sell, static_cast<std::uint32_t>(std::min<std::int64_t>(position_[a], kMaxQty / params_.lot_size * params_.lot_size)), Label::normal);
+    stop_phase_[a] = kStopFlat;
+    ctx.send_self(SimTime{rng_[a].exponential(interval_[a])}, kWake, {a, kStepStopEntry});
   }
 }
 

@@ -81,7 +81,7 @@ TEST_CASE("cancelling a partly filled order removes only what is left", "[market
   CHECK(b.live_orders() == 0);
 }
 
-TEST_CASE("a market order sweeps levels and drops what the book cannot fill", "[market][book]") {
+TEST_CASE("a market order sweeps levels and returns what the book cannot fill as cancelled", "[market][book]") {
   auto b = book();
   std::vector<Fill> f;
   b.limit(1, 1, Side::buy, 100, 10, f);
@@ -89,10 +89,31 @@ TEST_CASE("a market order sweeps levels and drops what the book cannot fill", "[
   const auto r = b.market(3, 2, Side::sell, 50, f);
   CHECK(r.filled == 30);
   CHECK(r.rested == 0);
+  CHECK(r.cancelled == 20);
   REQUIRE(f.size() == 2);
   CHECK(f[1].price == 97);
   CHECK(b.best_bid() == kNoPrice);
   CHECK(b.live_orders() == 0);
+  // A limit order's remainder rests instead: nothing is cancelled.
+  const auto l = b.limit(4, 2, Side::buy, 90, 30, f);
+  CHECK(l.rested == 30);
+  CHECK(l.cancelled == 0);
+}
+
+TEST_CASE("a collared market order stops at its collar price", "[market][book]") {
+  auto b = book();
+  std::vector<Fill> f;
+  b.limit(1, 1, Side::buy, 100, 10, f);
+  b.limit(2, 1, Side::buy, 98, 20, f);
+  b.limit(3, 1, Side::buy, 97, 20, f);
+  const auto r = b.market(4, 2, Side::sell, 60, f, 98);
+  CHECK(r.filled == 30);  // 100 and 98, not 97
+  CHECK(r.cancelled == 30);
+  CHECK(b.best_bid() == 97);
+  CHECK(b.depth_at(Side::buy, 97) == 20);
+  const auto buy = b.market(5, 2, Side::buy, 10, f, 120);  // no asks at all
+  CHECK(buy.filled == 0);
+  CHECK(buy.cancelled == 10);
 }
 
 TEST_CASE("modify keeps priority only when reducing quantity at the same price", "[market][book]") {

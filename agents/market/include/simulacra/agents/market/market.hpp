@@ -24,19 +24,21 @@
 
 namespace simulacra::market {
 
-enum class AgentKind : std::uint8_t { zi, noise, value, momentum, maker, spoofer, layerer, wash, shock };
+enum class AgentKind : std::uint8_t { zi, noise, value, momentum, maker, spoofer, layerer, wash, shock, stop_loss };
 enum class Label : std::uint8_t { normal, spoof, layering, wash };
 const char* to_string(AgentKind k);
 const char* to_string(Label l);
 
 /// A timeline shock other than news (news is baked into the fundamental).
 struct MarketShock {
-  enum class Kind : std::uint8_t { market_sell, maker_withdrawal };
+  enum class Kind : std::uint8_t { market_sell, maker_withdrawal, sell_program };
   Kind kind = Kind::market_sell;
   double at = 0.0;
   std::uint32_t symbol = 0;
-  std::uint32_t quantity = 0;  ///< market_sell: shares
-  double duration = 0.0;       ///< maker_withdrawal: seconds without quotes
+  std::uint32_t quantity = 0;  ///< market_sell, sell_program: shares
+  double duration = 0.0;       ///< maker_withdrawal: seconds without quotes; sell_program: time-sliced over it (0: by volume)
+  double participation = 0.0;  ///< sell_program by volume: target share of the market's volume
+  double slice = 10.0;         ///< sell_program: seconds between child orders
 };
 
 /// Per-agent order sizes and activity drawn from a model of traders instead
@@ -70,7 +72,7 @@ struct MarketParams {
 
   // Agent counts
   std::uint32_t zi_traders = 0, noise_traders = 1000, value_traders = 102, momentum_traders = 12;
-  std::uint32_t market_makers = 2, spoofers = 0, layerers = 0, wash_traders = 0;
+  std::uint32_t market_makers = 2, spoofers = 0, layerers = 0, wash_traders = 0, stop_loss_traders = 0;
 
   // Zero-intelligence: random passive limit orders within a band, random cancels.
   double zi_interval = 60.0;
@@ -87,6 +89,7 @@ struct MarketParams {
   double value_aggression = 1.0;   ///< probability of a marketable order
   std::uint32_t value_max_lots = 100;
   std::uint32_t value_edge_ticks = 5;
+  double value_size_elasticity = 0.0;  ///< order size grows by this many times per 1 % gap between estimate and mid
   // Momentum: EMA crossover of the mid seen on the feed.
   double momentum_interval = 20.0;
   double momentum_fast = 60.0, momentum_slow = 600.0;
@@ -98,6 +101,25 @@ struct MarketParams {
   std::uint32_t maker_half_spread_ticks = 1;
   std::uint32_t maker_level_lots = 20;
   std::int64_t maker_inventory_limit = 2000;  ///< shares
+  // Makers under stress: the realized volatility of the mid they see on the
+  // feed (per minute, exponentially weighted over maker_vol_window) widens
+  // their spread and, above maker_withdraw_vol, makes them quote nothing;
+  // beyond the inventory limit they unwind part of it by market order.
+  double maker_vol_window = 60.0;   ///< s
+  double maker_widen_vol = 0.0;     ///< 1-min volatility that doubles the half spread (0: never widen)
+  double maker_withdraw_vol = 0.0;  ///< 1-min volatility above which makers quote nothing (0: never)
+  double maker_unwind = 0.0;        ///< share of the inventory sold/bought back per refresh beyond the limit
+  // Stop-loss traders: hold a long position, sell it all by market order when
+  // the mid falls a trailing distance (log-uniform per agent) below its peak
+  // since entry, and buy it back after an exponential wait.
+  std::uint32_t stop_loss_lots = 100;
+  double stop_loss_min = 0.01, stop_loss_max = 0.05;  ///< trailing stop distance, fraction
+  double stop_loss_reentry = 1800.0;                  ///< s, mean wait before re-entry
+  // Limit up-limit down: executions outside a band around the reference
+  // price (the volume-weighted price of the last luld_window) are refused and
+  // trading pauses for luld_pause (0 band: off).
+  double luld_band = 0.0;
+  double luld_window = 300.0, luld_pause = 300.0;
   // Manipulators
   double spoof_interval = 300.0, spoof_hold = 2.0;
   std::uint32_t spoof_lots = 500, spoof_trade_lots = 20;
@@ -182,7 +204,12 @@ class MarketPopulation final : public Population {
   /// arrives at that time (see exchange_handle).
   std::uint32_t exchange_lp(std::uint32_t symbol) const { return params_.trader_lps + symbol; }
 
-  enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions };
+  /// Symbol `symbol`'s book as it stands (after a run: the orders resting at the close).
+  const LimitOrderBook& book(std::uint32_t symbol) const { return exchanges_.at(symbol).book; }
+  /// Trailing stop distance of a stop-loss agent (fraction), 0 for other kinds.
+  double stop_distance(std::uint32_t agent) const { return stop_distance_[agent]; }
+
+  enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions, kHalts };
 
  private:
   // An agent's message waiting at the exchange for the others of its time.
@@ -191,6 +218,19 @@ class MarketPopulation final : public Population {
     std::uint32_t kind = 0;
     std::uint32_t agent = 0;
   };
+  // A sell program's progress.
+  struct Program {
+    std::uint64_t left = 0;           // shares still to sell
+    std::uint64_t others_volume = 0;  // the others' volume at the last child order
+    double participation = 0.0, slice = 0.0, per_slice = 0.0;
+    bool started = false;
+  };
+  struct LuldBucket {
+    std::int64_t stamp = -1;  // bucket number (time / width); -1: empty
+    double value = 0.0;       // sum of price * shares, ticks
+    double shares = 0.0;
+  };
+  static constexpr std::uint32_t kLuldBuckets = 30;
   // One symbol's exchange LP. Aligned so that LPs on different threads never
   // write to one cache line.
   struct alignas(64) Exchange {
@@ -214,11 +254,22 @@ class MarketPopulation final : public Population {
     double open_mid = 0.0, high_mid = 0.0;
     std::uint64_t volume = 0, manipulative_orders = 0;
     double last_time = -1.0;  // latest event handled (see read_horizon)
+    // Sell programs of the timeline (run by the shock agent).
+    std::vector<Program> programs;
+    std::uint64_t shock_volume = 0;  // shares the shock agent has traded
+    // Limit up-limit down: volume-weighted prices of the last window in
+    // kLuldBuckets buckets, and the end of a trading pause.
+    std::vector<LuldBucket> luld;
+    double halted_until = -1.0;
+    bool reopening = false;  // after a pause: the first two-sided book's mid is the reference
+    Ticks reopen_ref = kNoPrice;
   };
   // What a trader LP knows of one symbol from the feed.
   struct View {
     Ticks bid = kNoPrice, ask = kNoPrice, last = kNoPrice;
     double fast = 0.0, slow = 0.0, ema_time = -1.0;
+    double mid = 0.0;  // at ema_time
+    double rv = 0.0;   // squared log mid changes, exponentially weighted (maker_vol_window), at ema_time
   };
   // One trader LP ("desk"): the feed's view of each symbol and the timeline's
   // maker withdrawal. Identical on every desk, so no agent's behaviour depends
@@ -240,6 +291,17 @@ class MarketPopulation final : public Population {
   void exchange_handle(Context& ctx, std::uint32_t sym, const Event& ev);
   void exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Arrival& m);
   void settle(Context& ctx, Exchange& x, std::uint32_t sym);
+  // Matches one limit or market order (kLimit / kMarket) and records it: its
+  // orders row, the trades, and a market order's unfilled part as a cancel row.
+  OrderResult submit(Context& ctx, Exchange& x, std::uint32_t sym, std::uint64_t id, std::uint32_t agent,
+                     std::uint32_t kind, Side side, Ticks price, std::uint32_t qty, Label l);
+  void program_slice(Context& ctx, Exchange& x, std::uint32_t sym, std::uint32_t index);
+  // Limit up-limit down (exchange.cpp).
+  bool halted(const Exchange& x, double t) const { return t < x.halted_until; }
+  double luld_reference(const Exchange& x, double t) const;
+  void luld_record(Exchange& x, double t, Ticks price, std::uint32_t qty) const;
+  void check_stops(Context& ctx, std::uint32_t g, std::uint32_t sym);
+  double view_vol(const View& v, double t) const;
   void trader_init(Context& ctx, std::uint32_t g);
   void trader_handle(Context& ctx, std::uint32_t g, const Event& ev);
   void wake(Context& ctx, std::uint32_t g, std::uint32_t a, std::uint64_t step);
@@ -278,6 +340,8 @@ class MarketPopulation final : public Population {
   std::vector<double> interval_;  ///< mean time between an agent's actions
   std::vector<double> horizon_;   ///< value traders' horizon
   std::vector<std::uint32_t> max_lots_;  ///< largest order of zi/noise/value/momentum agents, lots
+  std::vector<double> stop_distance_;    ///< stop-loss agents' trailing distance
+  std::uint32_t stop_first_ = 0, stop_end_ = 0;  ///< stop-loss agents' ids (contiguous)
   bool noise_interval_from_model_ = false;
   // Per-agent state, written only by the agent's own trader LP. Each agent
   // draws from its own stream, so nothing it does depends on trader_lps.
@@ -293,6 +357,10 @@ class MarketPopulation final : public Population {
   // likelihood of noise_interval).
   std::vector<std::uint64_t> wait_count_;
   std::vector<double> wait_total_;
+  // Stop-loss agents: the peak mid since entry (ticks) and the phase.
+  enum StopPhase : std::uint8_t { kStopFlat = 0, kStopHolding = 1 };
+  std::vector<double> stop_peak_;
+  std::vector<std::uint8_t> stop_phase_;
   // Per-LP state.
   std::vector<Exchange> exchanges_;
   std::vector<Desk> desks_;

@@ -53,6 +53,9 @@ struct OrderResult {
   OrderStatus status = OrderStatus::accepted;
   std::uint32_t filled = 0;  ///< executed immediately
   std::uint32_t rested = 0;  ///< left resting in the book
+  /// Neither filled nor resting: a market order's remainder once the book
+  /// (or its price collar) ran out. filled + rested + cancelled = quantity.
+  std::uint32_t cancelled = 0;
 };
 
 /// Maps 64-bit order ids to 32-bit slots: linear probing with backward-shift
@@ -86,10 +89,12 @@ class LimitOrderBook {
   /// appended to `fills`. Id ~0 is reserved.
   OrderResult limit(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty,
                     std::vector<Fill>& fills);
-  /// A market order: executes at the best prices until filled or the opposite
-  /// side is empty; an unfilled remainder is dropped (never rests).
+  /// A market order: executes at the best prices until filled, the opposite
+  /// side is empty, or the next price lies beyond `collar` (a buy stops above
+  /// it, a sell below it; kNoPrice: no collar). The remainder never rests:
+  /// it is returned as `cancelled`, for the caller to record.
   OrderResult market(std::uint64_t id, std::uint32_t owner, Side side, std::uint32_t qty,
-                     std::vector<Fill>& fills);
+                     std::vector<Fill>& fills, Ticks collar = kNoPrice);
   /// Removes a live order; returns the quantity it still had (0: not live).
   std::uint32_t cancel(std::uint64_t id);
   /// Changes a live order's price and/or quantity. Reducing the quantity at
