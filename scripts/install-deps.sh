@@ -10,7 +10,7 @@ PACKAGES=(
   libtbb-dev libyaml-cpp-dev libhdf5-dev libdeflate-dev
   catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev libnlopt-dev
   pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib
-  hdf5-tools
+  hdf5-tools sumo-tools
 )
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(python3-sklearn)

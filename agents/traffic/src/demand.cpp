@@ -11,6 +11,7 @@
 #include <string>
 
 #include "simulacra/agents/traffic/traffic.hpp"
+#include "text.hpp"
 #include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/random.hpp"
@@ -37,19 +38,13 @@ void draw_vehicle(const TrafficParams& p, RandomStream& rng, std::uint8_t type, 
   const double acc_factor = truncated_normal(rng, 1.0, p.accel_sd, 0.5, 1.5);
   d.a = t.accel * acc_factor;
   d.b = t.decel * truncated_normal(rng, 1.0, p.accel_sd, 0.5, 1.5);
-  factor = truncated_normal(rng, 1.0, p.speed_factor_sd, 0.6, 1.4);
+  factor = truncated_normal(rng, 1.0, p.speed_factor_sd, 0.6, kMaxSpeedFactor);
   length = t.length;
 }
 
 // The stream a trip model's rows are drawn from, apart from the demand
 // stream (Poisson times, drawn origins, vehicle types and drivers).
 constexpr std::uint64_t kTripModelStream = 0x4154'5452ULL;  // "ATTR"
-
-std::string number_text(double x) {
-  std::ostringstream out;
-  out << x;
-  return out.str();
-}
 
 // "links 0 to 119" for every link, else the first few ids.
 std::string describe_links(const std::vector<std::uint32_t>& allowed, std::size_t link_count) {
@@ -243,18 +238,39 @@ void TrafficPopulation::generate_demand(Shared& s) {
     }
     return it->second;
   };
+  auto link_text = [&](std::uint32_t li) {
+    const std::string& name = net.links[li].name;
+    return "link " + std::to_string(li) + (name.empty() ? "" : " (edge '" + name + "')");
+  };
+  for (const OdFlow& f : p.od) {
+    if (f.rate > 0.0 && route_of(f.origin, f.destination) == kNone) {
+      throw UserError("traffic: od: no route leads from " + link_text(f.origin) + " to " + link_text(f.destination) +
+                      (net.links[f.origin].name.empty() ? "" : " (see the links table for the links of the network)"));
+    }
+  }
   for (const Trip& trip : trips) {
     std::uint32_t route = kNone;
     if (trip.destination != kNone) {
       route = route_of(trip.origin, trip.destination);
+      // od flows were checked above: this pair came from the model.
+      if (route == kNone) {
+        throw DataError(model.file + ": a sampled trip goes from " + link_text(trip.origin) + " to " +
+                        link_text(trip.destination) + ", which no route joins");
+      }
     } else {
       for (int attempt = 0; attempt < 20 && route == kNone; ++attempt) {
         const std::uint32_t dest = net.destinations[rng.below(net.destinations.size())];
         if (dest == trip.origin && net.destinations.size() > 1) continue;
         route = route_of(trip.origin, dest);
       }
+      // Origins and destinations of SUMO files are one strongly connected
+      // part; generated networks are connected: a miss is a network whose
+      // origins cannot reach its destinations.
+      if (route == kNone) {
+        throw UserError("traffic: no destination can be reached from origin " + link_text(trip.origin) +
+                        " (20 drawn destinations tried)");
+      }
     }
-    if (route == kNone) continue;  // unreachable: not generated (documented)
     VehicleSpec vs;
     vs.type = rng.bernoulli(p.truck_share) ? 1 : 0;
     draw_vehicle(p, rng, vs.type, vs.drv, vs.speed_factor, vs.length);

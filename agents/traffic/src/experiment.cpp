@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "simulacra/agents/traffic/traffic.hpp"
+#include "text.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/random.hpp"
 
@@ -19,12 +20,6 @@ namespace {
 // Salt of the coin that thins demand_rate's trips: apart from the
 // distraction draws (step.cpp), which hash (vehicle, step).
 constexpr std::uint64_t kThinSalt = 0x5448'494e'4e49'4e47ULL;  // "THINNING"
-
-std::string number_text(double x) {
-  std::ostringstream out;
-  out << x;
-  return out.str();
-}
 
 [[noreturn]] void damaged(const std::string& what) {
   throw CheckpointError("checkpoint does not fit this traffic population: " + what);
@@ -248,6 +243,7 @@ void TrafficPopulation::state(StateArchive& ar) {
   io_sized(ar, next_departure_, lps, "departure cursors");
   io_sized(ar, counters_, lps * kCounterCount, "counters");
   io_sized(ar, moved_, lps, "vehicle updates");
+  io_sized(ar, stat_steps_, lps, "link statistics steps");
   io_column(ar, summary_, &StepSummary::running, "step summaries");
   io_column(ar, summary_, &StepSummary::gridlocked, "step summaries");
   io_column(ar, summary_, &StepSummary::speed_sum, "step summaries");

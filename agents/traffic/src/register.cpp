@@ -117,13 +117,17 @@ std::vector<ParamSpec> traffic_param_specs() {
   };
 }
 
-TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
+namespace {
+
+// The parameters that decide the network the model runs on (generator or
+// file, step, vehicle top speeds) and the od flows on it.
+TrafficParams network_params_from(const PopulationSpec& spec, const std::string& scenario_dir) {
   const ParamValues& v = spec.params;
   TrafficParams p;
   p.network = v.string("network");
   p.sumo_file = v.string("sumo_file");
-  if (!p.sumo_file.empty() && std::filesystem::path(p.sumo_file).is_relative() && !info.scenario_dir.empty()) {
-    p.sumo_file = (std::filesystem::path(info.scenario_dir) / p.sumo_file).string();
+  if (!p.sumo_file.empty() && std::filesystem::path(p.sumo_file).is_relative() && !scenario_dir.empty()) {
+    p.sumo_file = (std::filesystem::path(scenario_dir) / p.sumo_file).string();
   }
   const auto u32 = [&](const char* k) { return static_cast<std::uint32_t>(v.integer(k)); };
   const Control control = v.string("junctions") == "yield" ? Control::yield : Control::signal;
@@ -134,21 +138,12 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.phase_scheme = v.string("phases") == "paired" ? PhaseScheme::paired : PhaseScheme::split;
   p.green = v.real("green");
   p.intergreen = v.real("intergreen");
-  p.ring_vehicles = u32("ring_vehicles");
-  p.ring_jitter = v.real("ring_jitter");
   p.step = v.real("step");
   p.blocks = u32("blocks");
-  p.duration = info.duration;
-  p.seed = info.seed;
-  p.demand_rate = v.real("demand_rate");
-  p.demand_headroom = v.real("demand_headroom");
-  p.demand_profile = v.reals("demand_profile");
-  p.trip_model = detail::open_trip_model(v.at("attributes"), spec.path + ".params.attributes", info);
   const auto& od = v.reals("od");
   for (std::size_t k = 0; k + 2 < od.size(); k += 3) {
     p.od.push_back({static_cast<std::uint32_t>(od[k]), static_cast<std::uint32_t>(od[k + 1]), od[k + 2]});
   }
-  p.truck_share = v.real("truck_share");
   for (auto [t, pre] : {std::pair{&p.car, std::string("car_")}, std::pair{&p.truck, std::string("truck_")}}) {
     t->length = v.real(pre + "length");
     t->max_speed = v.real(pre + "max_speed");
@@ -158,6 +153,58 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
     t->decel = v.real(pre + "decel");
     t->politeness = v.real(pre + "politeness");
   }
+  return p;
+}
+
+}  // namespace
+
+void check_network(const PopulationSpec& spec, const std::string& path, Issues& issues) {
+  const ParamValues& v = spec.params;
+  const std::string dir = std::filesystem::path(spec.at.file).parent_path().string();
+  const TrafficParams p = network_params_from(spec, dir.empty() ? "." : dir);
+  const auto at = [&](const char* key) { return v.at(key).at.line > 0 ? v.at(key).at : spec.at; };
+  Network net;
+  try {
+    net = runnable_network(build_network(p), p);
+  } catch (const NetworkFileError& e) {
+    issues.add(at("sumo_file"), path + ".params.sumo_file", e.what());
+    return;
+  } catch (const std::invalid_argument& e) {
+    issues.add(spec.at, path + ".params", e.what());
+    return;
+  }
+  // od flows: links of the network as the model runs it, joined by a route.
+  Router router(net);
+  for (std::size_t k = 0; k < p.od.size(); ++k) {
+    const OdFlow& f = p.od[k];
+    const std::string key = path + ".params.od[" + std::to_string(3 * k) + "]";
+    auto text = [&](std::uint32_t li) {
+      return "link " + std::to_string(li) + (net.links[li].name.empty() ? "" : " (edge '" + net.links[li].name + "')");
+    };
+    if (f.origin >= net.links.size() || f.destination >= net.links.size()) {
+      issues.add(at("od"), key, "od flow " + std::to_string(f.origin) + " -> " + std::to_string(f.destination) +
+                                    ": the network has links 0 to " + std::to_string(net.links.size() - 1) +
+                                    (p.network == "sumo" ? " (SUMO edges shorter than 1.5 steps are joined into "
+                                                           "their junctions; the links table lists the rest)" : ""));
+    } else if (f.rate > 0.0 && router.route(f.origin, f.destination).empty()) {
+      issues.add(at("od"), key, "no route leads from " + text(f.origin) + " to " + text(f.destination));
+    }
+  }
+}
+
+TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
+  const ParamValues& v = spec.params;
+  TrafficParams p = network_params_from(spec, info.scenario_dir);
+  const auto u32 = [&](const char* k) { return static_cast<std::uint32_t>(v.integer(k)); };
+  p.ring_vehicles = u32("ring_vehicles");
+  p.ring_jitter = v.real("ring_jitter");
+  p.duration = info.duration;
+  p.seed = info.seed;
+  p.demand_rate = v.real("demand_rate");
+  p.demand_headroom = v.real("demand_headroom");
+  p.demand_profile = v.reals("demand_profile");
+  p.trip_model = detail::open_trip_model(v.at("attributes"), spec.path + ".params.attributes", info);
+  p.truck_share = v.real("truck_share");
   p.speed_factor_sd = v.real("speed_factor_sd");
   p.headway_sd = v.real("headway_sd");
   p.accel_sd = v.real("accel_sd");
@@ -209,16 +256,28 @@ void register_traffic(Registry& registry) {
       issues.add(spec.params.at("network").at, path + ".params.sumo_file", "network: sumo needs a sumo_file");
     }
     traffic::detail::check_attributes(spec.params, path, issues);
+    if (whole && issues.empty()) traffic::check_network(spec, path, issues);
   };
   t.make = [](const PopulationSpec& spec, const BuildInfo& info) -> std::unique_ptr<Population> {
     const traffic::TrafficParams p = traffic::params_from(spec, info);
+    // Where in the scenario: the key's position when it was written there.
+    const auto where = [&](const std::string& key) {
+      const SourcePos& at = spec.params.at(key).at;
+      return (at.line > 0 ? at.text() : spec.at.text()) + ": " + spec.path + ".params." + key + ": ";
+    };
     try {
       return std::make_unique<traffic::TrafficPopulation>(p);
+    } catch (const traffic::NetworkFileError& e) {
+      throw traffic::NetworkFileError(where("sumo_file") + e.what());
     } catch (const std::invalid_argument& e) {
-      throw UserError(spec.path + ": " + e.what());
+      throw UserError(spec.at.text() + ": " + spec.path + ": " + e.what());
     } catch (const DataError& e) {
       // A model's rows that do not fit the network (see demand.cpp).
       throw DataError(spec.path + ".params.attributes: " + e.what());
+    } catch (const UserError& e) {
+      // Demand that the network cannot carry (an od flow without a route).
+      const std::string what = e.what();
+      throw UserError((what.starts_with("traffic: od") ? where("od") : spec.at.text() + ": " + spec.path + ": ") + what);
     }
   };
   registry.add(std::move(t));

@@ -54,9 +54,26 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
   const std::uint32_t next = next_link(v);
   if (next == kNone) return {kFar, kFar, kNone};  // leaves the network at the end
   if (must_stop(v, link, lane, t)) return {to_end, 0.0, kNone};  // a stopped obstacle at the line
-  const std::uint32_t nl = s.net.links[next].first_lane + s.net.entry_lane(link, lane, next);
+  const std::uint32_t entry = s.net.entry_lane(link, lane, next);
+  const std::uint32_t nl = s.net.links[next].first_lane + entry;
   const Tail ahead = tail(nl, static_cast<std::uint64_t>(std::llround(t / s.p.step)));
-  return {to_end + ahead.rear, ahead.speed, ahead.vehicle};
+  Obstacle o{to_end + ahead.rear, ahead.speed, ahead.vehicle};
+  // Lanes that end in one lane of the next link (a lane drop at the
+  // junction) merge like a zipper: the front vehicle of another such lane
+  // that is ahead of this one is followed, or, while alongside, waited for
+  // at the line. Crossing in different steps, the two would otherwise enter
+  // overlapping. (Lanes of this link are this LP's own.)
+  for (std::uint32_t q = 0; q < l.lanes; ++q) {
+    const auto& other = lanes_[l.first_lane + q];
+    if (q == lane || other.empty() || s.net.entry_lane(link, q, next) != entry) continue;
+    const std::uint32_t u = other.back();
+    if (u == v || dyn_[u].status != static_cast<std::uint8_t>(Status::active) || next_link(u) != next) continue;
+    if (dyn_[u].pos < dyn_[v].pos || (dyn_[u].pos == dyn_[v].pos && u > v)) continue;  // behind: it waits for v
+    const double gap = dyn_[u].pos - s.veh[u].length - pos;
+    const Obstacle merge = gap >= 0.0 ? Obstacle{gap, dyn_[u].speed, u} : Obstacle{to_end, 0.0, kNone};
+    if (merge.gap < o.gap) o = merge;
+  }
+  return o;
 }
 
 bool TrafficPopulation::must_stop(std::uint32_t v, std::uint32_t link, std::uint32_t lane, double t) const {
@@ -411,21 +428,24 @@ void TrafficPopulation::sample(Context& ctx, std::uint32_t lp, double t, bool tr
     stat_speed_[li] += vsum;
     reroute_count_[li] += n;
     reroute_speed_[li] += vsum;
-    if (stats) {
-      const double steps = s.p.stats_interval / s.p.step;
-      const double density = stat_count_[li] / steps / (l.length / 1000.0);
-      const double mean = stat_count_[li] > 0 ? stat_speed_[li] / stat_count_[li] : std::nan("");
-      ctx.emit_ordered(li, 0, kLinkStats, t, std::int64_t{li}, stat_exits_[li] * 3600.0 / s.p.stats_interval, density,
-                       mean);
-      stat_count_[li] = 0.0;
-      stat_speed_[li] = 0.0;
-      stat_exits_[li] = 0;
-    }
+    if (stats) stats_row(ctx, li, t, stat_steps_[lp] + 1);
   }
+  stat_steps_[lp] = stats ? 0 : stat_steps_[lp] + 1;
   StepSummary& sum = summary_[lp];
   sum.running += running;
   sum.gridlocked += gridlocked;
   sum.speed_sum += running_speed;
+}
+
+void TrafficPopulation::stats_row(Context& ctx, std::uint32_t li, double t, std::uint64_t steps) {
+  const Shared& s = *shared_;
+  const double span = static_cast<double>(steps) * s.p.step;
+  const double density = stat_count_[li] / static_cast<double>(steps) / (s.net.links[li].length / 1000.0);
+  const double mean = stat_count_[li] > 0 ? stat_speed_[li] / stat_count_[li] : std::nan("");
+  ctx.emit_ordered(li, 0, kLinkStats, t, std::int64_t{li}, stat_exits_[li] * 3600.0 / span, density, mean);
+  stat_count_[li] = 0.0;
+  stat_speed_[li] = 0.0;
+  stat_exits_[li] = 0;
 }
 
 }  // namespace simulacra::traffic

@@ -2,20 +2,26 @@
 // publish phase, tables and end-of-run rows of the traffic population. The
 // step itself is in step.cpp.
 #include "simulacra/agents/traffic/traffic.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
+#include "simulacra/agents/traffic/sumo.hpp"
 #include "simulacra/engine/random.hpp"
 
 namespace simulacra::traffic {
 
 namespace {
 constexpr float kFree = 1.0e9f;  // tail of an empty lane with nothing known beyond
+// m: an empty lane of a link shorter than this publishes the nearest tail
+// beyond it (the longest link min_link_lengths may ask for).
+constexpr double kLookThrough = 60.0;
 
 std::uint64_t pack(std::uint32_t hi, float lo) {
   return (static_cast<std::uint64_t>(hi) << 32) | std::bit_cast<std::uint32_t>(lo);
@@ -24,6 +30,24 @@ std::uint32_t hi_of(std::uint64_t x) { return static_cast<std::uint32_t>(x >> 32
 float lo_of(std::uint64_t x) { return std::bit_cast<float>(static_cast<std::uint32_t>(x & 0xffffffffu)); }
 
 }  // namespace
+
+std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p) {
+  const double top = std::max(p.car.max_speed, p.truck.max_speed);
+  const double longest = std::max(p.car.length + p.car.min_gap, p.truck.length + p.truck.min_gap);
+  std::vector<double> need(net.links.size());
+  for (std::size_t i = 0; i < net.links.size(); ++i) {
+    const Link& l = net.links[i];
+    double limit = l.speed_limit;
+    for (std::uint32_t j : l.in) limit = std::max(limit, net.links[j].speed_limit);
+    // Desired speeds are at most 1.4 × the limit (demand.cpp's factor);
+    // a vehicle enters at up to its predecessor's speed.
+    const double fastest = std::min(top, kMaxSpeedFactor * limit);
+    // Nor may a vehicle (with its standstill gap) be longer than a link: a
+    // lane holds only the vehicles whose front is on it.
+    need[i] = std::min(60.0, std::max(1.5 * fastest * p.step, longest));
+  }
+  return need;
+}
 
 void validate(const TrafficParams& p) {
   auto bad = [](const std::string& what) { throw std::invalid_argument("traffic: " + what); };
@@ -64,22 +88,40 @@ void validate(const TrafficParams& p) {
   }
 }
 
+Network runnable_network(Network net, const TrafficParams& p) {
+  make_signal_plans(net, p.phase_scheme, p.green, p.intergreen);
+  // A vehicle must not jump over a whole link in one step: a link has to
+  // take 1.5 steps at the highest speed a vehicle may reach on it. A SUMO
+  // network's shorter links are joined into their junctions (until none is
+  // left: joining gives links new, perhaps faster, predecessors); a generated
+  // one's settings are refused.
+  for (;;) {
+    const std::vector<double> need = min_link_lengths(net, p);
+    if (!net.turns.empty()) {
+      Network joined = join_short_links(net, need);
+      if (joined.links.size() == net.links.size()) break;
+      net = std::move(joined);
+      continue;
+    }
+    for (std::size_t i = 0; i < net.links.size(); ++i) {
+      if (net.links[i].length < need[i]) {
+        throw std::invalid_argument("traffic: link " + std::to_string(i) + " (" + number_text(net.links[i].length) +
+                                    " m) is shorter than 1.5 steps of " + number_text(p.step) + " s at " +
+                                    number_text(need[i] / (1.5 * p.step)) + " m/s");
+      }
+    }
+    break;
+  }
+  return net;
+}
+
 TrafficPopulation::TrafficPopulation(const TrafficParams& p) : TrafficPopulation(p, build_network(p)) {}
 
 TrafficPopulation::TrafficPopulation(const TrafficParams& p, Network net) {
   validate(p);
   auto s = std::make_shared<Shared>();
   s->p = p;
-  s->net = std::move(net);
-  make_signal_plans(s->net, p.phase_scheme, p.green, p.intergreen);
-  for (std::size_t i = 0; i < s->net.links.size(); ++i) {
-    const Link& l = s->net.links[i];
-    // A vehicle must not jump over a whole link in one step.
-    if (l.length < 1.5 * std::max(p.car.max_speed, l.speed_limit) * p.step && l.length < 60.0) {
-      throw std::invalid_argument("traffic: link " + std::to_string(i) + " is too short for step " +
-                                  std::to_string(p.step) + " s");
-    }
-  }
+  s->net = runnable_network(std::move(net), p);
   blocks_ = std::min<std::uint32_t>(p.blocks, static_cast<std::uint32_t>(s->net.nodes.size()));
   shared_ = s;
   setup(*s);
@@ -124,6 +166,7 @@ void TrafficPopulation::setup(Shared& s) {
   stat_count_.assign(net.links.size(), 0.0);
   stat_speed_.assign(net.links.size(), 0.0);
   stat_exits_.assign(net.links.size(), 0);
+  stat_steps_.assign(blocks_, 0);
   waiting_.assign(net.links.size(), {});
   reroute_count_.assign(net.links.size(), 0.0);
   reroute_speed_.assign(net.links.size(), 0.0);
@@ -304,15 +347,18 @@ void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k)
         o.rear = static_cast<float>(dyn_[v].pos - s.veh[v].length);
         o.speed = static_cast<float>(dyn_[v].speed);
         o.vehicle = v;
-      } else if (l.out.size() == 1 && !(l.drop_lane && j == l.lanes - 1)) {
-        // A chain without choices (ring, corridor): look through an empty
-        // lane to the next one, as this LP will see it at the next step.
-        const std::uint32_t nl = l.out.front();
-        const Tail next = tail(s.net.links[nl].first_lane + s.net.entry_lane(li, j, nl), k + 1);
-        if (next.rear < kFree) {
-          o.rear = static_cast<float>(l.length + next.rear);
-          o.speed = static_cast<float>(next.speed);
-          o.vehicle = next.vehicle;
+      } else if ((l.out.size() == 1 || l.length < kLookThrough) && !(l.drop_lane && j == l.lanes - 1)) {
+        // Look through an empty lane to the next one, as this LP will see it
+        // at the next step: on a chain without choices (ring, corridor), and
+        // on a short link (a vehicle upstream must see a queue just beyond
+        // it in time), where the nearest tail of any movement counts.
+        for (std::uint32_t nl : l.out) {
+          const Tail next = tail(s.net.links[nl].first_lane + s.net.entry_lane(li, j, nl), k + 1);
+          if (next.rear < kFree && static_cast<float>(l.length + next.rear) < o.rear) {
+            o.rear = static_cast<float>(l.length + next.rear);
+            o.speed = static_cast<float>(next.speed);
+            o.vehicle = next.vehicle;
+          }
         }
       }
       if (o.rear == sent_rear_[lane] && o.speed == sent_speed_[lane] && o.vehicle == sent_vehicle_[lane]) continue;
@@ -368,7 +414,7 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"destination", C::int64, "", "destination link (-1 on a ring)"},
         {"departure", C::float64, "s", "scheduled departure"},
         {"entered", C::float64, "s", "when the vehicle entered the network (NaN if never)"},
-        {"arrival", C::float64, "s", "arrival or removal time (NaN if still driving)"},
+        {"arrival", C::float64, "s", "arrival or removal time (NaN if still driving, or crashed and not yet cleared)"},
         {"distance", C::float64, "m", "distance driven"},
         {"delay", C::float64, "s", "arrival - departure - free-flow time (NaN unless arrived)"},
         {"status", C::string, "", "arrived, crashed, en_route, waiting"}}},
@@ -391,7 +437,9 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"x_from", C::float64, "m", "network x of the start node"},
         {"y_from", C::float64, "m", "network y of the start node"},
         {"x_to", C::float64, "m", "network x of the end node"},
-        {"y_to", C::float64, "m", "network y of the end node"}}},
+        {"y_to", C::float64, "m", "network y of the end node"},
+        {"lane_names", C::string, "", "the SUMO lane id of each lane, lane 0 first, separated by spaces (lanes "
+                                      "closed to passenger cars are left out); empty for generated networks"}}},
   };
 }
 
@@ -433,12 +481,27 @@ void TrafficPopulation::finish(Context& ctx) {
     const Link& l = net.links[li];
     const Node& a = net.nodes[l.from];
     const Node& b = net.nodes[l.to];
+    std::string lanes;
+    for (const std::string& id : l.lane_names) lanes += (lanes.empty() ? "" : " ") + id;
     ctx.emit_ordered(li, 0, kLinks, std::int64_t{li}, l.name, std::int64_t{l.from}, std::int64_t{l.to}, a.name, b.name,
-                     l.length, std::int64_t{l.lanes}, l.speed_limit, a.x, a.y, b.x, b.y);
+                     l.length, std::int64_t{l.lanes}, l.speed_limit, a.x, a.y, b.x, b.y, lanes);
+  }
+  // A statistics interval that ends with the run: its step (at the run's
+  // end) never runs, as events at the end time are not processed.
+  const double now = ctx.now().value, dt = shared_->p.step, interval = shared_->p.stats_interval;
+  for (std::uint32_t lp = 0; lp < blocks_; ++lp) {
+    const double last = static_cast<double>(step_[lp]) * dt;
+    if (interval > 0.0 && stat_steps_[lp] > 0 &&
+        std::floor((now + 1e-9) / interval) != std::floor((last + 1e-9) / interval)) {
+      for (std::uint32_t li : shared_->own_links[lp]) stats_row(ctx, li, now, stat_steps_[lp]);
+      stat_steps_[lp] = 0;
+    }
   }
   for (std::uint32_t v = 0; v < dyn_.size(); ++v) {
     const auto st = static_cast<Status>(dyn_[v].status);
     if (st == Status::active) trip_row(ctx, v, std::nan(""), "en_route");
+    // Crashed and still blocking its lane (crash_clearance not yet over).
+    if (st == Status::crashed) trip_row(ctx, v, std::nan(""), "crashed");
     // Due since the last step, or queued at its origin; not one a lower live
     // demand_rate thins away (depart() would cancel it).
     if (st == Status::pending && shared_->veh[v].depart <= ctx.now().value &&

@@ -127,7 +127,7 @@ TEST_CASE("SUMO reader: a small network and errors that name line and element", 
     return text;
   };
   CHECK_THROWS_WITH(parse_sumo_net(broken("linkIndex=\"0\"", "linkIndex=\"3\""), "t.net.xml"),
-                    Catch::Contains("t.net.xml:11:") && Catch::Contains("<connection>") &&
+                    Catch::Contains("t.net.xml:11:") && Catch::Contains("<connection from=\"AB\" to=\"BC\"") &&
                         Catch::Contains("linkIndex = 3 is outside the state strings of program 'B'"));
   CHECK_THROWS_WITH(parse_sumo_net(broken("tl=\"B\"", "tl=\"X\""), "t.net.xml"),
                     Catch::Contains("t.net.xml:11:") && Catch::Contains("tl = 'X' is not a <tlLogic>"));

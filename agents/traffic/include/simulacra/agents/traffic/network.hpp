@@ -44,6 +44,7 @@ struct SignalPhase {
 /// program (SUMO's joined traffic lights) point to the same plan.
 struct SignalPlan {
   std::string id;
+  std::uint32_t line = 0;  ///< line of its <tlLogic> in the file it was read from (0: generated)
   double offset = 0.0;  ///< s: the first phase starts at t = offset (SUMO's meaning), and every cycle after
   std::vector<SignalPhase> phases;
   double cycle() const;
@@ -70,6 +71,10 @@ struct Link {
   bool drop_lane = false;    ///< the last lane ends at the link's end (acceleration lane)
   std::uint32_t merge_from = kNone;  ///< the on-ramp link that feeds the drop lane
   std::string name;
+  std::uint32_t line = 0;  ///< line of its <edge> in the file it was read from (0: generated)
+  /// The SUMO lane id of each lane (lanes closed to cars are not lanes
+  /// here); empty for generated links.
+  std::vector<std::string> lane_names;
   /// Signal index of all the link's movements at `to` when the network has no
   /// `turns` (set by make_signal_plans); kNone: not signalled.
   std::uint32_t group_signal = kNone;
@@ -83,6 +88,7 @@ struct Link {
 };
 
 struct Network {
+  std::string source;  ///< the file it was read from (empty: generated), for messages
   std::vector<Node> nodes;
   std::vector<Link> links;
   std::vector<std::uint32_t> origins;       ///< links where trips may start

@@ -109,11 +109,29 @@ struct TrafficParams {
   double stats_interval = 300.0;     ///< s between link-statistics rows (0: none)
 };
 
+/// A driver's desired-speed factor is drawn within [0.6, this] (mean 1).
+inline constexpr double kMaxSpeedFactor = 1.4;
+
+/// Per link, the least length the model can run it at with step `p.step`:
+/// 1.5 steps at the fastest a vehicle may drive on it (at most
+/// kMaxSpeedFactor × the highest limit of the link and its predecessors, and
+/// the vehicle types' top speed), and the longest vehicle type's length plus
+/// its standstill gap; never more than 60 m.
+std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p);
+
 /// Throws std::invalid_argument naming the first invalid field.
 void validate(const TrafficParams& p);
 
 /// Builds the network a parameter set describes. Throws std::invalid_argument
 /// for bad generator settings and NetworkFileError for an unusable file.
 Network build_network(const TrafficParams& p);
+
+/// The network as the model runs it: generated signal plans for signalised
+/// nodes without one, and for a SUMO network (one with turns) the links
+/// shorter than min_link_lengths joined into their junctions
+/// (join_short_links, repeated until none is left). Throws
+/// std::invalid_argument naming a generated link too short for the step,
+/// NetworkFileError from join_short_links.
+Network runnable_network(Network net, const TrafficParams& p);
 
 }  // namespace simulacra::traffic

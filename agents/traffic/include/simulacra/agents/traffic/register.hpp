@@ -16,6 +16,12 @@ std::vector<ParamSpec> traffic_param_specs();
 /// Converts validated scenario values into the plain struct. Throws
 /// std::out_of_range if a declared key is missing (a programmer error).
 TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info);
+/// Builds the network a population block describes (reading its SUMO file,
+/// relative to the scenario file, and joining links too short for its step)
+/// and reports through `issues`, at the key's position: an unusable network
+/// file or generator setting, and od flows naming a link the network does not
+/// have or no route joins. So `validate` refuses what `run` would.
+void check_network(const PopulationSpec& spec, const std::string& path, Issues& issues);
 }  // namespace traffic
 
 }  // namespace simulacra

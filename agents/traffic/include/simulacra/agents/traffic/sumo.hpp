@@ -27,4 +27,19 @@ Network read_sumo_net(const std::string& path, Control unsignalised = Control::y
 Network parse_sumo_net(const std::string& text, const std::string& display_path,
                        Control unsignalised = Control::yield);
 
+/// A network whose links are all at least `min_length[link]` long: every
+/// link shorter than that has its two end nodes joined into one junction
+/// (clusters of such nodes become one node) and disappears. A movement
+/// through removed links becomes one turn from the link entering the cluster
+/// to the link leaving it, with the light of the first signalled connection
+/// on its way; the cluster's node runs its members' programs side by side
+/// (one plan whose phases cut the common cycle at every switch of any).
+/// Nodes are numbered by their first member, links keep their order, names,
+/// lengths and lanes; a joined node's name lists its members' names
+/// separated by spaces, its position is their mean. For networks with
+/// `turns` (SUMO files); returns the network unchanged when nothing is short.
+/// Throws NetworkFileError (sumo.hpp) naming the file, the programs and their
+/// lines when two joined programs share no cycle within two hours.
+Network join_short_links(const Network& net, const std::vector<double>& min_length);
+
 }  // namespace simulacra::traffic

@@ -215,6 +215,9 @@ class TrafficPopulation final : public Population {
   void crash(Context& ctx, std::uint32_t follower, std::uint32_t lead, double t);
   void clear_crashed(Context& ctx, std::uint32_t link, double t);
   void sample(Context& ctx, std::uint32_t lp, double t, bool trajectories, bool stats);
+  /// The link_stats row of link li at time t over the `steps` samples since
+  /// its last row; starts the link's next interval.
+  void stats_row(Context& ctx, std::uint32_t li, double t, std::uint64_t steps);
   void publish(Context& ctx, std::uint32_t lp, std::uint64_t k);
   void event_row(Context& ctx, double t, EventKind what, std::uint32_t v, std::uint32_t other, double value);
   void trip_row(Context& ctx, std::uint32_t v, double arrival, const char* status);
@@ -292,6 +295,8 @@ class TrafficPopulation final : public Population {
   // its start node): vehicles waiting to enter.
   std::vector<double> stat_count_, stat_speed_;
   std::vector<std::uint32_t> stat_exits_;
+  /// Per LP: steps sampled into the link statistics since their last rows.
+  std::vector<std::uint64_t> stat_steps_;
   std::vector<std::vector<std::uint32_t>> waiting_;
   // Per link (owner of its end node): vehicles and their speeds summed over
   // the steps of the current re-routing interval.
