@@ -339,3 +339,24 @@ TEST_CASE("the links table round-trips to the file's edge ids on OpenStreetMap n
     }
   }
 }
+
+TEST_CASE("a joined OpenStreetMap network gives the same tables for any blocks and threads",
+          "[traffic][sumo][debian][determinism]") {
+  TrafficParams p = sumo_params(kSumoTools + "/game/DRT/osm.net.xml", 0.5, 1200.0);
+  p.duration = 1200.0;
+  p.trajectory_interval = 5.0;
+  p.stats_interval = 300.0;
+  p.blocks = 1;
+  const Run one = run(p, 1200.0, 1);
+  REQUIRE(one.pop().count(kArrivals) > 100);
+  for (const auto& [blocks, threads] : {std::pair{5u, 1u}, std::pair{5u, 2u}, std::pair{2u, 2u}}) {
+    DYNAMIC_SECTION(blocks << " blocks, " << threads << " threads") {
+      p.blocks = blocks;
+      const Run other = run(p, 1200.0, threads);
+      for (std::size_t t = 0; t < one.rows.size(); ++t) {
+        INFO("table " << t);
+        CHECK(same_rows(one.rows[t], other.rows[t]));
+      }
+    }
+  }
+}
