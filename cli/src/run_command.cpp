@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <new>
 #include <sstream>
 
 #include "commands.hpp"
@@ -272,6 +273,7 @@ int run_scenario(const Args& args) {
   if (progress) progress->finish();
   if (caught_signal() != 0) {
     report_interrupted(result, plans, out, quiet);
+    fs::remove(ckpt.dir, ec);  // only if empty
     if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
     throw_if_interrupted();
   }

@@ -56,6 +56,8 @@ ParamSpec time_setting(std::string key, std::optional<double> min = {}, std::opt
 std::string file_stem_problem(const std::string& s) {
   if (s.size() > kMaxNameBytes) return "longer than " + std::to_string(kMaxNameBytes) + " bytes";
   if (s.front() == '.') return "starts with '.'";
+  // The output folder's own entries beside the runs' files.
+  if (s == "runs.csv" || s == "checkpoints") return "is the name of the output folder's own " + s;
   for (const char c : s) {
     if (c == '/' || c == '\\') return std::string("contains '") + c + "'";
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";

@@ -33,9 +33,9 @@ phold() {  # a PHOLD scenario named $1 recording events; $2 extra top-level line
 
 # --- 1. A scenario's name never chooses a path ------------------------------
 mkdir -p "$T/inside/out"
-for name in '../escape' '/tmp/abs-escape' 'a/b' 'back\slash' '.hidden' '..'; do
+for name in '../escape' '/tmp/abs-escape' 'a/b' 'back\slash' '.hidden' '..' 'runs.csv' 'checkpoints'; do
   phold "$name" > "$T/inside/hostile.yaml"
-  expect 2 "hostile.yaml:1:7: name = .*: .*(must not hold '/'|start with '.')" \
+  expect 2 "hostile.yaml:1:7: name = .*: .*(must not hold '/'|start with '.'|output folder's own)" \
     "$BIN" run "$T/inside/hostile.yaml" -o "$T/inside/out" --quiet
 done
 expect 2 "--set name=\.\./escape: name = \.\./escape: starts with '\.'" \
