@@ -3,6 +3,8 @@
 // onto the next link only at the next step, so a link must take more than a
 // step to cross. Junction clusters become one node, as netconvert's
 // --junctions.join does, and movements through them become single turns.
+// Also the least link lengths a step allows and the network as the model
+// runs it.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -10,7 +12,9 @@
 #include <set>
 #include <string>
 
+#include "simulacra/agents/traffic/params.hpp"
 #include "simulacra/agents/traffic/sumo.hpp"
+#include "text.hpp"
 
 namespace simulacra::traffic {
 
@@ -223,6 +227,51 @@ Network join_short_links(const Network& net, const std::vector<double>& min_leng
   }
   out.finalize();
   return out;
+}
+
+std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p) {
+  const double top = std::max(p.car.max_speed, p.truck.max_speed);
+  const double longest = std::max(p.car.length + p.car.min_gap, p.truck.length + p.truck.min_gap);
+  std::vector<double> need(net.links.size());
+  for (std::size_t i = 0; i < net.links.size(); ++i) {
+    const Link& l = net.links[i];
+    double limit = l.speed_limit;
+    for (std::uint32_t j : l.in) limit = std::max(limit, net.links[j].speed_limit);
+    // Desired speeds are at most 1.4 × the limit (demand.cpp's factor);
+    // a vehicle enters at up to its predecessor's speed.
+    const double fastest = std::min(top, kMaxSpeedFactor * limit);
+    // Nor may a vehicle (with its standstill gap) be longer than a link: a
+    // lane holds only the vehicles whose front is on it.
+    need[i] = std::min(60.0, std::max(1.5 * fastest * p.step, longest));
+  }
+  return need;
+}
+
+Network runnable_network(Network net, const TrafficParams& p) {
+  make_signal_plans(net, p.phase_scheme, p.green, p.intergreen);
+  // A vehicle must not jump over a whole link in one step: a link has to
+  // take 1.5 steps at the highest speed a vehicle may reach on it. A SUMO
+  // network's shorter links are joined into their junctions (until none is
+  // left: joining gives links new, perhaps faster, predecessors); a generated
+  // one's settings are refused.
+  for (;;) {
+    const std::vector<double> need = min_link_lengths(net, p);
+    if (!net.turns.empty()) {
+      Network joined = join_short_links(net, need);
+      if (joined.links.size() == net.links.size()) break;
+      net = std::move(joined);
+      continue;
+    }
+    for (std::size_t i = 0; i < net.links.size(); ++i) {
+      if (net.links[i].length < need[i]) {
+        throw std::invalid_argument("traffic: link " + std::to_string(i) + " (" + number_text(net.links[i].length) +
+                                    " m) is shorter than 1.5 steps of " + number_text(p.step) + " s at " +
+                                    number_text(need[i] / (1.5 * p.step)) + " m/s");
+      }
+    }
+    break;
+  }
+  return net;
 }
 
 }  // namespace simulacra::traffic

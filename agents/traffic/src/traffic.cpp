@@ -2,17 +2,14 @@
 // publish phase, tables and end-of-run rows of the traffic population. The
 // step itself is in step.cpp.
 #include "simulacra/agents/traffic/traffic.hpp"
-#include "text.hpp"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
-#include "simulacra/agents/traffic/sumo.hpp"
 #include "simulacra/engine/random.hpp"
 
 namespace simulacra::traffic {
@@ -30,24 +27,6 @@ std::uint32_t hi_of(std::uint64_t x) { return static_cast<std::uint32_t>(x >> 32
 float lo_of(std::uint64_t x) { return std::bit_cast<float>(static_cast<std::uint32_t>(x & 0xffffffffu)); }
 
 }  // namespace
-
-std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p) {
-  const double top = std::max(p.car.max_speed, p.truck.max_speed);
-  const double longest = std::max(p.car.length + p.car.min_gap, p.truck.length + p.truck.min_gap);
-  std::vector<double> need(net.links.size());
-  for (std::size_t i = 0; i < net.links.size(); ++i) {
-    const Link& l = net.links[i];
-    double limit = l.speed_limit;
-    for (std::uint32_t j : l.in) limit = std::max(limit, net.links[j].speed_limit);
-    // Desired speeds are at most 1.4 × the limit (demand.cpp's factor);
-    // a vehicle enters at up to its predecessor's speed.
-    const double fastest = std::min(top, kMaxSpeedFactor * limit);
-    // Nor may a vehicle (with its standstill gap) be longer than a link: a
-    // lane holds only the vehicles whose front is on it.
-    need[i] = std::min(60.0, std::max(1.5 * fastest * p.step, longest));
-  }
-  return need;
-}
 
 void validate(const TrafficParams& p) {
   auto bad = [](const std::string& what) { throw std::invalid_argument("traffic: " + what); };
@@ -86,33 +65,6 @@ void validate(const TrafficParams& p) {
       bad("demand_rate must be 0: the trips' departure times come from attributes (" + m.file + ")");
     }
   }
-}
-
-Network runnable_network(Network net, const TrafficParams& p) {
-  make_signal_plans(net, p.phase_scheme, p.green, p.intergreen);
-  // A vehicle must not jump over a whole link in one step: a link has to
-  // take 1.5 steps at the highest speed a vehicle may reach on it. A SUMO
-  // network's shorter links are joined into their junctions (until none is
-  // left: joining gives links new, perhaps faster, predecessors); a generated
-  // one's settings are refused.
-  for (;;) {
-    const std::vector<double> need = min_link_lengths(net, p);
-    if (!net.turns.empty()) {
-      Network joined = join_short_links(net, need);
-      if (joined.links.size() == net.links.size()) break;
-      net = std::move(joined);
-      continue;
-    }
-    for (std::size_t i = 0; i < net.links.size(); ++i) {
-      if (net.links[i].length < need[i]) {
-        throw std::invalid_argument("traffic: link " + std::to_string(i) + " (" + number_text(net.links[i].length) +
-                                    " m) is shorter than 1.5 steps of " + number_text(p.step) + " s at " +
-                                    number_text(need[i] / (1.5 * p.step)) + " m/s");
-      }
-    }
-    break;
-  }
-  return net;
 }
 
 TrafficPopulation::TrafficPopulation(const TrafficParams& p) : TrafficPopulation(p, build_network(p)) {}
