@@ -44,6 +44,21 @@ MarketParams experiment_params(std::uint32_t trader_lps = 3) {
   p.news.push_back({700.0, 0, -0.02});
   p.shocks.push_back({MarketShock::Kind::market_sell, 1300.0, 0, 3000, 0.0});
   p.shocks.push_back({MarketShock::Kind::maker_withdrawal, 1600.0, 0, 0, 120.0});
+  // The flash-crash mechanics, so their state is saved, branched and dealt
+  // to LPs like the rest: stop-loss traders, makers under stress, a sell
+  // program by volume and limit up-limit down.
+  p.stop_loss_traders = 20;
+  p.maker_widen_vol = 0.002;
+  p.maker_withdraw_vol = 0.01;
+  p.maker_unwind = 0.1;
+  p.value_size_elasticity = 0.25;
+  p.luld_band = 0.03;
+  MarketShock program;
+  program.kind = MarketShock::Kind::sell_program;
+  program.at = 1400.0;
+  program.quantity = 20000;
+  program.participation = 0.3;
+  p.shocks.push_back(program);
   return p;
 }
 

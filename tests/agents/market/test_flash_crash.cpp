@@ -157,6 +157,40 @@ TEST_CASE("sell program: by volume it keeps to its participation rate", "[market
   CHECK(own / all == Approx(0.2).margin(0.05));
 }
 
+TEST_CASE("sell program: time-sliced it sells an equal part every slice", "[market][flash_crash]") {
+  MarketParams p;
+  p.session_close = 1800.0;
+  MarketShock prog;
+  prog.kind = MarketShock::Kind::sell_program;
+  prog.at = 600.0;
+  prog.quantity = 6000;
+  prog.duration = 600.0;
+  prog.slice = 10.0;
+  p.shocks.push_back(prog);
+  const RunOut out = run_market(p, 5, 1801.0);
+  const TableChunk& orders = out.tables[MarketPopulation::kOrders];
+  std::int64_t children = 0, ordered = 0, unfilled = 0;
+  double first = 1e9, last = 0.0;
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    if (col<std::string>(orders, 4)[r] != "shock") continue;
+    const auto q = col<std::int64_t>(orders, 7)[r];
+    if (col<std::string>(orders, 8)[r] == "cancel") {
+      unfilled += q;
+      continue;
+    }
+    ++children;
+    ordered += q;
+    CHECK(q == 100);  // 6,000 shares over 60 slices
+    first = std::min(first, col<double>(orders, 0)[r]);
+    last = std::max(last, col<double>(orders, 0)[r]);
+  }
+  // Every share sold: what a child could not fill went into a later one.
+  CHECK(ordered - unfilled == 6000);
+  CHECK(children >= 60);
+  CHECK(first == 600.0);
+  CHECK(last >= 1190.0);
+}
+
 TEST_CASE("limit up-limit down: pauses at the band's edge, no trades in a pause, trading resumes",
           "[market][flash_crash]") {
   const std::vector<TableChunk> t = run_crash(1, {"populations[0].params.luld_band=5%"});
