@@ -184,7 +184,7 @@ void check_network(const PopulationSpec& spec, const std::string& path, Issues& 
     if (f.origin >= net.links.size() || f.destination >= net.links.size()) {
       issues.add(at("od"), key, "od flow " + std::to_string(f.origin) + " -> " + std::to_string(f.destination) +
                                     ": the network has links 0 to " + std::to_string(net.links.size() - 1) +
-                                    (p.network == "sumo" ? " (SUMO edges shorter than 1.5 steps are joined into "
+                                    (p.network == "sumo" ? " (SUMO edges too short for the step are joined into "
                                                            "their junctions; the links table lists the rest)" : ""));
     } else if (f.rate > 0.0 && router.route(f.origin, f.destination).empty()) {
       issues.add(at("od"), key, "no route leads from " + text(f.origin) + " to " + text(f.destination));
