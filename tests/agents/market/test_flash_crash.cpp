@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -43,6 +44,12 @@ struct Crash {
   double recovery = 0.0;   // share of the drop regained by the end of the run
   std::int64_t stop_sells = 0, momentum_sells = 0, stop_sells_before = 0, momentum_sells_before = 0;
   std::int64_t momentum_buys = 0;  // from the start to the trough
+  // The makers' fewest limit orders in a minute within 15 minutes of the
+  // start, over their average per minute in the 15 minutes before it.
+  double maker_quotes = 0.0;
+  // The mean quoted spread (quotes rows) from the start to the trough over
+  // that of the 15 minutes before the start.
+  double spread = 0.0;
 };
 
 Crash measure(const std::vector<TableChunk>& t) {
@@ -80,6 +87,34 @@ Crash measure(const std::vector<TableChunk>& t) {
     if (who == "momentum" && during) ++c.momentum_sells;
     if (who == "momentum" && before) ++c.momentum_sells_before;
   }
+  std::map<int, std::int64_t> per_minute;
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    const double time = col<double>(orders, 0)[r];
+    if (time < kStart - 900.0 || time >= kStart + 900.0) continue;
+    if (col<std::string>(orders, 4)[r] != "market_maker" || col<std::string>(orders, 8)[r] != "limit") continue;
+    ++per_minute[static_cast<int>(std::floor((time - kStart) / 60.0))];
+  }
+  double before = 0.0, fewest = INFINITY;
+  for (int m = -15; m < 15; ++m) {
+    if (m < 0) before += static_cast<double>(per_minute[m]) / 15.0;
+    else fewest = std::min(fewest, static_cast<double>(per_minute[m]));
+  }
+  c.maker_quotes = fewest / before;
+  const TableChunk& quotes = t[MarketPopulation::kQuotes];
+  double sum_during = 0.0, sum_before = 0.0;
+  std::int64_t n_during = 0, n_before = 0;
+  for (std::size_t r = 0; r < quotes.rows(); ++r) {
+    const double time = col<double>(quotes, 0)[r], width = col<double>(quotes, 4)[r] - col<double>(quotes, 2)[r];
+    if (std::isnan(width)) continue;
+    if (time >= kStart && time <= trough_t) {
+      sum_during += width;
+      ++n_during;
+    } else if (time >= kStart - 900.0 && time < kStart) {
+      sum_before += width;
+      ++n_before;
+    }
+  }
+  c.spread = (sum_during / static_cast<double>(n_during)) / (sum_before / static_cast<double>(n_before));
   return c;
 }
 
@@ -97,7 +132,8 @@ TEST_CASE("flash crash: the shipped scenario falls 5 % within 15 minutes in most
     UNSCOPED_INFO("seed " << seed << ": drop " << 100.0 * c.drop << " % after " << c.trough_min << " min, recovered "
                           << 100.0 * c.recovery << " % of it; stop-loss sells " << c.stop_sells << " (before "
                           << c.stop_sells_before << "), momentum sells " << c.momentum_sells << " (before "
-                          << c.momentum_sells_before << "), buys " << c.momentum_buys);
+                          << c.momentum_sells_before << "), buys " << c.momentum_buys << ", spread x" << c.spread
+                          << ", makers' quotes at least " << c.maker_quotes << " of usual");
     momentum_sells += c.momentum_sells;
     momentum_buys += c.momentum_buys;
     if (c.drop < 0.05) continue;
@@ -107,6 +143,8 @@ TEST_CASE("flash crash: the shipped scenario falls 5 % within 15 minutes in most
     // and did not in as long a time before it.
     CHECK(c.stop_sells >= 100);
     CHECK(c.stop_sells > 5 * c.stop_sells_before);
+    // The makers step back: the quoted spread widens (2.2-2.7 times measured).
+    CHECK(c.spread > 1.8);
   }
   CHECK(crashed >= 5);
   CHECK(recovered >= 5);
@@ -116,16 +154,17 @@ TEST_CASE("flash crash: the shipped scenario falls 5 % within 15 minutes in most
 }
 
 TEST_CASE("flash crash: figures per seed", "[market][flash_crash][.figures]") {
-  std::printf("seed luld_band drop_%% trough_min recovered_%% stop_sells(before) momentum_sells(before)/buys halts\n");
+  std::printf("seed luld_band drop_%% trough_min recovered_%% stop_sells(before) momentum_sells(before)/buys halts "
+              "maker_quotes spread_x\n");
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     for (const char* luld : {"0", "5%"}) {
       const std::vector<TableChunk> t = run_crash(seed, {std::string("populations[0].params.luld_band=") + luld});
       const Crash c = measure(t);
-      std::printf("%4d %9s %6.2f %10.0f %12.0f %11lld(%lld) %16lld(%lld)/%lld %5zu\n", static_cast<int>(seed), luld,
+      std::printf("%4d %9s %6.2f %10.0f %12.0f %11lld(%lld) %16lld(%lld)/%lld %5zu %12.2f %8.1f\n", static_cast<int>(seed), luld,
                   100.0 * c.drop, c.trough_min, 100.0 * c.recovery, static_cast<long long>(c.stop_sells),
                   static_cast<long long>(c.stop_sells_before), static_cast<long long>(c.momentum_sells),
                   static_cast<long long>(c.momentum_sells_before), static_cast<long long>(c.momentum_buys),
-                  t[MarketPopulation::kHalts].rows());
+                  t[MarketPopulation::kHalts].rows(), c.maker_quotes, c.spread);
     }
   }
   SUCCEED();
