@@ -16,19 +16,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The prior's support in work coordinates: a box the NPE draws must fall in.
 Support support_of(const Prior& p) {
-  Support s;
-  const auto work = [&](double x, double none) {
-    if (!std::isfinite(x)) return none;
-    if (p.log_scale() && x <= 0.0) return -std::numeric_limits<double>::infinity();
-    return p.to_work(x);
-  };
-  s.low = work(p.low, s.low);
-  s.high = work(p.high, s.high);
-  if (p.kind == Prior::Kind::uniform || p.kind == Prior::Kind::loguniform) {
-    s.low = std::max(s.low, p.a);
-    s.high = std::min(s.high, p.b);
-  }
-  return s;
+  const auto [low, high] = p.work_bounds();
+  return Support{low, high};
 }
 
 }  // namespace
