@@ -20,6 +20,13 @@ Support support_of(const Prior& p) {
   return Support{low, high};
 }
 
+// What the network sees of a summary: counts (a target with a count
+// observation model) on a log scale, log(1 + y), so that a series spanning
+// 0 to thousands reaches it with comparable spread at every point.
+double feature(const Target& t, double v) {
+  return t.model.kind == ObservationModel::Kind::exact ? v : std::log1p(std::max(v, 0.0));
+}
+
 }  // namespace
 
 AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOptions& o,
@@ -55,7 +62,7 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
         for (const std::size_t s : t.summaries) sim.push_back(summaries[i][s]);
         for (const double v : t.model.sample(sim, values, noise)) {
           finite = finite && std::isfinite(v);
-          features.push_back(v);
+          features.push_back(feature(t, v));
         }
       }
       // A simulation whose summaries are not numbers teaches nothing.
@@ -71,7 +78,9 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
                     " simulations gave summaries that are not numbers");
   }
   std::vector<double> observed;
-  for (const auto& t : problem.targets) observed.insert(observed.end(), t.observed.begin(), t.observed.end());
+  for (const auto& t : problem.targets) {
+    for (const double y : t.observed) observed.push_back(feature(t, y));
+  }
   std::vector<Support> support;
   for (const auto& p : problem.priors) support.push_back(support_of(p));
   NpeOptions npe = o.npe;
