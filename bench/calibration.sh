@@ -1,51 +1,63 @@
 #!/usr/bin/env bash
-# Calibration (issue 12): simulations per second and wall time of ABC-SMC on
-# the synthetic-recovery case (the 10,000-person calibration town, beta = 0.03
-# to recover) on 1 and 2 jobs, and the posterior's error against the exact
-# answer for the conjugate Gaussian model (external simulator) at 1k and 10k
-# simulations.
+# Calibration (issue 12), as `bash bench/calibration.sh [BUILD]`:
+#  1. synthetic recovery: the 10,000-person recovery town (beta = 0.05,
+#     community contacts cut on day 30, seed 99; scenarios/epidemic/
+#     recovery_town.yaml and data/recovery_cases.csv) calibrated by ABC-SMC and
+#     NPE with SIMS simulations (default 5,000) and by BO with BO_SIMS (200):
+#     medians, 90 % intervals, simulations per second;
+#  2. throughput: ABC-SMC on the same case with THROUGHPUT_SIMS (1,000)
+#     simulations on 1 and 2 jobs, and whether the posteriors are identical;
+#  3. the conjugate Gaussian model (external simulator, exact posterior
+#     N(12/11, 1/11)): ABC-SMC's error at 1k and 10k simulations.
+# NPE's two-sample accuracy at 1k/10k/100k simulations is bench/npe_bo.sh.
 set -euo pipefail
 BIN="${1:-build}/bin/simulacra"
-SIMS="${SIMS:-1000}"
+SIMS="${SIMS:-5000}"
+BO_SIMS="${BO_SIMS:-200}"
+THROUGHPUT_SIMS="${THROUGHPUT_SIMS:-1000}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-S=scenarios/epidemic/calibration_town.yaml
-BIG="--set populations[0].params.persons=10000"
+S=scenarios/epidemic/recovery_town.yaml
+ARGS=(--observed scenarios/epidemic/data/recovery_cases.csv --target "town.new_infections_last_day ~ cases | poisson"
+      --fit "populations[0].params.beta=loguniform(0.01,0.2)" --fit "timeline[0].at=uniform(10d,60d)" --seed 7 --quiet)
 
-# The observed series: cumulative infections every other day of a run with beta = 0.03, seed 99.
-"$BIN" run "$S" $BIG --set seed=99 --format csv -o "$OUT/truth" --quiet
-python3 - "$OUT/truth" "$OUT/cases.csv" <<'PY'
-import csv, glob, sys
-rows = csv.DictReader(open(glob.glob(sys.argv[1] + "/*/observables.csv")[0]))
-with open(sys.argv[2], "w") as f:
-    f.write("time,cases\n")
-    for r in rows:
-        t = float(r["time"])
-        if r["name"] == "town.cumulative_infections" and t > 0 and t % 2 == 0:
-            f.write(f"{t:g},{r['value']}\n")
-PY
-echo "synthetic recovery: 10,000-person town, beta = 0.03, $SIMS simulations, population 100"
-for jobs in 1 2; do
-  "$BIN" calibrate "$S" $BIG --observed "$OUT/cases.csv" --target "town.cumulative_infections ~ cases" \
-    --fit "populations[0].params.beta=loguniform(0.005,0.2)" --budget "$SIMS" --population 100 --seed 7 \
-    --jobs "$jobs" -o "$OUT/town$jobs" --quiet
-  python3 - "$OUT/town$jobs/report.json" "$jobs" <<'PY'
+report() {  # folder, label
+  python3 - "$1" "$2" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
-p = r["parameters"][0]
-print(f"  --jobs {sys.argv[2]}: {r['simulations']} simulations in {r['wall_seconds']:.1f} s wall = "
-      f"{r['simulations'] / r['wall_seconds']:.1f} simulations/s; beta median {p['median']:.4f}, "
-      f"90% [{p['q05']:.4f}, {p['q95']:.4f}] (truth 0.03)")
+r = json.load(open(sys.argv[1] + "/report.json"))
+truth = {"populations[0].params.beta": 0.05, "timeline[0].at": 30.0}
+parts = []
+for p in r["parameters"]:
+    t = truth[p["name"]]
+    ok = "covers" if p["q05"] <= t <= p["q95"] else "MISSES"
+    parts.append(f"{p['name'].split('.')[-1]} median {p['median']:.4g} ({100 * (p['median'] / t - 1):+.1f}% of truth {t:g}), "
+                 f"90% [{p['q05']:.4g}, {p['q95']:.4g}] {ok}")
+print(f"  {sys.argv[2]}: {r['simulations']} simulations in {r['wall_seconds']:.1f} s wall "
+      f"({r['simulations'] / r['wall_seconds']:.1f}/s); " + "; ".join(parts))
 PY
-done
-cmp -s "$OUT/town1/posterior.csv" "$OUT/town2/posterior.csv" && echo "  same posterior for 1 and 2 jobs"
+}
 
-echo "conjugate Gaussian (external simulator, python3): exact posterior N(1.0909, 0.3015^2)"
+echo "1. synthetic recovery, 10,000-person town, truth beta = 0.05 and intervention on day 30"
+"$BIN" calibrate "$S" "${ARGS[@]}" --budget "$SIMS" --population 200 -o "$OUT/abc"
+report "$OUT/abc" "abc-smc"
+"$BIN" calibrate "$S" "${ARGS[@]}" --method npe --budget "$SIMS" -o "$OUT/npe"
+report "$OUT/npe" "npe    "
+"$BIN" calibrate "$S" "${ARGS[@]}" --method bo --budget "$BO_SIMS" -o "$OUT/bo"
+report "$OUT/bo" "bo     "
+
+echo "2. throughput: ABC-SMC, $THROUGHPUT_SIMS simulations, population 100"
+for jobs in 1 2; do
+  "$BIN" calibrate "$S" "${ARGS[@]}" --budget "$THROUGHPUT_SIMS" --population 100 --predictive 0 --jobs "$jobs" -o "$OUT/j$jobs"
+  report "$OUT/j$jobs" "--jobs $jobs"
+done
+cmp -s "$OUT/j1/posterior.csv" "$OUT/j2/posterior.csv" && echo "  same posterior for 1 and 2 jobs"
+
+echo "3. conjugate Gaussian (external simulator, python3): exact posterior N(1.0909, 0.3015^2)"
 for case in "1000 100" "10000 1000"; do
   set -- $case
   "$BIN" calibrate --simulator "python3 scenarios/external/gaussian_simulator.py" --prior scenarios/external/gaussian_prior.yml \
     --observed scenarios/external/gaussian_observed.csv --target ybar --budget "$1" --population "$2" --seed 5 \
-    -o "$OUT/g$1" --quiet
+    --predictive 0 -o "$OUT/g$1" --quiet
   python3 - "$OUT/g$1" "$1" <<'PY'
 import csv, json, math, os, sys
 d = sys.argv[1]

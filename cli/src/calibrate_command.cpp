@@ -3,16 +3,19 @@
 // calibrated scenario and a report. Building the problem lives in
 // calibrate_scenario.cpp and calibrate_external.cpp.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "calibrate_outputs.hpp"
 #include "calibrate_setup.hpp"
 #include "commands.hpp"
 #include "options.hpp"
 #include "run_support.hpp"
+#include "simulacra/experiments/bo_calibration.hpp"
 #include "simulacra/experiments/calibrate.hpp"
 #include "simulacra/experiments/npe_calibration.hpp"
 #include "version.hpp"
@@ -23,68 +26,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_outputs(const fs::path& out, const CalibrationSetup& setup, const Registry& registry,
-                   const calibrate::AbcResult& r, const std::string& method, std::uint64_t seed, bool quiet) {
-  const auto& problem = setup.problem;
-  std::ostringstream csv;
-  for (const auto& n : problem.names) csv << csv_field(n) << ',';
-  csv << "weight,distance\n";
-  for (std::size_t i = 0; i < r.particles.size(); ++i) {
-    for (double x : r.particles[i]) csv << json_number(x) << ',';
-    csv << json_number(r.weights[i]) << ',' << json_number(r.distances[i]) << '\n';
+// "12 s elapsed, about 40 s to go" from the share of the budget done.
+std::string eta(std::chrono::steady_clock::time_point t0, std::size_t done, std::size_t budget) {
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  char buf[96];
+  if (done == 0 || done >= budget) {
+    std::snprintf(buf, sizeof buf, "%.0f s elapsed", elapsed);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0f s elapsed, at most ~%.0f s to go", elapsed,
+                  elapsed * static_cast<double>(budget - done) / static_cast<double>(done));
   }
-
-  std::vector<Override> median_set;
-  std::ostringstream json;
-  json << "{\n  \"source\": " << json_string(setup.source) << ",\n  \"mode\": \""
-       << (setup.scenario ? "scenario" : "external simulator") << "\",\n  \"method\": " << json_string(method) << ",\n  \"seed\": " << seed
-       << ",\n  \"replicates\": " << problem.replicates << ",\n  \"simulations\": " << r.simulations
-       << ",\n  \"wall_seconds\": " << json_number(r.wall_seconds) << ",\n  \"parameters\": [";
-  for (std::size_t k = 0; k < problem.names.size(); ++k) {
-    std::vector<double> xs;
-    for (const auto& p : r.particles) xs.push_back(p[k]);
-    const calibrate::ParameterSummary s = calibrate::summarize_parameter(xs, r.weights, problem.priors[k], seed + k);
-    if (!setup.paths[k].empty()) median_set.push_back(Override{setup.paths[k], yaml_number(s.median)});
-    json << (k == 0 ? "" : ",") << "\n    {\"name\": " << json_string(problem.names[k]) << ", \"prior\": "
-         << json_string(problem.priors[k].text()) << ", \"median\": " << json_number(s.median) << ", \"mean\": "
-         << json_number(s.mean) << ", \"sd\": " << json_number(s.sd) << ", \"q05\": " << json_number(s.q05)
-         << ", \"q95\": " << json_number(s.q95) << ", \"width_vs_prior\": " << json_number(s.width_vs_prior)
-         << ", \"identified\": " << (s.identified ? "true" : "false") << "}";
-    if (!quiet) {
-      std::printf("%s: median %.6g, 90%% interval [%.6g, %.6g]%s\n", problem.names[k].c_str(), s.median, s.q05, s.q95,
-                  s.identified ? "" : "  (not identified: barely narrower than its prior, the targets hardly inform it)");
-    }
-  }
-  json << "\n  ],\n  \"targets\": [";
-  for (std::size_t j = 0; j < problem.targets.size(); ++j) {
-    const auto& t = problem.targets[j];
-    json << (j == 0 ? "" : ",") << "\n    {\"target\": " << json_string(t.name) << ", \"model\": "
-         << json_string(setup.target_models[j]) << ", \"summaries\": " << t.summaries.size()
-         << ", \"scale\": " << json_number(r.scales[j]) << ", \"contribution\": " << json_number(r.contributions[j]) << "}";
-    if (!quiet && !std::isnan(r.contributions[j])) {
-      std::printf("target %s: %.0f%% of the final distance\n", t.name.c_str(), 100.0 * r.contributions[j]);
-    }
-  }
-  json << "\n  ],\n  \"generations\": [";
-  for (std::size_t g = 0; g < r.generations.size(); ++g) {
-    const auto& gen = r.generations[g];
-    json << (g == 0 ? "" : ",") << "\n    {\"tolerance\": " << json_number(gen.tolerance) << ", \"simulations\": " << gen.simulations
-         << ", \"accepted\": " << gen.accepted << ", \"ess\": " << json_number(gen.ess) << "}";
-  }
-  json << "\n  ],\n  \"simulacra_version\": " << json_string(kVersion) << "\n}\n";
-
-  // Everything is computed before the folder is made: a failure leaves nothing.
-  std::string calibrated;
-  if (setup.scenario) {
-    const Scenario c = parse_scenario(setup.scenario->effective_yaml, setup.scenario->path, median_set, registry);
-    calibrated = "# Calibrated by simulacra calibrate: the posterior median of every fitted value.\n" + c.effective_yaml;
-  }
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw DataError("cannot create output directory " + out.string() + ": " + ec.message());
-  write_atomically(out / "posterior.csv", csv.str());
-  write_atomically(out / "report.json", json.str());
-  if (setup.scenario) write_atomically(out / "calibrated.yaml", calibrated);
+  return buf;
 }
 
 }  // namespace
@@ -93,14 +45,15 @@ int calibrate_command(const Args& args) {
   const bool external = std::find(args.begin(), args.end(), "--simulator") != args.end();
   Options opts(
       "simulacra calibrate",
-      "Fits parameters so that simulated summaries match observed data, by ABC-SMC or neural\n"
-      "posterior estimation (--method npe).\n"
+      "Fits parameters so that simulated summaries match observed data, by ABC-SMC, neural\n"
+      "posterior estimation (--method npe) or Bayesian optimisation (--method bo).\n"
       "Scenario mode: FILE --observed CSV (a time column, or a date column with --start) and\n"
       "--target \"OBSERVABLE ~ COLUMN [| weekly] [| poisson|negbin(k)|binomial(rho)]\" or\n"
       "\"STAT(OBSERVABLE) ~ STAT(COLUMN)\" (mean, sd, max, peak_time, final, sum, autocorr(.., lag),\n"
       "skewness, kurtosis, quantile(.., q)), with --fit PATH=PRIOR. External mode: --simulator CMD\n"
       "--prior PRIOR.yaml --observed CSV (one row of summaries). Writes OUT/posterior.csv,\n"
-      "OUT/report.json and, in scenario mode, OUT/calibrated.yaml (the posterior median).\n"
+      "OUT/report.json, OUT/report.md, OUT/fit.csv (posterior predictive bands) and, in scenario mode,\n"
+      "OUT/calibrated.yaml (the posterior median, or BO's estimate).\n"
       "See docs/calibration.md.",
       {
           {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
@@ -114,9 +67,13 @@ int calibrate_command(const Args& args) {
           {"prior", "PRIOR.yaml", "with --simulator: one 'name: prior' line per parameter", ""},
           {"rows-per-call", "N", "with --simulator: parameter rows per invocation at most (0: a batch split over the jobs)", "0"},
           {"start", "YYYY-MM-DD", "the date of time 0, when OBSERVED has a date column", ""},
-          {"method", "NAME", "abc-smc, or npe (a mixture density network fitted to prior simulations)", "abc-smc"},
-          {"draws", "N", "with --method npe: posterior draws written", "2000"},
-          {"budget", "N", "simulations in all (replicates included)", "5000"},
+          {"method", "NAME",
+           "abc-smc, npe (a mixture density network fitted to prior simulations) or bo (Gaussian-process search for the "
+           "posterior mode, with its Laplace approximation)",
+           "abc-smc"},
+          {"draws", "N", "with --method npe or bo: posterior draws written", "2000"},
+          {"predictive", "N", "posterior predictive simulations for fit.csv (0: none)", "100"},
+          {"budget", "N", "simulations in all, replicates included (0: 5000, or 200 for bo)", "0"},
           {"population", "N", "particles per ABC-SMC generation", "200"},
           {"replicates", "R", "runs per particle, summaries averaged (for noisy simulators)", "1"},
           {"seed", "S", "seed of the calibration (0: the scenario's, or 1)", "0"},
@@ -134,7 +91,9 @@ int calibrate_command(const Args& args) {
   if (!external && opts.get_all("target").empty()) throw UsageError("simulacra calibrate: missing --target \"OBSERVABLE ~ COLUMN\"");
   if (!external && opts.get_all("fit").empty()) throw UsageError("simulacra calibrate: missing --fit PATH=PRIOR (what to fit)");
   const std::string method = opts.get("method");
-  if (method != "abc-smc" && method != "npe") throw UsageError("--method '" + method + "': expected abc-smc or npe");
+  if (method != "abc-smc" && method != "npe" && method != "bo") {
+    throw UsageError("--method '" + method + "': expected abc-smc, npe or bo");
+  }
   if (opts.get_u64("replicates") < 1) throw UsageError("--replicates: expected at least 1");
   const bool quiet = opts.has("quiet");
   EnsembleOptions ensemble;
@@ -144,7 +103,7 @@ int calibrate_command(const Args& args) {
   setup.problem.replicates = opts.get_u64("replicates");
 
   calibrate::AbcOptions abc;
-  abc.budget = opts.get_u64("budget");
+  abc.budget = opts.get_u64("budget") != 0 ? opts.get_u64("budget") : method == "bo" ? 200 : 5000;
   abc.population = opts.get_u64("population");
   abc.seed = opts.get_u64("seed") != 0 ? opts.get_u64("seed") : setup.default_seed;
   // An external command costs a start per invocation: hand it bigger batches.
@@ -152,35 +111,56 @@ int calibrate_command(const Args& args) {
   if (!quiet) {
     std::printf("calibrate: %s, %zu parameter%s, %zu target%s, %s, budget %zu, population %zu, %zu replicate%s\n",
                 setup.source.c_str(), setup.problem.names.size(), setup.problem.names.size() == 1 ? "" : "s",
-                setup.problem.targets.size(), setup.problem.targets.size() == 1 ? "" : "s", method == "npe" ? "NPE" : "ABC-SMC", abc.budget, abc.population,
+                setup.problem.targets.size(), setup.problem.targets.size() == 1 ? "" : "s", method == "npe" ? "NPE" : method == "bo" ? "BO" : "ABC-SMC", abc.budget, abc.population,
                 setup.problem.replicates, setup.problem.replicates == 1 ? "" : "s");
     std::fflush(stdout);
   }
   calibrate::AbcResult r;
-  if (method == "npe") {
+  MethodOutputs extra;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (method == "bo") {
+    calibrate::BoCalibrationOptions bo;
+    bo.budget = abc.budget;
+    bo.draws = opts.get_u64("draws");
+    bo.seed = abc.seed;
+    if (bo.draws == 0) throw UsageError("--draws: expected at least 1");
+    calibrate::BoCalibrationResult b = calibrate::run_bo_calibration(setup.problem, bo, [&](std::size_t sims, double best) {
+      if (!quiet) {
+        std::fprintf(stderr, "bo: %zu of %zu simulations, lowest negative log posterior %.4g; %s\n", sims, abc.budget, best,
+                     eta(t0, sims, abc.budget).c_str());
+      }
+    });
+    extra = bo_outputs(setup.problem, b, quiet);
+    r = std::move(b.posterior);
+  } else if (method == "npe") {
     calibrate::NpeCalibrationOptions npe;
     npe.budget = abc.budget;
     npe.draws = opts.get_u64("draws");
     npe.seed = abc.seed;
     if (external) npe.batch = std::max<std::size_t>(npe.batch, abc.population);
     r = calibrate::run_npe_calibration(setup.problem, npe, [&](std::size_t sims) {
-      if (!quiet) std::fprintf(stderr, "npe: %zu of %zu simulations\n", sims, abc.budget);
+      if (!quiet) std::fprintf(stderr, "npe: %zu of %zu simulations; %s\n", sims, abc.budget, eta(t0, sims, abc.budget).c_str());
     });
   } else {
     std::size_t generation = 0;
     r = calibrate::run_abc_smc(setup.problem, abc, [&](const calibrate::Generation& g, std::size_t sims) {
       if (!quiet) {
-        std::fprintf(stderr, "generation %zu: tolerance %.4g, %zu simulations (%zu of %zu so far), ESS %.0f\n", generation,
-                     g.tolerance, g.simulations, sims, abc.budget, g.ess);
+        std::fprintf(stderr, "generation %zu: tolerance %.4g, %zu simulations (%zu of %zu so far), ESS %.0f; %s\n", generation,
+                     g.tolerance, g.simulations, sims, abc.budget, g.ess, eta(t0, sims, abc.budget).c_str());
       }
       ++generation;
     });
   }
+  const std::size_t n_predictive = opts.get_u64("predictive");
+  if (!quiet && n_predictive > 0) std::fprintf(stderr, "posterior predictive: %zu simulations\n", n_predictive);
+  const calibrate::Matrix predictive =
+      n_predictive > 0 ? calibrate::posterior_predictive(setup.problem, r, n_predictive, abc.seed) : calibrate::Matrix{};
   const fs::path out = opts.get("output");
-  write_outputs(out, setup, registry, r, method, abc.seed, quiet);
+  write_outputs(out, setup, registry, r, method, abc.seed, quiet, predictive, extra);
   if (!quiet) {
-    std::printf("%zu simulations in %.1f s; posterior.csv, %sreport.json written to %s/\n", r.simulations, r.wall_seconds,
-                setup.scenario ? "calibrated.yaml, " : "", out.string().c_str());
+    std::printf("%zu simulations in %.1f s (and %zu posterior predictive); posterior.csv, %s%sreport.json, report.md%s written to %s/\n",
+                r.simulations, r.wall_seconds, predictive.size(), setup.scenario ? "calibrated.yaml, " : "",
+                method == "bo" ? "evaluations.csv, " : "", predictive.empty() ? "" : ", fit.csv", out.string().c_str());
   }
   return 0;
 }

@@ -126,9 +126,9 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
       }
       for (double x : probes) {
         try {
-          (void)parse_scenario(base.effective_yaml, base.path, {Override{path, yaml_number(x)}}, registry);
+          (void)parse_scenario(base.effective_yaml, base.path, {Override{path, yaml_number(x) + prior.unit}}, registry);
         } catch (const ScenarioError& e) {
-          throw UsageError("--fit '" + text + "': the prior reaches " + yaml_number(x) + ", which the scenario refuses: " +
+          throw UsageError("--fit '" + text + "': the prior reaches " + yaml_number(x) + prior.unit + ", which the scenario refuses: " +
                            e.what());
         }
       }
@@ -254,6 +254,7 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
       }
     } else {
       t.observed = column;
+      t.times = times_in_units;
     }
     for (std::size_t i = 0; i < t.observed.size(); ++i) t.summaries.push_back(next_summary++);
     if (st.aggregation == Aggregation::weekly) t.name += " (weekly)";
@@ -275,14 +276,16 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
   const std::vector<double> samples(sample_set.begin(), sample_set.end());
   const RunPlan plan = plan_runs(base).front();
   const std::vector<std::string> paths = setup.paths;
+  std::vector<std::string> units;
+  for (const auto& prior : setup.problem.priors) units.push_back(prior.unit);
   setup.scenario = base;
 
   // One simulation: the scenario at theta, its summaries.
-  calibrate::RowSimulator row = [base, plan, paths, series, samples, times, times_in_units, &registry](
+  calibrate::RowSimulator row = [base, plan, paths, units, series, samples, times, times_in_units, &registry](
                                     const std::vector<double>& theta, std::uint64_t seed) {
     std::vector<Override> set;
     for (std::size_t k = 0; k < paths.size(); ++k) {
-      if (!paths[k].empty()) set.push_back(Override{paths[k], yaml_number(theta[k])});
+      if (!paths[k].empty()) set.push_back(Override{paths[k], yaml_number(theta[k]) + units[k]});
     }
     Scenario s = parse_scenario(base.effective_yaml, base.path, set, registry);
     RunPlan p = plan;

@@ -132,9 +132,19 @@ std::vector<double> checked_values(const BatchObjective& objective, const std::v
   return v;
 }
 
-// Laplace approximation at u (unit cube) from the posterior mean's Hessian,
-// in search coordinates; fills sd and the intervals.
-void laplace(const GaussianProcess& gp, const Box& box, const std::vector<double>& u, BoResult& r) {
+// What the GP models: the values, or log(1 + v - min v).
+std::vector<double> modelled(const std::vector<double>& values, bool log_warp) {
+  if (!log_warp) return values;
+  const double low = *std::min_element(values.begin(), values.end());
+  std::vector<double> out;
+  for (const double v : values) out.push_back(std::log1p(v - low));
+  return out;
+}
+
+// Laplace approximation at u (unit cube) from the posterior mean's Hessian
+// (times `slope`, the objective's derivative with respect to the modelled
+// value there), in search coordinates; fills sd and the intervals.
+void laplace(const GaussianProcess& gp, const Box& box, const std::vector<double>& u, double slope, BoResult& r) {
   const std::size_t d = u.size();
   const double h = 1e-3;
   const auto mean = [&](std::vector<double> p, std::size_t i, double di, std::size_t j, double dj) {
@@ -145,7 +155,8 @@ void laplace(const GaussianProcess& gp, const Box& box, const std::vector<double
   Eigen::MatrixXd hess(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(d));
   for (std::size_t i = 0; i < d; ++i)
     for (std::size_t j = i; j < d; ++j) {
-      const double v = (mean(u, i, h, j, h) - mean(u, i, h, j, -h) - mean(u, i, -h, j, h) + mean(u, i, -h, j, -h)) /
+      const double v = slope *
+                       (mean(u, i, h, j, h) - mean(u, i, h, j, -h) - mean(u, i, -h, j, h) + mean(u, i, -h, j, -h)) /
                        (4.0 * h * h);
       hess(Eigen::Index(i), Eigen::Index(j)) = hess(Eigen::Index(j), Eigen::Index(i)) = v;
     }
@@ -153,6 +164,8 @@ void laplace(const GaussianProcess& gp, const Box& box, const std::vector<double
   for (std::size_t i = 0; i < d; ++i)
     for (std::size_t j = 0; j < d; ++j)
       hess(Eigen::Index(i), Eigen::Index(j)) /= (box.high[i] - box.low[i]) * (box.high[j] - box.low[j]);
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = 0; j < d; ++j) r.laplace_hessian.push_back(hess(Eigen::Index(i), Eigen::Index(j)));
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(hess);
   const double floor = 1e-9 * std::max(1.0, eig.eigenvalues().cwiseAbs().maxCoeff());
   for (std::size_t j = 0; j < d; ++j) {
@@ -220,7 +233,7 @@ BoResult run_bo(const std::vector<BoBound>& bounds, const BatchObjective& object
   std::size_t round = 0;
   while (r.evaluations.size() < o.budget) {
     fit_options.seed = derive_seed(o.seed, ++round);
-    GaussianProcess gp = GaussianProcess::fit(units, values, fit_options, round > 1 ? &previous : nullptr);
+    GaussianProcess gp = GaussianProcess::fit(units, modelled(values, o.log_warp), fit_options, round > 1 ? &previous : nullptr);
     previous = gp.hyper();
     const std::size_t q = std::min(o.batch, o.budget - r.evaluations.size());
     std::vector<std::vector<double>> chosen;
@@ -235,7 +248,7 @@ BoResult run_bo(const std::vector<BoBound>& bounds, const BatchObjective& object
   // The answer: the posterior mean's minimiser, from the best evaluated
   // points and the best of a random sweep.
   fit_options.seed = derive_seed(o.seed, ++round);
-  const GaussianProcess gp = GaussianProcess::fit(units, values, fit_options, round > 1 ? &previous : nullptr);
+  const GaussianProcess gp = GaussianProcess::fit(units, modelled(values, o.log_warp), fit_options, round > 1 ? &previous : nullptr);
   r.hyper = gp.hyper();
   const auto mean = [&](const std::vector<double>& u) { return gp.predict(u).mean; };
   std::vector<std::vector<double>> starts;
@@ -260,9 +273,17 @@ BoResult run_bo(const std::vector<BoBound>& bounds, const BatchObjective& object
   }
   r.estimate = box.to_theta(best.x);
   const GaussianProcess::Prediction at = gp.predict(best.x);
-  r.estimate_mean = at.mean;
-  r.estimate_sd = at.sd;
-  laplace(gp, box, best.x, r);
+  double slope = 1.0;
+  if (o.log_warp) {
+    // v = v_min + exp(g) - 1: dv/dg = exp(g).
+    slope = std::exp(at.mean);
+    r.estimate_mean = *std::min_element(values.begin(), values.end()) + std::expm1(at.mean);
+    r.estimate_sd = slope * at.sd;
+  } else {
+    r.estimate_mean = at.mean;
+    r.estimate_sd = at.sd;
+  }
+  laplace(gp, box, best.x, slope, r);
   return r;
 }
 

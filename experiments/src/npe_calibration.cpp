@@ -16,19 +16,15 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The prior's support in work coordinates: a box the NPE draws must fall in.
 Support support_of(const Prior& p) {
-  Support s;
-  const auto work = [&](double x, double none) {
-    if (!std::isfinite(x)) return none;
-    if (p.log_scale() && x <= 0.0) return -std::numeric_limits<double>::infinity();
-    return p.to_work(x);
-  };
-  s.low = work(p.low, s.low);
-  s.high = work(p.high, s.high);
-  if (p.kind == Prior::Kind::uniform || p.kind == Prior::Kind::loguniform) {
-    s.low = std::max(s.low, p.a);
-    s.high = std::min(s.high, p.b);
-  }
-  return s;
+  const auto [low, high] = p.work_bounds();
+  return Support{low, high};
+}
+
+// What the network sees of a summary: counts (a target with a count
+// observation model) on a log scale, log(1 + y), so that a series spanning
+// 0 to thousands reaches it with comparable spread at every point.
+double feature(const Target& t, double v) {
+  return t.model.kind == ObservationModel::Kind::exact ? v : std::log1p(std::max(v, 0.0));
 }
 
 }  // namespace
@@ -66,7 +62,7 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
         for (const std::size_t s : t.summaries) sim.push_back(summaries[i][s]);
         for (const double v : t.model.sample(sim, values, noise)) {
           finite = finite && std::isfinite(v);
-          features.push_back(v);
+          features.push_back(feature(t, v));
         }
       }
       // A simulation whose summaries are not numbers teaches nothing.
@@ -82,7 +78,9 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
                     " simulations gave summaries that are not numbers");
   }
   std::vector<double> observed;
-  for (const auto& t : problem.targets) observed.insert(observed.end(), t.observed.begin(), t.observed.end());
+  for (const auto& t : problem.targets) {
+    for (const double y : t.observed) observed.push_back(feature(t, y));
+  }
   std::vector<Support> support;
   for (const auto& p : problem.priors) support.push_back(support_of(p));
   NpeOptions npe = o.npe;

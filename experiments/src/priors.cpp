@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -14,11 +15,22 @@ const char* const kForms =
     "uniform(a, b), loguniform(a, b), normal(mean, sd), lognormal(mean, sd), truncated(PRIOR, lo, hi), integer(PRIOR) or "
     "randint(a, b)";
 
-double parse_number(const std::string& s, const std::string& whole) {
+// A number, with an optional unit right after it ("10d", "30%"): the unit
+// must be the same as any other in the prior, and becomes `unit`.
+double parse_number(const std::string& s, const std::string& whole, std::string& unit) {
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end == s.c_str() || *end != '\0' || !std::isfinite(v)) {
+  if (s.empty() || end == s.c_str() || !std::isfinite(v)) {
     throw UserError("prior '" + whole + "': '" + s + "' is not a number");
+  }
+  const std::string suffix(end);
+  if (!suffix.empty()) {
+    const bool word = std::all_of(suffix.begin(), suffix.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+    if (!word && suffix != "%") throw UserError("prior '" + whole + "': '" + s + "' is not a number");
+    if (!unit.empty() && unit != suffix) {
+      throw UserError("prior '" + whole + "': mixes the units '" + unit + "' and '" + suffix + "'");
+    }
+    unit = suffix;
   }
   return v;
 }
@@ -64,7 +76,7 @@ Prior Prior::parse(const std::string& raw) {
     want(3, "truncated(PRIOR, lo, hi)");
     p = parse(args[0]);
     if (p.integer) throw UserError("prior '" + text + "': write integer(truncated(...)), not truncated(integer(...))");
-    const double lo = parse_number(args[1], text), hi = parse_number(args[2], text);
+    const double lo = parse_number(args[1], text, p.unit), hi = parse_number(args[2], text, p.unit);
     if (!(lo < hi)) throw UserError("prior '" + text + "': the low end must be below the high end");
     p.truncated_low = lo;
     p.truncated_high = hi;
@@ -81,7 +93,7 @@ Prior Prior::parse(const std::string& raw) {
   }
   if (name == "randint") {
     want(2, "randint(a, b)");
-    const double a = parse_number(args[0], text), b = parse_number(args[1], text);
+    const double a = parse_number(args[0], text, p.unit), b = parse_number(args[1], text, p.unit);
     if (a != std::floor(a) || b != std::floor(b) || !(a <= b)) {
       throw UserError("prior '" + text + "': expected whole numbers a <= b");
     }
@@ -104,8 +116,12 @@ Prior Prior::parse(const std::string& raw) {
                     "' (uniform, loguniform, normal, lognormal, truncated, integer, randint)");
   }
   want(2, kForms);
-  p.a = parse_number(args[0], text);
-  p.b = parse_number(args[1], text);
+  p.a = parse_number(args[0], text, p.unit);
+  p.b = parse_number(args[1], text, p.unit);
+  if (p.kind == Kind::lognormal && !p.unit.empty()) {
+    throw UserError("prior '" + text + "': lognormal's mean and sd are of the log and take no unit; write the "
+                    "parameter in a unit of its own instead, e.g. loguniform(1d, 30d)");
+  }
   if ((p.kind == Kind::uniform || p.kind == Kind::loguniform) && !(p.a < p.b)) {
     throw UserError("prior '" + text + "': the low end must be below the high end");
   }
@@ -122,26 +138,41 @@ Prior Prior::parse(const std::string& raw) {
 
 std::string Prior::text() const {
   std::ostringstream o;
+  const std::string& u = unit;
   if (randint) {
-    o << "randint(" << a + 0.5 << ", " << b - 0.5 << ")";
+    o << "randint(" << a + 0.5 << u << ", " << b - 0.5 << u << ")";
     return o.str();
   }
   if (integer) o << "integer(";
   const bool truncated = truncated_low > -kInf || truncated_high < kInf;
   if (truncated) o << "truncated(";
   switch (kind) {
-    case Kind::uniform: o << "uniform(" << a << ", " << b << ")"; break;
-    case Kind::loguniform: o << "loguniform(" << std::exp(a) << ", " << std::exp(b) << ")"; break;
-    case Kind::normal: o << "normal(" << a << ", " << b << ")"; break;
+    case Kind::uniform: o << "uniform(" << a << u << ", " << b << u << ")"; break;
+    case Kind::loguniform: o << "loguniform(" << std::exp(a) << u << ", " << std::exp(b) << u << ")"; break;
+    case Kind::normal: o << "normal(" << a << u << ", " << b << u << ")"; break;
     case Kind::lognormal: o << "lognormal(" << a << ", " << b << ")"; break;
   }
-  if (truncated) o << ", " << truncated_low << ", " << truncated_high << ")";
+  if (truncated) o << ", " << truncated_low << u << ", " << truncated_high << u << ")";
   if (integer) o << ")";
   return o.str();
 }
 
 double Prior::to_work(double x) const { return log_scale() ? std::log(x) : x; }
 double Prior::from_work(double u) const { return log_scale() ? std::exp(u) : u; }
+
+std::pair<double, double> Prior::work_bounds() const {
+  const auto work = [&](double x) {
+    if (!std::isfinite(x)) return x;
+    if (log_scale() && x <= 0.0) return -kInf;
+    return to_work(x);
+  };
+  double lo = work(low), hi = work(high);
+  if (kind == Kind::uniform || kind == Kind::loguniform) {
+    lo = std::max(lo, a);
+    hi = std::min(hi, b);
+  }
+  return {lo, hi};
+}
 
 double Prior::value(double u) const {
   const double x = from_work(u);

@@ -10,6 +10,7 @@ See docs/python.md.
 """
 
 from . import _core
+from . import calibration  # noqa: F401  (simulacra.calibration.read / write_report)
 from ._core import (  # noqa: F401  (the typed errors, re-exported)
     CheckpointError,
     ConfigError,

@@ -1,5 +1,6 @@
-"""python3 -m simulacra plot|report DATASET ...: figures and HTML reports of
-datasets `simulacra run` wrote, from the command line (docs/python.md)."""
+"""python3 -m simulacra plot|report DATASET ... and calibration-report FOLDER:
+figures and HTML reports of datasets `simulacra run` wrote and of the folders
+`simulacra calibrate` wrote, from the command line (docs/python.md)."""
 
 import argparse
 import sys
@@ -9,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import simulacra  # noqa: E402
-from simulacra import report  # noqa: E402
+from simulacra import calibration, report  # noqa: E402
 
 KINDS = ["epicurve", "epicurve-age", "fundamental", "spacetime", "price", "depth"]
 
@@ -27,8 +28,15 @@ def main(argv=None):
     r = sub.add_parser("report", help="a self-contained HTML report of a dataset")
     r.add_argument("dataset")
     r.add_argument("-o", "--output", required=True, help="report.html")
+    c = sub.add_parser("calibration-report",
+                       help="an HTML report of a `simulacra calibrate` folder: fit bands, marginals, pairs")
+    c.add_argument("folder")
+    c.add_argument("-o", "--output", required=True, help="report.html")
     args = parser.parse_args(argv)
     try:
+        if args.command == "calibration-report":
+            calibration.write_report(args.folder, args.output)
+            return 0
         ds = simulacra.open(args.dataset)
         if args.command == "report":
             report.write(ds, args.output)

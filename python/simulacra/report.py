@@ -20,6 +20,20 @@ def _png(ax):
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _style_and_script():
+    """The page style, and a script that writes into #rendered how many
+    images loaded (headless browsers in the test suite read it)."""
+    script = ("<script>window.addEventListener('load', function () {"
+              "var imgs = document.querySelectorAll('img.plot'), ok = 0;"
+              "imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) ok++; });"
+              "document.getElementById('rendered').textContent = 'rendered ' + ok + ' of ' + imgs.length;"
+              "});</script>")
+    style = ("body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;font-size:90%}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}pre{background:#f6f6f6;padding:1em;"
+             "overflow:auto}img.plot{max-width:100%}#rendered{color:#888;font-size:80%}")
+    return style, script
+
+
 def figures(ds):
     """[(title, Axes)] of every plot that applies to the dataset."""
     out = []
@@ -78,16 +92,7 @@ def render(ds, title=None):
                         "</figure>" % (html.escape(caption), _png(draw()), html.escape(caption)))
     body.append("<h2>Tables</h2>")
     body += [_table_section(ds, n) for n in ds.table_names]
-    # Written into the page once every image has loaded: headless browsers
-    # (the test suite's) read it to check that the images rendered.
-    script = ("<script>window.addEventListener('load', function () {"
-              "var imgs = document.querySelectorAll('img.plot'), ok = 0;"
-              "imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) ok++; });"
-              "document.getElementById('rendered').textContent = 'rendered ' + ok + ' of ' + imgs.length;"
-              "});</script>")
-    style = ("body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;font-size:90%}"
-             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}pre{background:#f6f6f6;padding:1em;"
-             "overflow:auto}img.plot{max-width:100%}#rendered{color:#888;font-size:80%}")
+    style, script = _style_and_script()
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head>"
             "<body>\n%s\n<p id=\"rendered\">images not checked</p>%s</body></html>\n"
             % (html.escape(title), style, "\n".join(body), script))

@@ -70,8 +70,18 @@ refused() {
   if [ -e "$OUT/bad" ]; then echo "output written for $*" >&2; exit 1; fi
 }
 P="$EXT/gaussian_prior.yml"
-refused "expected abc-smc or npe" --simulator "$SIM" --prior "$P" --observed "$OBS" --method bo2
+refused "expected abc-smc, npe or bo" --simulator "$SIM" --prior "$P" --observed "$OBS" --method bo2
 refused "at least 100 parameter vectors" --simulator "$SIM" --prior "$P" --observed "$OBS" --method npe --replicates 3
+# BO needs a likelihood: a single summary compared exactly has none.
+refused "BO needs a likelihood" --simulator "$SIM" --prior "$P" --observed "$OBS" --target ybar --method bo
+set +e
+msg="$("$BIN" calibrate -o "$OUT/bad" --simulator "$SIM" --prior "$P" --observed "$OBS" --method bo --budget 4 2>&1)"; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -qF "the initial design of 5" <<< "$msg" && [ ! -e "$OUT/bad" ] || { echo "bo budget 4: $rc $msg" >&2; exit 1; }
+set +e
+msg="$("$BIN" calibrate -o "$OUT/bad" --simulator "$SIM" --prior "$P" --observed "$OBS" --method bo --budget 5000 2>&1)"; rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -qF "use --method abc-smc or npe" <<< "$msg" && [ ! -e "$OUT/bad" ] || { echo "bo budget 5000: $rc $msg" >&2; exit 1; }
 refused "simulator 'exit 3' exited with status 3" --simulator "exit 3" --prior "$P" --observed "$OBS"
 refused "printed 1 rows of summaries for" --simulator "printf 'ybar,noise\n1,2\n'" --prior "$P" --observed "$OBS"
 refused "printed the header 'y,noise', expected 'ybar,noise'" --simulator "printf 'y,noise\n'" --prior "$P" --observed "$OBS"

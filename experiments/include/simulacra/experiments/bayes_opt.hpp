@@ -28,6 +28,12 @@ struct BoOptions {
   std::size_t batch = 1;     ///< points per objective call after the design (kriging believer)
   std::uint64_t seed = 1;    ///< design, candidates and hyperparameter restarts
   std::size_t candidates = 2000;  ///< random points scored per acquisition before local polishing
+  /// Model log(1 + v - v_min) instead of v (v_min: the lowest value so far),
+  /// for objectives that span orders of magnitude, such as negative
+  /// log-likelihoods far from the optimum. The answer is reported on the
+  /// objective's own scale: its mean, sd (delta method) and Hessian (exact at
+  /// a stationary point: the warp's slope there times the warped Hessian).
+  bool log_warp = false;
 };
 
 struct BoEvaluation {
@@ -49,6 +55,10 @@ struct BoResult {
   /// gets sd = inf and the whole range.
   std::vector<double> laplace_sd;
   std::vector<double> interval_low, interval_high;
+  /// The posterior mean's Hessian at the estimate in search coordinates,
+  /// row-major d x d: what laplace_sd comes from, for draws from the
+  /// Laplace approximation.
+  std::vector<double> laplace_hessian;
   std::vector<BoEvaluation> evaluations;  ///< in the order they were run
   std::size_t best_observed = 0;          ///< index of the lowest value seen
   GpHyper hyper;                          ///< of the last fit (unit cube, standardised objective)

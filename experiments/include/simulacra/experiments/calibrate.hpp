@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "simulacra/engine/ensemble.hpp"
@@ -38,16 +39,24 @@ struct Prior {
   double truncated_high = kInf;
   bool integer = false;           ///< integer(P) or randint(a, b)
   bool randint = false;           ///< written as randint(a, b) = integer(uniform(a - 0.5, b + 0.5))
+  /// The unit its numbers were written with ("d" in uniform(10d, 60d), "%"),
+  /// or empty: values are numbers in that unit, and a scenario value gets
+  /// it appended.
+  std::string unit;
 
   /// Parses "uniform(a, b)", "loguniform(a, b)", "normal(mean, sd)",
   /// "lognormal(mean, sd)" (of the log), "truncated(P, lo, hi)",
-  /// "integer(P)" and "randint(a, b)" (uniform on the integers a..b).
-  /// Throws UserError naming the text.
+  /// "integer(P)" and "randint(a, b)" (uniform on the integers a..b); the
+  /// numbers may carry one unit (uniform(10d, 60d)). Throws UserError naming
+  /// the text.
   static Prior parse(const std::string& text);
   bool log_scale() const { return kind == Kind::loguniform || kind == Kind::lognormal; }
   /// Work coordinates and back (from_work does not round).
   double to_work(double x) const;
   double from_work(double u) const;
+  /// The support in work coordinates: the bounds and a uniform prior's ends;
+  /// an end with no bound is infinite.
+  std::pair<double, double> work_bounds() const;
   /// The value handed to the simulator: from_work(u), rounded for an integer prior.
   double value(double u) const;
   /// Log density in work coordinates (up to a constant); -inf outside the support.
@@ -67,6 +76,9 @@ struct Target {
   std::vector<std::size_t> summaries;  ///< indices into the simulator's summary row
   std::vector<double> observed;        ///< one per summary
   ObservationModel model;
+  /// Per summary, its time in the observed file's unit, for reports (a
+  /// scenario's series targets); empty when the summaries have no time.
+  std::vector<double> times;
 };
 
 /// Simulates row i of `thetas` (parameters in original units, integer ones
@@ -148,6 +160,13 @@ using AbcProgress = std::function<void(const Generation& g, std::size_t simulati
 /// min_acceptance of its proposals. Throws UserError for an empty or
 /// inconsistent problem, and what the simulator throws.
 AbcResult run_abc_smc(const Problem& problem, const AbcOptions& options, const AbcProgress& progress = {});
+
+/// Posterior predictive draws: n particles drawn by weight (the same for a
+/// seed), each simulated once with its own seed and its summaries drawn
+/// through each target's observation model (so the draws are of what would
+/// be observed). Summaries outside every target are passed through. Throws
+/// UserError for an empty posterior, and what the simulator throws.
+Matrix posterior_predictive(const Problem& problem, const AbcResult& posterior, std::size_t n, std::uint64_t seed);
 
 /// Weighted quantile q of values.
 double weighted_quantile(std::vector<double> values, const std::vector<double>& weights, double q);
