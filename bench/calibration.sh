@@ -2,8 +2,9 @@
 # Calibration (issue 12), as `bash bench/calibration.sh [BUILD]`:
 #  1. synthetic recovery: the 10,000-person recovery town (beta = 0.05,
 #     community contacts cut on day 30, seed 99; scenarios/epidemic/
-#     recovery_town.yaml and data/recovery_cases.csv) calibrated by ABC-SMC and
-#     NPE with SIMS simulations (default 5,000) and by BO with BO_SIMS (200):
+#     recovery_town.yaml and data/recovery_cases.csv) calibrated by ABC-SMC,
+#     NPE and NPE in 4 sequential rounds with SIMS simulations (default 5,000)
+#     and by BO with BO_SIMS (200):
 #     medians, 90 % intervals, simulations per second;
 #  2. throughput: ABC-SMC on the same case with THROUGHPUT_SIMS (1,000)
 #     simulations on 1 and 2 jobs, and whether the posteriors are identical;
@@ -42,6 +43,8 @@ echo "1. synthetic recovery, 10,000-person town, truth beta = 0.05 and intervent
 report "$OUT/abc" "abc-smc"
 "$BIN" calibrate "$S" "${ARGS[@]}" --method npe --budget "$SIMS" -o "$OUT/npe"
 report "$OUT/npe" "npe    "
+"$BIN" calibrate "$S" "${ARGS[@]}" --method npe --rounds 4 --budget "$SIMS" -o "$OUT/snpe"
+report "$OUT/snpe" "npe, 4 rounds"
 "$BIN" calibrate "$S" "${ARGS[@]}" --method bo --budget "$BO_SIMS" -o "$OUT/bo"
 report "$OUT/bo" "bo     "
 

@@ -72,6 +72,7 @@ int calibrate_command(const Args& args) {
            "posterior mode, with its Laplace approximation)",
            "abc-smc"},
           {"draws", "N", "with --method npe or bo: posterior draws written", "2000"},
+          {"rounds", "N", "with --method npe: sequential rounds, each from the prior truncated to the last posterior", "1"},
           {"predictive", "N", "posterior predictive simulations for fit.csv (0: none)", "100"},
           {"budget", "N", "simulations in all, replicates included (0: 5000, or 200 for bo)", "0"},
           {"population", "N", "particles per ABC-SMC generation", "200"},
@@ -136,6 +137,8 @@ int calibrate_command(const Args& args) {
     calibrate::NpeCalibrationOptions npe;
     npe.budget = abc.budget;
     npe.draws = opts.get_u64("draws");
+    npe.rounds = opts.get_u64("rounds");
+    if (npe.rounds == 0) throw UsageError("--rounds: expected at least 1");
     npe.seed = abc.seed;
     if (external) npe.batch = std::max<std::size_t>(npe.batch, abc.population);
     r = calibrate::run_npe_calibration(setup.problem, npe, [&](std::size_t sims) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "simulacra/engine/errors.hpp"
 
@@ -27,10 +28,44 @@ double feature(const Target& t, double v) {
   return t.model.kind == ObservationModel::Kind::exact ? v : std::log1p(std::max(v, 0.0));
 }
 
-}  // namespace
+// The network's input for one simulation: every target's summaries drawn
+// through its observation model, as features.
+std::vector<double> features_of(const Problem& problem, const std::vector<double>& summaries,
+                                const std::vector<double>& values, RandomStream& noise) {
+  std::vector<double> features;
+  for (const auto& t : problem.targets) {
+    std::vector<double> sim;
+    for (const std::size_t s : t.summaries) sim.push_back(summaries[s]);
+    for (const double v : t.model.sample(sim, values, noise)) features.push_back(std::isfinite(v) ? feature(t, v) : v);
+  }
+  return features;
+}
 
-AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOptions& o,
-                              const std::function<void(std::size_t)>& progress) {
+std::vector<double> observed_features(const Problem& problem) {
+  std::vector<double> observed;
+  for (const auto& t : problem.targets) {
+    for (const double y : t.observed) observed.push_back(feature(t, y));
+  }
+  return observed;
+}
+
+// The posterior draws of the fitted q(θ | x_obs), equal weights.
+AbcResult finish(const Problem& problem, const NpeModel& model, const std::vector<double>& observed,
+                 const NpeCalibrationOptions& o, AbcResult r, std::chrono::steady_clock::time_point t0) {
+  const std::size_t nt = problem.targets.size();
+  for (const auto& w : model.sample(observed, o.draws, derive_seed(o.seed, 0x647261))) {
+    r.particles.push_back(values_of(problem, w));
+  }
+  r.weights.assign(r.particles.size(), 1.0 / static_cast<double>(r.particles.size()));
+  r.distances.assign(r.particles.size(), kNaN);
+  r.scales.assign(nt, kNaN);
+  r.contributions.assign(nt, kNaN);
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+AbcResult one_round(const Problem& problem, const NpeCalibrationOptions& o,
+                    const std::function<void(std::size_t)>& progress) {
   const std::size_t reps = std::max<std::size_t>(problem.replicates, 1);
   const std::size_t n = o.budget / reps;
   if (n < 100) {
@@ -39,7 +74,7 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
   }
   if (o.draws == 0) throw UserError("calibrate --method npe: --draws must be at least 1");
   const auto t0 = std::chrono::steady_clock::now();
-  const std::size_t d = problem.priors.size(), nt = problem.targets.size();
+  const std::size_t d = problem.priors.size();
   RandomStream rng(derive_seed(o.seed, 0x6e7065), 0);       // "npe": prior draws, in a fixed order
   RandomStream noise(derive_seed(o.seed, 0x6e6f6973), 0);   // observation-model draws
   AbcResult r;
@@ -54,19 +89,9 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
     }
     const Matrix summaries = simulate_averaged(problem, work, first, o.seed);
     for (std::size_t i = 0; i < m; ++i) {
-      const std::vector<double> values = values_of(problem, work[i]);
-      std::vector<double> features;
-      bool finite = true;
-      for (const auto& t : problem.targets) {
-        std::vector<double> sim;
-        for (const std::size_t s : t.summaries) sim.push_back(summaries[i][s]);
-        for (const double v : t.model.sample(sim, values, noise)) {
-          finite = finite && std::isfinite(v);
-          features.push_back(feature(t, v));
-        }
-      }
+      std::vector<double> features = features_of(problem, summaries[i], values_of(problem, work[i]), noise);
       // A simulation whose summaries are not numbers teaches nothing.
-      if (!finite) continue;
+      if (!std::all_of(features.begin(), features.end(), [](double v) { return std::isfinite(v); })) continue;
       theta.push_back(work[i]);
       x.push_back(std::move(features));
     }
@@ -77,24 +102,70 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
     throw UserError("calibrate --method npe: " + std::to_string(n - theta.size()) + " of " + std::to_string(n) +
                     " simulations gave summaries that are not numbers");
   }
-  std::vector<double> observed;
-  for (const auto& t : problem.targets) {
-    for (const double y : t.observed) observed.push_back(feature(t, y));
-  }
+  const std::vector<double> observed = observed_features(problem);
   std::vector<Support> support;
   for (const auto& p : problem.priors) support.push_back(support_of(p));
   NpeOptions npe = o.npe;
   npe.seed = derive_seed(o.seed, 0x666974);  // "fit"
   const NpeModel model = fit_npe(theta, x, support, npe);
-  for (const auto& w : model.sample(observed, o.draws, derive_seed(o.seed, 0x647261))) {
-    r.particles.push_back(values_of(problem, w));
+  return finish(problem, model, observed, o, std::move(r), t0);
+}
+
+}  // namespace
+
+AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOptions& o,
+                              const std::function<void(std::size_t)>& progress) {
+  if (o.rounds <= 1) return one_round(problem, o, progress);
+  const std::size_t reps = std::max<std::size_t>(problem.replicates, 1);
+  const std::size_t per_round = o.budget / reps / o.rounds;
+  if (per_round < 100) {
+    throw UserError("calibrate --method npe: the budget must allow at least 100 parameter vectors per round (" +
+                    std::to_string(100 * reps * o.rounds) + " runs with these --replicates and --rounds)");
   }
-  r.weights.assign(r.particles.size(), 1.0 / static_cast<double>(r.particles.size()));
-  r.distances.assign(r.particles.size(), kNaN);
-  r.scales.assign(nt, kNaN);
-  r.contributions.assign(nt, kNaN);
-  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
+  if (o.draws == 0) throw UserError("calibrate --method npe: --draws must be at least 1");
+  const auto t0 = std::chrono::steady_clock::now();
+  AbcResult r;
+  RandomStream noise(derive_seed(o.seed, 0x6e6f6973), 0);  // observation-model draws, in simulation order
+  std::uint64_t index = 0;
+  // Work coordinates in, features out: the same simulations and features as
+  // one round, with the rounds' own seeds.
+  const BatchSimulator simulate = [&](const Matrix& work, const std::vector<std::uint64_t>&) {
+    Matrix out;
+    for (std::size_t first = 0; first < work.size(); first += o.batch) {
+      const std::size_t m = std::min(o.batch, work.size() - first);
+      const Matrix chunk(work.begin() + std::ptrdiff_t(first), work.begin() + std::ptrdiff_t(first + m));
+      const Matrix summaries = simulate_averaged(problem, chunk, index, o.seed);
+      index += m;
+      for (std::size_t i = 0; i < m; ++i) {
+        std::vector<double> f = features_of(problem, summaries[i], values_of(problem, chunk[i]), noise);
+        for (const double v : f) {
+          if (!std::isfinite(v)) {
+            throw UserError("calibrate --method npe --rounds: a simulation gave summaries that are not numbers "
+                            "(only one round can leave such simulations out)");
+          }
+        }
+        out.push_back(std::move(f));
+      }
+      r.simulations += m * reps;
+      if (progress) progress(r.simulations);
+    }
+    return out;
+  };
+  std::vector<Support> support;
+  for (const auto& p : problem.priors) support.push_back(support_of(p));
+  const PriorSampler prior = [&](RandomStream& rng) {
+    std::vector<double> w;
+    for (const auto& p : problem.priors) w.push_back(p.sample_work(rng));
+    return w;
+  };
+  SequentialNpeOptions so;
+  so.rounds = o.rounds;
+  so.simulations_per_round = per_round;
+  so.seed = derive_seed(o.seed, 0x736571);  // "seq"
+  so.npe = o.npe;
+  const std::vector<double> observed = observed_features(problem);
+  SequentialNpeResult seq = run_sequential_npe(prior, support, simulate, observed, so);
+  return finish(problem, seq.model, observed, o, std::move(r), t0);
 }
 
 }  // namespace simulacra::calibrate

@@ -50,6 +50,20 @@ assert abs(sd / exact_sd - 1) < 0.2, sd
 assert json.load(open(os.path.join(d, "report.json")))["method"] == "npe"
 PY
 
+# Sequential NPE: two rounds of 1,500, the second from the prior truncated to
+# the first posterior; the same closed form.
+"$BIN" calibrate --simulator "$SIM" --prior "$EXT/gaussian_prior.yml" --observed "$OBS" --target ybar \
+  --method npe --rounds 2 --budget 3000 --seed 3 -o "$OUT/snpe" --quiet
+python3 - "$OUT/snpe" <<'PY'
+import csv, math, os, sys
+mu = [float(r["mu"]) for r in csv.DictReader(open(os.path.join(sys.argv[1], "posterior.csv")))]
+m = sum(mu) / len(mu)
+sd = math.sqrt(sum((x - m) ** 2 for x in mu) / len(mu))
+print(f"external Gaussian, NPE 2 rounds: posterior mean {m:.4f} (exact {12 / 11:.4f}), sd {sd:.4f} (exact {math.sqrt(1 / 11):.4f})")
+assert abs(m - 12 / 11) < 0.06, m
+assert abs(sd / math.sqrt(1 / 11) - 1) < 0.2, sd
+PY
+
 # Same seed, same posterior, whatever the jobs and rows per invocation.
 "$BIN" calibrate --simulator "$SIM" --prior "$EXT/gaussian_prior.yml" --observed "$OBS" --budget 800 --population 100 \
   --seed 9 --jobs 1 -o "$OUT/j1" --quiet
@@ -72,6 +86,8 @@ refused() {
 P="$EXT/gaussian_prior.yml"
 refused "expected abc-smc, npe or bo" --simulator "$SIM" --prior "$P" --observed "$OBS" --method bo2
 refused "at least 100 parameter vectors" --simulator "$SIM" --prior "$P" --observed "$OBS" --method npe --replicates 3
+refused "100 parameter vectors per round" --simulator "$SIM" --prior "$P" --observed "$OBS" --method npe --rounds 3
+refused "--rounds: expected at least 1" --simulator "$SIM" --prior "$P" --observed "$OBS" --method npe --rounds 0
 # BO needs a likelihood: a single summary compared exactly has none.
 refused "BO needs a likelihood" --simulator "$SIM" --prior "$P" --observed "$OBS" --target ybar --method bo
 set +e

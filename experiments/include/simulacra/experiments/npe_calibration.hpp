@@ -19,6 +19,11 @@ struct NpeCalibrationOptions {
   std::size_t budget = 5000;  ///< simulator runs in all (a parameter vector with R replicates costs R)
   std::size_t draws = 2000;   ///< posterior draws returned
   std::size_t batch = 256;    ///< parameter vectors simulated at once (fixed: results do not depend on jobs)
+  /// Sequential rounds (truncated proposals, Deistler et al. 2022): after
+  /// the first, simulations come from the prior restricted to where the last
+  /// fit q(θ | x_obs) holds all but 1e-4 of its mass; the budget is split
+  /// evenly. 1: plain NPE from the prior.
+  std::size_t rounds = 1;
   std::uint64_t seed = 1;
   NpeOptions npe;             ///< the network (its seed is derived from `seed`)
 };
