@@ -7,6 +7,7 @@
 
 #include "run_support.hpp"
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/experiments/summaries.hpp"
 #include "version.hpp"
 
 namespace simulacra::cli {
@@ -27,15 +28,15 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-// Linear between order statistics of the finite values; NaN if none.
+// Quantile q of the finite values (linear between order statistics, as the
+// quantile(SERIES, Q) statistic); NaN if there are none.
 double quantile_of(std::vector<double> v, double q) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  calibrate::SummaryStatistic quantile;
+  quantile.kind = calibrate::SummaryStatistic::Kind::quantile;
+  quantile.arg = q;
+  return quantile.apply(v, {});
 }
 
 // A CSV cell: empty for NaN.

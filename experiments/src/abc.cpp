@@ -96,6 +96,14 @@ std::vector<double> target_discrepancies(const Problem& problem, const std::vect
   return d;
 }
 
+void set_equal_weights(AbcResult& r, std::size_t targets) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r.weights.assign(r.particles.size(), 1.0 / static_cast<double>(r.particles.size()));
+  r.distances.assign(r.particles.size(), nan);
+  r.scales.assign(targets, nan);
+  r.contributions.assign(targets, nan);
+}
+
 double weighted_quantile(std::vector<double> values, const std::vector<double>& weights, double q) {
   std::vector<std::size_t> order(values.size());
   std::iota(order.begin(), order.end(), 0);

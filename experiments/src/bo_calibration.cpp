@@ -15,7 +15,6 @@ namespace simulacra::calibrate {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kMaxVectors = 2000;
 // An exact target's likelihood profiles its variance out of its own
 // residuals: a few of them are needed for that to mean anything.
@@ -121,14 +120,12 @@ BoCalibrationResult run_bo_calibration(const Problem& problem, const BoCalibrati
     r.posterior.simulations += work.size() * reps;
     std::vector<double> v(work.size());
     for (std::size_t i = 0; i < work.size(); ++i) {
-      const std::vector<double> theta = values_of(problem, work[i]);
-      const std::vector<double> disc = target_discrepancies(problem, summaries[i], theta);
+      const std::vector<double> disc = target_discrepancies(problem, summaries[i], values_of(problem, work[i]));
       double nll = 0.0;
       for (std::size_t j = 0; j < disc.size(); ++j) nll += target_nll(problem.targets[j], disc[j]);
       for (std::size_t k = 0; k < d; ++k) nll -= problem.priors[k].log_density(work[i][k]);
       v[i] = nll;
       if (std::isfinite(nll)) worst = std::max(worst, nll);
-      r.evaluated.push_back(theta);
     }
     if (!std::isfinite(worst)) {
       throw UserError("calibrate --method bo: no simulation of the first batch gave a finite objective "
@@ -136,7 +133,6 @@ BoCalibrationResult run_bo_calibration(const Problem& problem, const BoCalibrati
     }
     for (double& x : v)
       if (!std::isfinite(x)) x = worst;
-    r.values.insert(r.values.end(), v.begin(), v.end());
     return v;
   };
   BoOptions bo;
@@ -149,16 +145,16 @@ BoCalibrationResult run_bo_calibration(const Problem& problem, const BoCalibrati
   const BoResult res = run_bo(box, objective, bo, [&](std::size_t, double best) {
     if (progress) progress(r.posterior.simulations, best);
   });
+  for (const BoEvaluation& e : res.evaluations) {
+    r.evaluated.push_back(values_of(problem, e.theta));  // the search ran in work coordinates
+    r.values.push_back(e.value);
+  }
   r.estimate = values_of(problem, res.estimate);
   r.objective = res.estimate_mean;
   r.objective_sd = res.estimate_sd;
   r.laplace_sd = res.laplace_sd;
   r.posterior.particles = laplace_draws(problem, box, res.estimate, res.laplace_hessian, o.draws, o.seed);
-  const std::size_t m = r.posterior.particles.size();
-  r.posterior.weights.assign(m, 1.0 / static_cast<double>(m));
-  r.posterior.distances.assign(m, kNaN);
-  r.posterior.scales.assign(problem.targets.size(), kNaN);
-  r.posterior.contributions.assign(problem.targets.size(), kNaN);
+  set_equal_weights(r.posterior, problem.targets.size());
   r.posterior.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

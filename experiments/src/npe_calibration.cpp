@@ -13,8 +13,6 @@ namespace simulacra::calibrate {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // The prior's support in work coordinates: a box the NPE draws must fall in.
 Support support_of(const Prior& p) {
   const auto [low, high] = p.work_bounds();
@@ -41,6 +39,36 @@ std::vector<double> features_of(const Problem& problem, const std::vector<double
   return features;
 }
 
+// Simulates rows of `work` (work coordinates) in batches of o.batch,
+// simulation i of the call with the seeds of index first_index + i, and
+// returns each row's features (non-finite where a summary was not a number);
+// counts the runs into r.simulations and reports progress after each batch.
+Matrix simulate_features(const Problem& problem, const Matrix& work, std::uint64_t first_index,
+                         const NpeCalibrationOptions& o, RandomStream& noise, AbcResult& r,
+                         const std::function<void(std::size_t)>& progress) {
+  const std::size_t reps = std::max<std::size_t>(problem.replicates, 1);
+  Matrix out;
+  for (std::size_t first = 0; first < work.size(); first += o.batch) {
+    const std::size_t m = std::min(o.batch, work.size() - first);
+    const Matrix chunk(work.begin() + std::ptrdiff_t(first), work.begin() + std::ptrdiff_t(first + m));
+    const Matrix summaries = simulate_averaged(problem, chunk, first_index + first, o.seed);
+    for (std::size_t i = 0; i < m; ++i) out.push_back(features_of(problem, summaries[i], values_of(problem, chunk[i]), noise));
+    r.simulations += m * reps;
+    if (progress) progress(r.simulations);
+  }
+  return out;
+}
+
+bool all_finite(const std::vector<double>& v) {
+  return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+}
+
+std::vector<Support> supports_of(const Problem& problem) {
+  std::vector<Support> support;
+  for (const auto& p : problem.priors) support.push_back(support_of(p));
+  return support;
+}
+
 std::vector<double> observed_features(const Problem& problem) {
   std::vector<double> observed;
   for (const auto& t : problem.targets) {
@@ -52,14 +80,10 @@ std::vector<double> observed_features(const Problem& problem) {
 // The posterior draws of the fitted q(θ | x_obs), equal weights.
 AbcResult finish(const Problem& problem, const NpeModel& model, const std::vector<double>& observed,
                  const NpeCalibrationOptions& o, AbcResult r, std::chrono::steady_clock::time_point t0) {
-  const std::size_t nt = problem.targets.size();
   for (const auto& w : model.sample(observed, o.draws, derive_seed(o.seed, 0x647261))) {
     r.particles.push_back(values_of(problem, w));
   }
-  r.weights.assign(r.particles.size(), 1.0 / static_cast<double>(r.particles.size()));
-  r.distances.assign(r.particles.size(), kNaN);
-  r.scales.assign(nt, kNaN);
-  r.contributions.assign(nt, kNaN);
+  set_equal_weights(r, problem.targets.size());
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -81,30 +105,24 @@ AbcResult one_round(const Problem& problem, const NpeCalibrationOptions& o,
   Matrix theta, x;
   theta.reserve(n);
   x.reserve(n);
-  for (std::size_t first = 0; first < n; first += o.batch) {
-    const std::size_t m = std::min(o.batch, n - first);
-    Matrix work(m, std::vector<double>(d));
-    for (auto& row : work) {
-      for (std::size_t k = 0; k < d; ++k) row[k] = problem.priors[k].sample_work(rng);
-    }
-    const Matrix summaries = simulate_averaged(problem, work, first, o.seed);
-    for (std::size_t i = 0; i < m; ++i) {
-      std::vector<double> features = features_of(problem, summaries[i], values_of(problem, work[i]), noise);
-      // A simulation whose summaries are not numbers teaches nothing.
-      if (!std::all_of(features.begin(), features.end(), [](double v) { return std::isfinite(v); })) continue;
-      theta.push_back(work[i]);
-      x.push_back(std::move(features));
-    }
-    r.simulations += m * reps;
-    if (progress) progress(r.simulations);
+  // Prior draws in one fixed order, then their simulations in batches.
+  Matrix work(n, std::vector<double>(d));
+  for (auto& row : work) {
+    for (std::size_t k = 0; k < d; ++k) row[k] = problem.priors[k].sample_work(rng);
+  }
+  Matrix features = simulate_features(problem, work, 0, o, noise, r, progress);
+  for (std::size_t i = 0; i < n; ++i) {
+    // A simulation whose summaries are not numbers teaches nothing.
+    if (!all_finite(features[i])) continue;
+    theta.push_back(std::move(work[i]));
+    x.push_back(std::move(features[i]));
   }
   if (theta.size() < n / 2) {
     throw UserError("calibrate --method npe: " + std::to_string(n - theta.size()) + " of " + std::to_string(n) +
                     " simulations gave summaries that are not numbers");
   }
   const std::vector<double> observed = observed_features(problem);
-  std::vector<Support> support;
-  for (const auto& p : problem.priors) support.push_back(support_of(p));
+  const std::vector<Support> support = supports_of(problem);
   NpeOptions npe = o.npe;
   npe.seed = derive_seed(o.seed, 0x666974);  // "fit"
   const NpeModel model = fit_npe(theta, x, support, npe);
@@ -127,32 +145,20 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
   AbcResult r;
   RandomStream noise(derive_seed(o.seed, 0x6e6f6973), 0);  // observation-model draws, in simulation order
   std::uint64_t index = 0;
-  // Work coordinates in, features out: the same simulations and features as
-  // one round, with the rounds' own seeds.
+  // Work coordinates in, features out, as in one round; simulation seeds
+  // follow the calibration's own count, not the rounds' seeds.
   const BatchSimulator simulate = [&](const Matrix& work, const std::vector<std::uint64_t>&) {
-    Matrix out;
-    for (std::size_t first = 0; first < work.size(); first += o.batch) {
-      const std::size_t m = std::min(o.batch, work.size() - first);
-      const Matrix chunk(work.begin() + std::ptrdiff_t(first), work.begin() + std::ptrdiff_t(first + m));
-      const Matrix summaries = simulate_averaged(problem, chunk, index, o.seed);
-      index += m;
-      for (std::size_t i = 0; i < m; ++i) {
-        std::vector<double> f = features_of(problem, summaries[i], values_of(problem, chunk[i]), noise);
-        for (const double v : f) {
-          if (!std::isfinite(v)) {
-            throw UserError("calibrate --method npe --rounds: a simulation gave summaries that are not numbers "
-                            "(only one round can leave such simulations out)");
-          }
-        }
-        out.push_back(std::move(f));
+    Matrix out = simulate_features(problem, work, index, o, noise, r, progress);
+    index += work.size();
+    for (const auto& f : out) {
+      if (!all_finite(f)) {
+        throw UserError("calibrate --method npe --rounds: a simulation gave summaries that are not numbers "
+                        "(only one round can leave such simulations out)");
       }
-      r.simulations += m * reps;
-      if (progress) progress(r.simulations);
     }
     return out;
   };
-  std::vector<Support> support;
-  for (const auto& p : problem.priors) support.push_back(support_of(p));
+  const std::vector<Support> support = supports_of(problem);
   const PriorSampler prior = [&](RandomStream& rng) {
     std::vector<double> w;
     for (const auto& p : problem.priors) w.push_back(p.sample_work(rng));

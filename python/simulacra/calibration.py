@@ -113,7 +113,8 @@ def prior_draws(text, n=20000, seed=1):
 
 
 def _log_scale(prior):
-    return prior.lstrip().startswith(("loguniform", "lognormal")) or "(loguniform" in prior or "(lognormal" in prior
+    """A log prior, possibly inside truncated(...) or integer(...)."""
+    return re.search(r"\blog(uniform|normal)\s*\(", prior) is not None
 
 
 def figures(cal):

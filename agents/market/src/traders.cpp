@@ -110,11 +110,12 @@ void MarketPopulation::trader_handle(Context& ctx, std::uint32_t g, const Event&
         const double dt = t - v.ema_time;
         v.fast += (1.0 - std::exp(-dt / params_.momentum_fast)) * (mid - v.fast);
         v.slow += (1.0 - std::exp(-dt / params_.momentum_slow)) * (mid - v.slow);
-      }
-      // Realized variance of the mid for the makers, decayed over maker_vol_window.
-      if (v.ema_time >= 0.0) {
-        const double r = std::log(mid / v.mid);
-        v.rv = v.rv * std::exp(-(t - v.ema_time) / params_.maker_vol_window) + r * r;
+        // Realized variance of the mid, decayed over maker_vol_window: only
+        // makers that widen or withdraw on volatility read it.
+        if (params_.maker_widen_vol > 0.0 || params_.maker_withdraw_vol > 0.0) {
+          const double r = std::log(mid / v.mid);
+          v.rv = v.rv * std::exp(-dt / params_.maker_vol_window) + r * r;
+        }
       }
       v.mid = mid;
       v.ema_time = t;

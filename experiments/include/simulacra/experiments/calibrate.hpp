@@ -153,6 +153,11 @@ struct AbcResult {
   double wall_seconds = 0.0;
 };
 
+/// Makes `r` a posterior of equally weighted draws (its particles, from NPE
+/// or BO): weights 1/n; distances, scales and contributions NaN, as those
+/// methods compute none.
+void set_equal_weights(AbcResult& r, std::size_t targets);
+
 /// After each generation.
 using AbcProgress = std::function<void(const Generation& g, std::size_t simulations_so_far)>;
 
