@@ -5,6 +5,7 @@
 #include <string>
 
 #include "simulacra/engine/errors.hpp"
+#include "abc_kernel.hpp"
 #include "simulacra/experiments/calibrate.hpp"
 
 namespace simulacra::calibrate {
@@ -195,14 +196,7 @@ AbcResult run_abc_smc(const Problem& problem, const AbcOptions& o, const AbcProg
 
   while (proposals_done < particle_budget) {
     const double eps = weighted_quantile(distances, std::vector<double>(distances.size(), 1.0), o.quantile);
-    // Kernel: Gaussian, per coordinate, twice the weighted variance.
-    std::vector<double> sd(d);
-    for (std::size_t k = 0; k < d; ++k) {
-      double m = 0.0, v = 0.0;
-      for (std::size_t i = 0; i < particles.size(); ++i) m += weights[i] * particles[i][k];
-      for (std::size_t i = 0; i < particles.size(); ++i) v += weights[i] * (particles[i][k] - m) * (particles[i][k] - m);
-      sd[k] = std::sqrt(std::max(2.0 * v, 1e-24));
-    }
+    const PerturbationKernel kernel(particles, weights, distances, eps);
     std::vector<double> cumulative(weights.size());
     std::partial_sum(weights.begin(), weights.end(), cumulative.begin());
     Matrix next, next_comps;
@@ -213,13 +207,12 @@ AbcResult run_abc_smc(const Problem& problem, const AbcOptions& o, const AbcProg
       Matrix props;
       while (props.size() < batch) {
         const double u = rng.uniform() * cumulative.back();
-        const auto j = static_cast<std::size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
-        std::vector<double> p(d);
+        const auto j = std::min(
+            static_cast<std::size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin()),
+            particles.size() - 1);
+        std::vector<double> p = kernel.perturb(j, rng);
         bool inside = true;
-        for (std::size_t k = 0; k < d; ++k) {
-          p[k] = particles[std::min(j, particles.size() - 1)][k] + sd[k] * rng.normal();
-          inside = inside && priors[k].log_density(p[k]) > -kInf;
-        }
+        for (std::size_t k = 0; k < d; ++k) inside = inside && priors[k].log_density(p[k]) > -kInf;
         if (inside) props.push_back(std::move(p));
       }
       const Matrix raw = simulate(props);
@@ -236,22 +229,17 @@ AbcResult run_abc_smc(const Problem& problem, const AbcOptions& o, const AbcProg
     }
     const double acceptance = static_cast<double>(next.size()) / static_cast<double>(std::max<std::size_t>(proposed, 1));
     if (next.size() < o.population) break;  // budget spent mid-generation: keep the last full one
-    // Importance weights: prior / mixture of kernels around the previous particles.
+    // Importance weights: prior / mixture of the kernels around the previous
+    // particles, in logs (the kernels are narrow late in the run).
     std::vector<double> w(next.size());
+    double max_log = -kInf;
     for (std::size_t i = 0; i < next.size(); ++i) {
       double prior = 0.0;
       for (std::size_t k = 0; k < d; ++k) prior += priors[k].log_density(next[i][k]);
-      double mix = 0.0;
-      for (std::size_t j = 0; j < particles.size(); ++j) {
-        double lk = 0.0;
-        for (std::size_t k = 0; k < d; ++k) {
-          const double z = (next[i][k] - particles[j][k]) / sd[k];
-          lk += -0.5 * z * z;
-        }
-        mix += weights[j] * std::exp(lk);
-      }
-      w[i] = std::exp(prior) / mix;
+      w[i] = prior - kernel.log_mixture_density(next[i]);
+      max_log = std::max(max_log, w[i]);
     }
+    for (auto& x : w) x = std::exp(x - max_log);
     const double total = std::accumulate(w.begin(), w.end(), 0.0);
     double ess_den = 0.0;
     for (auto& x : w) {
