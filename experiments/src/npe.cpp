@@ -91,6 +91,8 @@ NpeModel fit_npe(const std::vector<std::vector<double>>& theta, const std::vecto
   m.validation_fraction = options.validation_fraction;
   m.patience = options.patience;
   m.seed = options.seed;
+  m.series = options.series;
+  m.embedding = options.embedding;
   return NpeModel(learned::MixtureDensityNetwork::fit(theta, x, m), std::move(support), options.min_acceptance);
 }
 

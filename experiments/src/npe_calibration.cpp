@@ -77,6 +77,21 @@ std::vector<double> observed_features(const Problem& problem) {
   return observed;
 }
 
+// The network's options for this problem: every target with at least
+// o.summary_net_min_length values becomes a series with learned summaries.
+NpeOptions network_options(const Problem& problem, const NpeCalibrationOptions& o) {
+  NpeOptions npe = o.npe;
+  std::size_t at = 0;
+  for (const auto& t : problem.targets) {
+    const std::size_t n = t.observed.size();
+    if (o.summary_net_min_length > 0 && n >= std::max<std::size_t>(o.summary_net_min_length, 8)) {
+      npe.series.push_back(learned::SeriesColumns{at, n});
+    }
+    at += n;
+  }
+  return npe;
+}
+
 // The posterior draws of the fitted q(θ | x_obs), equal weights.
 AbcResult finish(const Problem& problem, const NpeModel& model, const std::vector<double>& observed,
                  const NpeCalibrationOptions& o, AbcResult r, std::chrono::steady_clock::time_point t0) {
@@ -123,7 +138,7 @@ AbcResult one_round(const Problem& problem, const NpeCalibrationOptions& o,
   }
   const std::vector<double> observed = observed_features(problem);
   const std::vector<Support> support = supports_of(problem);
-  NpeOptions npe = o.npe;
+  NpeOptions npe = network_options(problem, o);
   npe.seed = derive_seed(o.seed, 0x666974);  // "fit"
   const NpeModel model = fit_npe(theta, x, support, npe);
   return finish(problem, model, observed, o, std::move(r), t0);
@@ -168,7 +183,7 @@ AbcResult run_npe_calibration(const Problem& problem, const NpeCalibrationOption
   so.rounds = o.rounds;
   so.simulations_per_round = per_round;
   so.seed = derive_seed(o.seed, 0x736571);  // "seq"
-  so.npe = o.npe;
+  so.npe = network_options(problem, o);
   const std::vector<double> observed = observed_features(problem);
   SequentialNpeResult seq = run_sequential_npe(prior, support, simulate, observed, so);
   return finish(problem, seq.model, observed, o, std::move(r), t0);

@@ -60,6 +60,42 @@ void check_rows(const std::vector<std::vector<double>>& rows, const char* what) 
   }
 }
 
+// One mean and sd over all of a series' values, for each of its columns.
+void pool_moments(const std::vector<std::vector<double>>& rows, const SeriesColumns& s, std::vector<double>& mean,
+                  std::vector<double>& sd) {
+  double sum = 0.0, sum2 = 0.0;
+  for (const auto& r : rows) {
+    for (std::size_t j = s.first; j < s.first + s.length; ++j) sum += r[j];
+  }
+  const double n = static_cast<double>(rows.size() * s.length);
+  const double mu = sum / n;
+  for (const auto& r : rows) {
+    for (std::size_t j = s.first; j < s.first + s.length; ++j) sum2 += (r[j] - mu) * (r[j] - mu);
+  }
+  double sigma = std::sqrt(sum2 / n);
+  if (!(sigma > 1e-12 * std::max(1.0, std::abs(mu)))) sigma = 1.0;
+  for (std::size_t j = s.first; j < s.first + s.length; ++j) {
+    mean[j] = mu;
+    sd[j] = sigma;
+  }
+}
+
+void check_series(const MixtureDensityOptions& o, std::size_t x_dim) {
+  if (o.series.empty()) return;
+  if (o.embedding == 0) throw UserError("mixture density network: embedding must be positive");
+  std::vector<bool> used(x_dim, false);
+  for (const SeriesColumns& s : o.series) {
+    if (s.length < 8 || s.first + s.length > x_dim)
+      throw UserError("mixture density network: series at columns " + std::to_string(s.first) + ".." +
+                      std::to_string(s.first + s.length) + " must hold at least 8 of the " + std::to_string(x_dim) +
+                      " columns of x");
+    for (std::size_t j = s.first; j < s.first + s.length; ++j) {
+      if (used[j]) throw UserError("mixture density network: series overlap at column " + std::to_string(j));
+      used[j] = true;
+    }
+  }
+}
+
 }  // namespace
 
 #ifndef SIMULACRA_HAVE_TORCH
@@ -138,10 +174,13 @@ MixtureDensityNetwork MixtureDensityNetwork::fit(const std::vector<std::vector<d
                     " is not in (0, 0.5)");
   if (!(options.learning_rate > 0.0)) throw UserError("mixture density network: learning_rate must be positive");
 
+  check_series(options, x.front().size());
+
   MixtureDensityNetwork m;
   m.options_ = options;
   moments(y, m.y_mean_, m.y_sd_);
   moments(x, m.x_mean_, m.x_sd_);
+  for (const SeriesColumns& s : options.series) pool_moments(x, s, m.x_mean_, m.x_sd_);
 
   // A shuffled order, then the last validation_fraction held out.
   const std::size_t n = y.size();

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <string>
+#include <vector>
 
 #include "mixture_density_net.hpp"
 #include "torch_single_thread.hpp"
@@ -29,16 +31,53 @@ struct Head {
   torch::Tensor factors;      ///< (B, K, D, D), upper triangular
 };
 
+// A series' learned summaries: two convolutions over time (local shape:
+// rises, peaks, turning points), pooled to 8 positions (where along the
+// series), then a linear map to the summaries.
+torch::nn::Sequential series_embedding(std::int64_t out) {
+  namespace nn = torch::nn;
+  return nn::Sequential(nn::Conv1d(nn::Conv1dOptions(1, 8, 5).padding(2)), nn::ReLU(), nn::MaxPool1d(2),
+                        nn::Conv1d(nn::Conv1dOptions(8, 16, 5).padding(2)), nn::ReLU(), nn::AdaptiveAvgPool1d(8),
+                        nn::Flatten(), nn::Linear(16 * 8, out));
+}
+
+// Columns of x that are not in a series, in order.
+std::vector<std::int64_t> plain_columns(std::size_t x_dim, const std::vector<SeriesColumns>& series) {
+  std::vector<bool> in_series(x_dim, false);
+  for (const auto& s : series)
+    for (std::size_t j = s.first; j < s.first + s.length; ++j) in_series[j] = true;
+  std::vector<std::int64_t> out;
+  for (std::size_t j = 0; j < x_dim; ++j)
+    if (!in_series[j]) out.push_back(i64(j));
+  return out;
+}
+
 struct Mdn : torch::nn::Module {
-  Mdn(std::int64_t x_dim, std::int64_t y_dim, std::int64_t components, std::int64_t hidden, bool full_covariance)
-      : d(y_dim), k(components), full(full_covariance),
-        fc1(register_module("fc1", torch::nn::Linear(x_dim, hidden))),
-        fc2(register_module("fc2", torch::nn::Linear(hidden, hidden))),
-        head(register_module("head", torch::nn::Linear(hidden, components * (1 + 2 * y_dim +
-                                                                             (full_covariance ? y_dim * y_dim : 0))))) {}
+  Mdn(std::size_t x_dim, std::int64_t y_dim, const MixtureDensityOptions& o)
+      : d(y_dim), k(i64(o.components)), full(o.full_covariance), series(o.series),
+        plain(torch::tensor(plain_columns(x_dim, o.series), torch::kLong)),
+        fc1(register_module("fc1", torch::nn::Linear(plain.size(0) + i64(o.series.size() * o.embedding),
+                                                     i64(o.hidden)))),
+        fc2(register_module("fc2", torch::nn::Linear(i64(o.hidden), i64(o.hidden)))),
+        head(register_module("head", torch::nn::Linear(i64(o.hidden), k * (1 + 2 * y_dim + (full ? y_dim * y_dim : 0))))) {
+    for (std::size_t i = 0; i < series.size(); ++i)
+      embed.push_back(register_module("embed" + std::to_string(i), series_embedding(i64(o.embedding))));
+  }
+
+  // What the MLP sees: x's plain columns, then each series' summaries.
+  torch::Tensor inputs(const torch::Tensor& x) {
+    if (series.empty()) return x;
+    std::vector<torch::Tensor> parts;
+    if (plain.size(0) > 0) parts.push_back(x.index_select(1, plain));
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      const auto first = i64(series[i].first), length = i64(series[i].length);
+      parts.push_back(embed[i]->forward(x.slice(1, first, first + length).unsqueeze(1)));
+    }
+    return torch::cat(parts, 1);
+  }
 
   Head forward(const torch::Tensor& x) {
-    const torch::Tensor h = head(torch::tanh(fc2(torch::tanh(fc1(x)))));
+    const torch::Tensor h = head(torch::tanh(fc2(torch::tanh(fc1(inputs(x))))));
     const std::int64_t b = x.size(0);
     Head out;
     std::int64_t at = 0;
@@ -67,7 +106,10 @@ struct Mdn : torch::nn::Module {
 
   std::int64_t d, k;
   bool full;
+  std::vector<SeriesColumns> series;
+  torch::Tensor plain;  ///< indices of x's columns outside every series
   torch::nn::Linear fc1, fc2, head;
+  std::vector<torch::nn::Sequential> embed;
 };
 
 class TorchMixtureNetwork final : public MixtureDensityNetwork::Network {
@@ -76,8 +118,7 @@ class TorchMixtureNetwork final : public MixtureDensityNetwork::Network {
       : options_(options), y_dim_(y_dim), x_dim_(x_dim) {
     SingleThread one;
     torch::manual_seed(options.seed);
-    mdn_ = std::make_shared<Mdn>(i64(x_dim), i64(y_dim), i64(options.components), i64(options.hidden),
-                                 options.full_covariance);
+    mdn_ = std::make_shared<Mdn>(x_dim, i64(y_dim), options);
   }
 
   MixtureTraining train(const std::vector<float>& y, const std::vector<float>& x, std::size_t n_train,

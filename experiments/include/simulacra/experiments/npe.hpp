@@ -30,6 +30,11 @@ struct NpeOptions {
   /// sample() gives up when fewer than this share of mixture draws fall in
   /// the support (the model puts its mass outside the prior).
   double min_acceptance = 1e-3;
+  /// Long series among the summaries, each reduced by a small convolutional
+  /// network to `embedding` learned summaries trained with the rest (see
+  /// learned::MixtureDensityOptions::series).
+  std::vector<learned::SeriesColumns> series;
+  std::size_t embedding = 8;
 };
 
 /// One parameter's support: draws outside [low, high] are rejected.

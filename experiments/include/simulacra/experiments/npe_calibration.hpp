@@ -25,6 +25,10 @@ struct NpeCalibrationOptions {
   /// evenly. 1: plain NPE from the prior.
   std::size_t rounds = 1;
   std::uint64_t seed = 1;
+  /// Targets with at least this many values reach the network through
+  /// learned summaries (a small convolutional network per series, trained
+  /// with the density estimator); shorter ones as they are. 0: never.
+  std::size_t summary_net_min_length = 0;
   NpeOptions npe;             ///< the network (its seed is derived from `seed`)
 };
 

@@ -14,6 +14,13 @@
 
 namespace simulacra::learned {
 
+/// A run of x's columns that is one series (a daily count, a price path):
+/// columns first .. first + length - 1.
+struct SeriesColumns {
+  std::size_t first = 0;
+  std::size_t length = 0;
+};
+
 struct MixtureDensityOptions {
   std::size_t components = 4;    ///< Gaussians in the mixture
   std::size_t hidden = 64;       ///< units in each of the two tanh hidden layers
@@ -24,6 +31,13 @@ struct MixtureDensityOptions {
   double validation_fraction = 0.1;  ///< rows held out for early stopping
   std::size_t patience = 20;  ///< stop after this many epochs without a better validation loss
   std::uint64_t seed = 1;     ///< initial weights, the split and the batch order
+  /// Long series among x's columns, each reduced by its own small 1-D
+  /// convolutional network to `embedding` learned summaries, trained with the
+  /// rest; the MLP sees those and x's other columns. A series is standardised
+  /// as a whole (one mean and sd), so its shape over time reaches the
+  /// network. Each must hold at least 8 columns; they may not overlap.
+  std::vector<SeriesColumns> series;
+  std::size_t embedding = 8;  ///< learned summaries per series
 };
 
 /// A Gaussian mixture over y, in y's own units.
