@@ -50,14 +50,15 @@ int calibrate_command(const Args& args) {
       "Scenario mode: FILE --observed CSV (a time column, or a date column with --start) and\n"
       "--target \"OBSERVABLE ~ COLUMN [| weekly] [| poisson|negbin(k)|binomial(rho)]\" or\n"
       "\"STAT(OBSERVABLE) ~ STAT(COLUMN)\" (mean, sd, max, peak_time, final, sum, autocorr(.., lag),\n"
-      "skewness, kurtosis, quantile(.., q)), with --fit PATH=PRIOR. External mode: --simulator CMD\n"
+      "skewness, kurtosis, quantile(.., q)), or \"TABLE ~ table(real.csv)\" (a dataset table against a real\n"
+      "one, column by column by KS or TV distance), with --fit PATH=PRIOR. External mode: --simulator CMD\n"
       "--prior PRIOR.yaml --observed CSV (one row of summaries). Writes OUT/posterior.csv,\n"
       "OUT/report.json, OUT/report.md, OUT/fit.csv (posterior predictive bands) and, in scenario mode,\n"
       "OUT/calibrated.yaml (the posterior median, or BO's estimate).\n"
       "See docs/calibration.md.",
       {
           {"output", "OUT", "output directory (created if missing)", "", false, 'o'},
-          {"observed", "CSV", "the observed data (a series, or one row of summaries with --simulator)", ""},
+          {"observed", "CSV", "the observed data (a series, or one row of summaries with --simulator); not needed when every target is a table(...)", ""},
           {"target", "TARGET", "what to match (see above)", "", true},
           {"fit", "PATH=PRIOR",
            "a scenario value (or an observation model's parameter) and its prior: uniform(a,b), loguniform(a,b), normal(m,s), "
@@ -73,6 +74,10 @@ int calibrate_command(const Args& args) {
            "abc-smc"},
           {"draws", "N", "with --method npe or bo: posterior draws written", "2000"},
           {"rounds", "N", "with --method npe: sequential rounds, each from the prior truncated to the last posterior", "1"},
+          {"summary-net", "N",
+           "with --method npe: a target series of at least N values reaches the network through learned summaries (a "
+           "small convolutional network trained with it); 0: as raw values",
+           "0"},
           {"predictive", "N", "posterior predictive simulations for fit.csv (0: none)", "100"},
           {"budget", "N", "simulations in all, replicates included (0: 5000, or 200 for bo)", "0"},
           {"population", "N", "particles per ABC-SMC generation", "200"},
@@ -88,7 +93,7 @@ int calibrate_command(const Args& args) {
     return 0;
   }
   if (!opts.has("output")) throw UsageError("simulacra calibrate: missing --output OUT");
-  if (!opts.has("observed")) throw UsageError("simulacra calibrate: missing --observed CSV (the data to match)");
+  if (external && !opts.has("observed")) throw UsageError("simulacra calibrate: missing --observed CSV (the data to match)");
   if (!external && opts.get_all("target").empty()) throw UsageError("simulacra calibrate: missing --target \"OBSERVABLE ~ COLUMN\"");
   if (!external && opts.get_all("fit").empty()) throw UsageError("simulacra calibrate: missing --fit PATH=PRIOR (what to fit)");
   const std::string method = opts.get("method");
@@ -140,6 +145,7 @@ int calibrate_command(const Args& args) {
     npe.rounds = opts.get_u64("rounds");
     if (npe.rounds == 0) throw UsageError("--rounds: expected at least 1");
     npe.seed = abc.seed;
+    npe.summary_net_min_length = opts.get_u64("summary-net");
     if (external) npe.batch = std::max<std::size_t>(npe.batch, abc.population);
     r = calibrate::run_npe_calibration(setup.problem, npe, [&](std::size_t sims) {
       if (!quiet) std::fprintf(stderr, "npe: %zu of %zu simulations; %s\n", sims, abc.budget, eta(t0, sims, abc.budget).c_str());

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "calibrate_setup.hpp"
+#include "calibrate_table.hpp"
 #include "run_support.hpp"
 #include "simulacra/engine/expression.hpp"
 #include "simulacra/engine/run_session.hpp"
@@ -21,6 +22,7 @@ namespace simulacra::cli {
 namespace {
 
 constexpr double kDay = 86400.0;
+constexpr std::size_t kTableRows = 5000;  // rows of a table target kept per simulation (a uniform sample)
 
 // The ParamSpec of "populations[i].params.KEY" or "populations.NAME.params.KEY".
 const ParamSpec* population_param(const Scenario& scenario, const Registry& registry, const std::string& path) {
@@ -60,6 +62,68 @@ struct SeriesTarget {
   std::optional<calibrate::SummaryStatistic> statistic;
   Aggregation aggregation = Aggregation::daily;
 };
+
+// The observed series: a `time` column (scenario time units) or a `date`
+// column with --start; every cell of the target columns a number.
+struct ObservedSeries {
+  learned::DataTable table;
+  std::vector<std::string> columns;   ///< per target, its column
+  std::vector<double> times;          ///< seconds
+  std::vector<double> times_in_units;
+};
+
+ObservedSeries read_observed(const Options& opts, const Scenario& base,
+                             const std::vector<std::pair<std::string, std::string>>& sides) {
+  ObservedSeries o;
+  const std::string obs_path = opts.get("observed");
+  learned::TypeOverrides numeric;
+  const learned::DataTable header_only = learned::read_csv(obs_path);
+  bool has_time = false, has_date = false;
+  for (const auto& c : header_only.columns) {
+    has_time = has_time || c.name == "time";
+    has_date = has_date || c.name == "date";
+  }
+  if (has_time) numeric["time"] = learned::ColumnKind::numeric;
+  if (!has_time && has_date) numeric["date"] = learned::ColumnKind::categorical;
+  for (const auto& [left, right] : sides) {
+    std::string column = right;
+    try {
+      if (auto st = calibrate::SummaryStatistic::parse(right)) column = st->second;
+    } catch (const UserError& e) {
+      throw UsageError(std::string("--target: ") + e.what());
+    }
+    o.columns.push_back(column);
+    (void)header_only.index(column);  // unknown column: DataError listing the columns
+    numeric[column] = learned::ColumnKind::numeric;
+  }
+  o.table = learned::read_csv(obs_path, numeric);
+  const learned::DataTable& obs = o.table;
+  std::vector<double>& times = o.times;  // seconds
+  if (has_time) {
+    for (double t : obs.columns[obs.index("time")].values) times.push_back(t * base.time_unit_seconds);
+  } else if (has_date) {
+    if (!opts.has("start")) throw UsageError(obs_path + ": a date column needs --start YYYY-MM-DD (the date of time 0)");
+    const auto start = parse_date(opts.get("start"));
+    if (!start) throw UsageError("--start '" + opts.get("start") + "': expected a date YYYY-MM-DD");
+    const std::size_t c = obs.index("date");
+    for (std::size_t i = 0; i < obs.rows; ++i) {
+      const std::string cell = obs.cell_text(c, i);
+      const auto day = parse_date(cell);
+      if (!day) throw DataError(obs_path + ":" + std::to_string(i + 2) + ": date '" + cell + "' is not YYYY-MM-DD");
+      times.push_back((*day - *start) * kDay);
+    }
+  } else {
+    throw DataError(obs_path + ": needs a `time` column (in the scenario's time_unit) or a `date` column with --start");
+  }
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    if (times[i] < 0.0) throw DataError(obs_path + ": row " + std::to_string(i + 2) + " is before time 0 (--start)");
+    if (i > 0 && !(times[i] > times[i - 1])) throw DataError(obs_path + ": times must increase (row " + std::to_string(i + 2) + ")");
+  }
+  if (times.back() > base.duration) throw DataError(obs_path + ": the last time is after the scenario's duration");
+  for (double t : times) o.times_in_units.push_back(t / base.time_unit_seconds);
+
+  return o;
+}
 
 }  // namespace
 
@@ -138,69 +202,54 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
     setup.paths.push_back(of_model ? "" : path);
   }
 
-  // The observed series: a `time` column (scenario time units) or a `date`
-  // column with --start; every cell of the target columns a number.
-  const std::string obs_path = opts.get("observed");
-  learned::TypeOverrides numeric;
-  std::vector<std::pair<std::string, std::string>> sides;  // (left, right) of each target
+  // Table targets ("TABLE ~ table(real.csv)") apart; the rest are series
+  // or statistics against --observed.
+  std::vector<TableTarget> tables;
+  std::vector<std::string> texts;
   for (const auto& text : opts.get_all("target")) {
+    if (auto t = parse_table_target(text)) {
+      tables.push_back(std::move(*t));
+    } else {
+      texts.push_back(text);
+    }
+  }
+  const RunPlan plan = plan_runs(base).front();
+  if (!tables.empty()) {
+    // The tables and columns must exist: a probe session lists them.
+    RunSession probe(base, registry, plan, 1);
+    std::vector<std::shared_ptr<TableSample>> captures;
+    std::vector<std::unique_ptr<TableSink>> sinks;
+    for (const auto& t : tables) {
+      captures.push_back(std::make_shared<TableSample>(t.table, 1, 1));
+      sinks.push_back(sample_sink(captures.back()));
+    }
+    probe.attach(std::move(sinks));
+    for (std::size_t i = 0; i < tables.size(); ++i) check_table_target(tables[i], captures[i]->schema());
+  }
+  if (!texts.empty() && !opts.has("observed")) {
+    throw UsageError("simulacra calibrate: missing --observed CSV (the data the series targets match)");
+  }
+
+  std::vector<std::pair<std::string, std::string>> sides;  // (left, right) of each target
+  for (const auto& text : texts) {
     const std::string body = trim(text.substr(0, text.find('|')));
     const auto tilde = body.find('~');
     if (tilde == std::string::npos) throw UsageError("--target '" + text + "': expected \"OBSERVABLE ~ COLUMN\"");
     sides.emplace_back(trim(body.substr(0, tilde)), trim(body.substr(tilde + 1)));
   }
-  const learned::DataTable header_only = learned::read_csv(obs_path);
-  bool has_time = false, has_date = false;
-  for (const auto& c : header_only.columns) {
-    has_time = has_time || c.name == "time";
-    has_date = has_date || c.name == "date";
-  }
-  if (has_time) numeric["time"] = learned::ColumnKind::numeric;
-  if (!has_time && has_date) numeric["date"] = learned::ColumnKind::categorical;
-  std::vector<std::string> columns;
-  for (const auto& [left, right] : sides) {
-    std::string column = right;
-    try {
-      if (auto st = calibrate::SummaryStatistic::parse(right)) column = st->second;
-    } catch (const UserError& e) {
-      throw UsageError(std::string("--target: ") + e.what());
-    }
-    columns.push_back(column);
-    (void)header_only.index(column);  // unknown column: DataError listing the columns
-    numeric[column] = learned::ColumnKind::numeric;
-  }
-  const learned::DataTable obs = learned::read_csv(obs_path, numeric);
-  std::vector<double> times;  // seconds
-  if (has_time) {
-    for (double t : obs.columns[obs.index("time")].values) times.push_back(t * base.time_unit_seconds);
-  } else if (has_date) {
-    if (!opts.has("start")) throw UsageError(obs_path + ": a date column needs --start YYYY-MM-DD (the date of time 0)");
-    const auto start = parse_date(opts.get("start"));
-    if (!start) throw UsageError("--start '" + opts.get("start") + "': expected a date YYYY-MM-DD");
-    const std::size_t c = obs.index("date");
-    for (std::size_t i = 0; i < obs.rows; ++i) {
-      const std::string cell = obs.cell_text(c, i);
-      const auto day = parse_date(cell);
-      if (!day) throw DataError(obs_path + ":" + std::to_string(i + 2) + ": date '" + cell + "' is not YYYY-MM-DD");
-      times.push_back((*day - *start) * kDay);
-    }
-  } else {
-    throw DataError(obs_path + ": needs a `time` column (in the scenario's time_unit) or a `date` column with --start");
-  }
-  for (std::size_t i = 0; i < times.size(); ++i) {
-    if (times[i] < 0.0) throw DataError(obs_path + ": row " + std::to_string(i + 2) + " is before time 0 (--start)");
-    if (i > 0 && !(times[i] > times[i - 1])) throw DataError(obs_path + ": times must increase (row " + std::to_string(i + 2) + ")");
-  }
-  if (times.back() > base.duration) throw DataError(obs_path + ": the last time is after the scenario's duration");
-  std::vector<double> times_in_units;
-  for (double t : times) times_in_units.push_back(t / base.time_unit_seconds);
+  ObservedSeries observed;
+  if (!texts.empty()) observed = read_observed(opts, base, sides);
+  const std::vector<std::string>& columns = observed.columns;
+  const learned::DataTable& obs = observed.table;
+  const std::vector<double>& times = observed.times;
+  const std::vector<double>& times_in_units = observed.times_in_units;
+  const std::string obs_path = opts.get("observed");
 
   // Targets.
   const std::vector<std::string> names = observable_names(base, registry);
   const NameResolver resolve = observable_resolver(names);
   std::vector<SeriesTarget> series;
   std::size_t next_summary = 0;
-  const auto texts = opts.get_all("target");
   for (std::size_t j = 0; j < texts.size(); ++j) {
     const std::string& text = texts[j];
     const auto& [left, right] = sides[j];
@@ -262,6 +311,14 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
     setup.target_models.push_back(model_text);
     series.push_back(st);
   }
+  for (const auto& tt : tables) {
+    calibrate::Target t;
+    t.name = tt.table + " ~ table(" + tt.path + ")";
+    t.observed.assign(tt.real.columns.size(), 0.0);  // each column's distance, at best 0
+    for (std::size_t i = 0; i < t.observed.size(); ++i) t.summaries.push_back(next_summary++);
+    setup.problem.targets.push_back(std::move(t));
+    setup.target_models.push_back("exact (KS or TV distance per column)");
+  }
 
   // The times to observe at: every observed time, and the six days before it for weekly sums.
   std::set<double> sample_set(times.begin(), times.end());
@@ -274,14 +331,15 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
     }
   }
   const std::vector<double> samples(sample_set.begin(), sample_set.end());
-  const RunPlan plan = plan_runs(base).front();
   const std::vector<std::string> paths = setup.paths;
+  const auto table_targets = std::make_shared<const std::vector<TableTarget>>(std::move(tables));
   std::vector<std::string> units;
   for (const auto& prior : setup.problem.priors) units.push_back(prior.unit);
   setup.scenario = base;
 
   // One simulation: the scenario at theta, its summaries.
-  calibrate::RowSimulator row = [base, plan, paths, units, series, samples, times, times_in_units, &registry](
+  calibrate::RowSimulator row = [base, plan, paths, units, series, samples, times, times_in_units, table_targets,
+                                 &registry](
                                     const std::vector<double>& theta, std::uint64_t seed) {
     std::vector<Override> set;
     for (std::size_t k = 0; k < paths.size(); ++k) {
@@ -291,6 +349,15 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
     RunPlan p = plan;
     p.seed = seed;
     RunSession session(std::move(s), registry, p, 1);
+    std::vector<std::shared_ptr<TableSample>> captures;
+    if (!table_targets->empty()) {
+      std::vector<std::unique_ptr<TableSink>> sinks;
+      for (const auto& tt : *table_targets) {
+        captures.push_back(std::make_shared<TableSample>(tt.table, kTableRows, derive_seed(seed, 0x63617074)));  // "capt"
+        sinks.push_back(sample_sink(captures.back()));
+      }
+      session.attach(std::move(sinks));
+    }
     std::map<double, std::vector<double>> seen;
     std::vector<double> last;
     for (double t : samples) {
@@ -314,6 +381,14 @@ CalibrationSetup scenario_setup(const Options& opts, const Registry& registry, c
         out.push_back(st.statistic->apply(v, times_in_units));
       } else {
         out.insert(out.end(), v.begin(), v.end());
+      }
+    }
+    if (!captures.empty()) {
+      session.advance(session.end());  // the whole run's rows
+      (void)session.finish(Provenance{});
+      for (std::size_t i = 0; i < captures.size(); ++i) {
+        const std::vector<double> d = table_distances((*table_targets)[i], *captures[i]);
+        out.insert(out.end(), d.begin(), d.end());
       }
     }
     return out;
