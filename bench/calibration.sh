@@ -3,11 +3,12 @@
 #  1. synthetic recovery: the 10,000-person recovery town (beta = 0.05,
 #     community contacts cut on day 30, seed 99; scenarios/epidemic/
 #     recovery_town.yaml and data/recovery_cases.csv) calibrated by ABC-SMC,
-#     NPE and NPE in 4 sequential rounds with SIMS simulations (default 5,000)
-#     and by BO with BO_SIMS (200):
-#     medians, 90 % intervals, simulations per second;
-#  2. throughput: ABC-SMC on the same case with THROUGHPUT_SIMS (1,000)
-#     simulations on 1 and 2 jobs, and whether the posteriors are identical;
+#     NPE and NPE in 4 sequential rounds (each on the raw series and with
+#     learned summaries) with SIMS simulations (default 5,000) and by BO
+#     with BO_SIMS (200): medians, 90 % intervals, simulations per second;
+#  2. throughput: each method on the same case with THROUGHPUT_SIMS (1,000)
+#     simulations (BO: BO_SIMS) on 1 and 2 jobs, and whether the posteriors
+#     are identical;
 #  3. the conjugate Gaussian model (external simulator, exact posterior
 #     N(12/11, 1/11)): ABC-SMC's error at 1k and 10k simulations.
 # NPE's two-sample accuracy at 1k/10k/100k simulations is bench/npe_bo.sh.
@@ -41,19 +42,27 @@ PY
 echo "1. synthetic recovery, 10,000-person town, truth beta = 0.05 and intervention on day 30"
 "$BIN" calibrate "$S" "${ARGS[@]}" --budget "$SIMS" --population 200 -o "$OUT/abc"
 report "$OUT/abc" "abc-smc"
+"$BIN" calibrate "$S" "${ARGS[@]}" --method npe --budget "$SIMS" --summary-net 0 -o "$OUT/npe_raw"
+report "$OUT/npe_raw" "npe, raw series"
 "$BIN" calibrate "$S" "${ARGS[@]}" --method npe --budget "$SIMS" -o "$OUT/npe"
-report "$OUT/npe" "npe    "
+report "$OUT/npe" "npe, learned summaries"
+"$BIN" calibrate "$S" "${ARGS[@]}" --method npe --rounds 4 --budget "$SIMS" --summary-net 0 -o "$OUT/snpe_raw"
+report "$OUT/snpe_raw" "npe, 4 rounds, raw series"
 "$BIN" calibrate "$S" "${ARGS[@]}" --method npe --rounds 4 --budget "$SIMS" -o "$OUT/snpe"
-report "$OUT/snpe" "npe, 4 rounds"
+report "$OUT/snpe" "npe, 4 rounds, learned summaries"
 "$BIN" calibrate "$S" "${ARGS[@]}" --method bo --budget "$BO_SIMS" -o "$OUT/bo"
-report "$OUT/bo" "bo     "
+report "$OUT/bo" "bo"
 
-echo "2. throughput: ABC-SMC, $THROUGHPUT_SIMS simulations, population 100"
-for jobs in 1 2; do
-  "$BIN" calibrate "$S" "${ARGS[@]}" --budget "$THROUGHPUT_SIMS" --population 100 --predictive 0 --jobs "$jobs" -o "$OUT/j$jobs"
-  report "$OUT/j$jobs" "--jobs $jobs"
+echo "2. throughput: each method with THROUGHPUT_SIMS=$THROUGHPUT_SIMS simulations (bo: BO_SIMS) on 1 and 2 jobs"
+for method in abc-smc npe bo; do
+  budget="$THROUGHPUT_SIMS"; [ "$method" = bo ] && budget="$BO_SIMS"
+  for jobs in 1 2; do
+    "$BIN" calibrate "$S" "${ARGS[@]}" --method "$method" --budget "$budget" --population 100 --predictive 0 \
+      --jobs "$jobs" -o "$OUT/$method$jobs"
+    report "$OUT/$method$jobs" "$method --jobs $jobs"
+  done
+  cmp -s "$OUT/${method}1/posterior.csv" "$OUT/${method}2/posterior.csv" && echo "  $method: same posterior for 1 and 2 jobs"
 done
-cmp -s "$OUT/j1/posterior.csv" "$OUT/j2/posterior.csv" && echo "  same posterior for 1 and 2 jobs"
 
 echo "3. conjugate Gaussian (external simulator, python3): exact posterior N(1.0909, 0.3015^2)"
 for case in "1000 100" "10000 1000"; do

@@ -76,8 +76,8 @@ int calibrate_command(const Args& args) {
           {"rounds", "N", "with --method npe: sequential rounds, each from the prior truncated to the last posterior", "1"},
           {"summary-net", "N",
            "with --method npe: a target series of at least N values reaches the network through learned summaries (a "
-           "small convolutional network trained with it); 0: as raw values",
-           "0"},
+           "small convolutional network trained with it); 0: always as raw values",
+           "30"},
           {"predictive", "N", "posterior predictive simulations for fit.csv (0: none)", "100"},
           {"budget", "N", "simulations in all, replicates included (0: 5000, or 200 for bo)", "0"},
           {"population", "N", "particles per ABC-SMC generation", "200"},

@@ -23,7 +23,7 @@ PY
 ARGS=(--observed "$DATA/data/recovery_cases.csv" --target "town.new_infections_last_day ~ cases | poisson"
       --fit "populations[0].params.beta=loguniform(0.01,0.2)" --fit "timeline[0].at=uniform(10d,60d)"
       --budget 5000 --predictive 0 --seed 7 --quiet)
-"$BIN" calibrate "$DATA/recovery_town.yaml" "${ARGS[@]}" --method npe --rounds 4 -o "$OUT/npe"
+"$BIN" calibrate "$DATA/recovery_town.yaml" "${ARGS[@]}" --method npe --rounds 4 --summary-net 0 -o "$OUT/npe"
 check "$OUT/npe/report.json"
 "$BIN" calibrate "$DATA/recovery_town.yaml" "${ARGS[@]}" --method abc-smc --population 200 -o "$OUT/abc"
 check "$OUT/abc/report.json"

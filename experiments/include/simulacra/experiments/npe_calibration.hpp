@@ -28,7 +28,7 @@ struct NpeCalibrationOptions {
   /// Targets with at least this many values reach the network through
   /// learned summaries (a small convolutional network per series, trained
   /// with the density estimator); shorter ones as they are. 0: never.
-  std::size_t summary_net_min_length = 0;
+  std::size_t summary_net_min_length = 30;
   NpeOptions npe;             ///< the network (its seed is derived from `seed`)
 };
 
