@@ -23,6 +23,7 @@ from ._core import (  # noqa: F401  (the typed errors, re-exported)
     ScenarioError,
 )
 from .dataset import Dataset, open, read_runs, run  # noqa: F401
+from .fitting import Calibration, calibrate  # noqa: F401
 from .learned import Evaluation, Model, evaluate, fit, load_model  # noqa: F401
 from .session import Session  # noqa: F401
 
@@ -38,7 +39,7 @@ def types():
 
 __all__ = [
     "run", "open", "read_runs", "Session", "Dataset", "types",
-    "fit", "load_model", "evaluate", "Model", "Evaluation",
+    "fit", "load_model", "evaluate", "Model", "Evaluation", "calibrate", "Calibration",
     "Error", "ScenarioError", "ConfigError", "DataError", "LookaheadError",
     "CheckpointError", "ExpressionError", "ModelFileError", "NetworkFileError",
 ]

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "calibrate.hpp"
 #include "common.hpp"
 #include "errors.hpp"
 #include "learned.hpp"
@@ -175,6 +176,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "C++ core of the simulacra package; use the package's functions, not these.";
   register_errors(m);
   register_learned(m);
+  register_calibrate(m);
   m.attr("version") = simulacra::kVersion;
   m.attr("git_commit") = simulacra::kGitCommit;
 
