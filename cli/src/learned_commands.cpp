@@ -9,6 +9,7 @@
 
 #include "guarded_read.hpp"
 #include "options.hpp"
+#include "simulacra/engine/ensemble.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/metrics.hpp"
@@ -63,7 +64,8 @@ int fit_command(const Args& args) {
                 {"bins", "B", "bayesnet: bins per numeric column", "20", false, 0},
                 {"epochs", "E", "neural: passes over the data (0: enough for 3000 gradient steps, within 300..600)", "0", false, 0},
                 {"batch-size", "B", "neural: rows per gradient step", "64", false, 0},
-                {"seed", "S", "neural: seed of weights and minibatches; same seed, same model", "1", false, 0}},
+                {"seed", "S", "neural: seed of weights and minibatches; same seed, same model", "1", false, 0},
+                {"quiet", "", "neural: no progress (epochs and loss) on standard error", "", false, 'q'}},
                {"DATA.csv"});
   if (!opts.parse(args)) {
     std::cout << opts.help();
@@ -110,7 +112,26 @@ int fit_command(const Args& args) {
     no.batch_size = opts.get_u32("batch-size");
     no.seed = opts.get_u64("seed");
     if (no.batch_size == 0) throw UsageError("--batch-size '" + opts.get("batch-size") + "': expected at least 1");
+    std::unique_ptr<ProgressPrinter> progress;
+    if (!opts.has("quiet")) {
+      const bool terminal = ProgressPrinter::is_terminal(stderr);
+      progress = std::make_unique<ProgressPrinter>(stderr, terminal, terminal ? 0.1 : 5.0, "epochs");
+      const auto fit_start = std::chrono::steady_clock::now();
+      no.progress = [&progress, fit_start](std::size_t done, std::size_t total, double loss) {
+        EnsembleProgress p;
+        p.done = done;
+        p.total = total;
+        p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
+        p.rate_per_s = p.elapsed_s > 0.0 ? static_cast<double>(done) / p.elapsed_s : 0.0;
+        p.eta_s = p.rate_per_s > 0.0 ? static_cast<double>(total - done) / p.rate_per_s : -1.0;
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "loss %.4g", loss);
+        p.note = buf;
+        progress->update(p);
+      };
+    }
     model = NeuralGenerator::fit(data, no);
+    if (progress) progress->finish();
 #else
     throw UsageError("--model neural: this build has no neural generator (configured with "
                      "SIMULACRA_WITH_TORCH=OFF); use copula or bayesnet");

@@ -243,6 +243,7 @@ std::string format_progress(const EnsembleProgress& p, bool terminal, std::strin
   std::snprintf(buf, sizeof buf, " %zu/%zu (%llu%%)", p.done, p.total, pct);
   s += buf;
   if (p.failed > 0) s += ", " + std::to_string(p.failed) + " failed";
+  if (!p.note.empty()) s += ", " + p.note;
   if (p.rate_per_s > 0.0) {
     double rate = p.rate_per_s;
     const char* per = "s";

@@ -129,6 +129,7 @@ double TorchNetwork::train(const std::vector<float>& rows, std::size_t n, const 
       }
       epoch_loss += loss.item<double>() / static_cast<double>(steps);
     }
+    if (options.progress) options.progress(epoch + 1, options.epochs, epoch_loss);
   }
   m_->encoder->eval();
   m_->decoder->eval();

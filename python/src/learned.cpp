@@ -72,7 +72,7 @@ struct Model {
 
 Model fit(const std::string& csv, const std::map<std::string, std::string>& types, const std::string& kind,
           const std::string& by, double epsilon, unsigned bins, unsigned epochs, unsigned batch_size,
-          std::uint64_t seed) {
+          std::uint64_t seed, py::object progress) {
   const DataTable data = parse_csv(csv, "<DataFrame>", kinds(types));
   py::gil_scoped_release release;
   if (kind == "copula") {
@@ -96,9 +96,15 @@ Model fit(const std::string& csv, const std::map<std::string, std::string>& type
     no.epochs = epochs;
     no.batch_size = batch_size;
     no.seed = seed;
+    if (!progress.is_none()) {
+      no.progress = [&progress](std::size_t done, std::size_t total, double loss) {
+        py::gil_scoped_acquire acquire;
+        progress(done, total, loss);
+      };
+    }
     return Model{NeuralGenerator::fit(data, no)};
 #else
-    (void)epochs, (void)batch_size, (void)seed;
+    (void)epochs, (void)batch_size, (void)seed, (void)progress;
     throw DataError("model 'neural': this build has no neural generator (SIMULACRA_WITH_TORCH=OFF)");
 #endif
   }
@@ -160,7 +166,7 @@ void register_learned(py::module_& m) {
       .def("sample", &Model::sample, py::arg("n"), py::arg("seed"), py::arg("where"))
       .def("save", [](const Model& x, const std::string& path) { x.g->save(path); }, py::arg("path"));
   m.def("fit", &fit, py::arg("csv"), py::arg("types"), py::arg("kind"), py::arg("by"), py::arg("epsilon"),
-        py::arg("bins"), py::arg("epochs"), py::arg("batch_size"), py::arg("seed"));
+        py::arg("bins"), py::arg("epochs"), py::arg("batch_size"), py::arg("seed"), py::arg("progress"));
   m.def("load_model", [](const std::string& path) { return Model{load_generator(path)}; }, py::arg("path"));
   m.def("evaluate", &evaluate_tables, py::arg("real_csv"), py::arg("types"), py::arg("synthetic_csv"),
         py::arg("holdout_csv"), py::arg("seed"));

@@ -83,3 +83,22 @@ def test_evaluate_identical_tables(persons):
 def test_evaluate_missing_column(persons):
     with pytest.raises(simulacra.DataError):
         simulacra.evaluate(persons, persons[["age"]])
+
+
+def test_neural_fit_reports_epochs_and_loss(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=300)
+    df = pd.DataFrame({"a": x, "b": 2 * x + rng.normal(scale=0.5, size=300), "c": rng.choice(["u", "v"], 300)})
+    seen = []
+    simulacra.fit(df, model="neural", epochs=12, progress=lambda done, total, loss: seen.append((done, total, loss)))
+    assert [s[0] for s in seen] == list(range(1, 13))
+    assert all(s[1] == 12 and np.isfinite(s[2]) for s in seen)
+    # The CLI prints the same on standard error, and nothing with --quiet.
+    csv = tmp_path / "t.csv"
+    df.to_csv(csv, index=False)
+    out = subprocess.run([BIN, "fit", str(csv), "--model", "neural", "--epochs", "12", "-o", str(tmp_path / "m.h5")],
+                         capture_output=True, text=True, check=True)
+    assert "epochs 12/12 (100%), loss " in out.stderr, out.stderr
+    quiet = subprocess.run([BIN, "fit", str(csv), "--model", "neural", "--epochs", "12", "--quiet",
+                            "-o", str(tmp_path / "q.h5")], capture_output=True, text=True, check=True)
+    assert "epochs" not in quiet.stderr

@@ -102,6 +102,7 @@ struct EnsembleProgress {
   double elapsed_s = 0.0;  ///< since the ensemble started
   double rate_per_s = 0.0; ///< done / elapsed_s (0 before a measurable time passed)
   double eta_s = -1.0;     ///< seconds left at that rate; negative: no estimate (stopping, or no rate yet)
+  std::string note;        ///< shown after the counts when not empty, e.g. "loss 1.234"
 };
 
 using ProgressCallback = std::function<void(const EnsembleProgress&)>;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct NeuralOptions {
   /// model), so sampled marginals are the empirical ones even where the
   /// decoder's aggregate output is not N(0, 1) (see NeuralGenerator).
   bool calibrate = true;
+  /// Called after every epoch with (epochs done, epochs in all, the epoch's
+  /// mean training loss); not saved with the model.
+  std::function<void(std::size_t, std::size_t, double)> progress;
 };
 
 /// Tabular VAE. Encoding: a numeric column becomes the normal score of its
