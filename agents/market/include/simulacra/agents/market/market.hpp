@@ -78,7 +78,7 @@ struct MarketParams {
   double zi_interval = 60.0;
   std::uint32_t zi_max_lots = 5;
   std::uint32_t zi_range_ticks = 20;
-  double zi_cancel_prob = 0.5;
+  double zi_cancel_prob = 0.8;
   // Noise: market orders of random side and size.
   double noise_interval = 1800.0;
   std::uint32_t noise_max_lots = 10;
