@@ -202,3 +202,60 @@ TEST_CASE("a parameter table refuses a declaration it cannot honour", "[registry
   no_choices.param("a_shape", &Params::a, &Inner::shape);  // an enum needs its names
   CHECK_THROWS_AS(no_choices.specs(), std::logic_error);
 }
+
+namespace {
+
+struct Shock {
+  enum class Kind : std::uint8_t { sell, pause } kind = Kind::sell;
+  double at = 0.0;
+  double size = 0.0;
+  double age = 0.0;
+  double duration = 60.0;
+};
+
+}  // namespace
+
+TEST_CASE("an action table declares timeline actions once, defaults from each prototype", "[registry][params]") {
+  ActionTable<Shock> t("test");
+  Shock sell;
+  sell.size = 100;
+  auto& s = t.action("sell", "a sell order", sell);
+  s.param("size", &Shock::size).min(1).doc("shares");
+  s.param("age", &Shock::age).integer().range(0, 120).doc("a whole number in a double");
+  Shock pause;
+  pause.kind = Shock::Kind::pause;
+  t.action("pause", "trading stops", pause).param("duration", &Shock::duration).dimension(Dimension::time)
+      .required().doc("how long");
+  CHECK_THROWS_AS(t.action("sell", "again", sell), std::logic_error);
+
+  const std::vector<ActionSpec> specs = t.specs();
+  REQUIRE(specs.size() == 2);
+  CHECK(specs[0].name == "sell");
+  CHECK(specs[0].params.at(0).default_yaml == "100");  // the prototype's, not Shock{}'s 0
+  CHECK(specs[0].params.at(1).type == ParamType::integer);
+  CHECK(specs[0].params.at(1).default_yaml == "0");
+  CHECK(specs[1].params.at(0).default_yaml.empty());  // required
+
+  Registry r;
+  PopulationType type;
+  type.name = "test";
+  type.actions = specs;
+  type.make = [](const PopulationSpec&, const BuildInfo&) -> std::unique_ptr<Population> { return nullptr; };
+  r.add(std::move(type));
+  const Scenario sc = parse_scenario(
+      "name: t\nduration: 1h\npopulations:\n  - name: p\n    type: test\ntimeline:\n"
+      "  - {at: 1min, population: p, action: sell, params: {age: 30}}\n"
+      "  - {at: 2min, population: p, action: pause, params: {duration: 5min}}\n",
+      "t.yaml", {}, r);
+  const auto& timeline = sc.populations.at(0).timeline;
+  REQUIRE(timeline.size() == 2);
+  const Shock a = t.bind(timeline[0]);
+  CHECK(a.kind == Shock::Kind::sell);
+  CHECK(a.size == 100);
+  CHECK(a.age == 30);
+  const Shock b = t.bind(timeline[1]);
+  CHECK(b.kind == Shock::Kind::pause);
+  CHECK(b.duration == 300);
+  CHECK(t.has("pause"));
+  CHECK(!t.has("resume"));
+}

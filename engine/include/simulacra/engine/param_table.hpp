@@ -94,6 +94,7 @@ class ParamTable {
   struct Entry {
     ParamSpec spec;
     std::vector<Target> targets;  ///< empty: declared here, bound by the type's own code
+    bool required = false;        ///< no default: a scenario must give it
   };
 
   /// The declaration of one key, refined in a chain; `T` is the field type
@@ -116,6 +117,18 @@ class ParamTable {
     }
     Decl& max(double hi) {
       e_->spec.max = hi;
+      return *this;
+    }
+    /// No default: a scenario must give it (a timeline action's amount).
+    Decl& required() {
+      e_->required = true;
+      return *this;
+    }
+    /// A whole number kept in a double field (e.g. an age).
+    Decl& integer()
+      requires std::is_same_v<T, double>
+    {
+      e_->spec.type = ParamType::integer;
       return *this;
     }
     /// A number with a unit of `d` (stored in base units), e.g. Dimension::time.
@@ -158,6 +171,9 @@ class ParamTable {
 
   /// `owner` names the type in messages about the declaration itself.
   explicit ParamTable(std::string owner) : owner_(std::move(owner)) {}
+  /// Defaults from `prototype` instead of P{}: for a record whose fields mean
+  /// different things in different timeline actions.
+  ParamTable(std::string owner, P prototype) : owner_(std::move(owner)), prototype_(std::move(prototype)) {}
 
   /// A key bound to the field at the end of a member path:
   /// param("beta", &Params::beta), param("school_degree", &Params::school, &Layer::degree).
@@ -191,14 +207,16 @@ class ParamTable {
     return Decl<void>(e);
   }
 
-  /// The registry's declarations, in declaration order, defaults from P{}.
+  /// The registry's declarations, in declaration order, defaults from P{}
+  /// (or the prototype).
   /// Throws std::logic_error for an enum default that is none of its choices.
   std::vector<ParamSpec> specs() const {
-    const P d{};
+    const P& d = prototype_;
     std::vector<ParamSpec> out;
     out.reserve(entries_.size());
     for (const Entry& e : entries_) {
       out.push_back(e.spec);
+      if (e.required) continue;
       if (!e.targets.empty()) out.back().default_yaml = e.targets.front().text(d, e.spec);
       if (!e.targets.empty() && out.back().default_yaml.empty()) {
         throw std::logic_error(owner_ + ": the default of '" + e.spec.key + "' is none of its choices");
@@ -217,7 +235,7 @@ class ParamTable {
     }
   }
   P bind(const ParamValues& values) const {
-    P out{};
+    P out = prototype_;
     bind(values, out);
     return out;
   }
@@ -227,11 +245,11 @@ class ParamTable {
   /// scenario that sets nothing, this is empty when every declared default
   /// reads back as the struct's: the declare-once check.
   std::vector<std::string> drift(const ParamValues& defaults) const {
-    const P d{};
+    const P& d = prototype_;
     const P b = bind(defaults);
     std::vector<std::string> keys;
     for (const Entry& e : entries_) {
-      if (e.targets.empty()) continue;
+      if (e.targets.empty() || e.required) continue;
       const std::string declared = e.targets.front().text(d, e.spec);
       for (const Target& t : e.targets) {
         if (!t.equal(b, d) || t.text(d, e.spec) != declared) {
@@ -318,7 +336,60 @@ class ParamTable {
   }
 
   std::string owner_;
+  P prototype_{};
   std::deque<Entry> entries_;
+};
+
+/// A type's timeline actions declared once: each action's name, doc and
+/// parameters bound to fields of the record it becomes (R, e.g. a shock), its
+/// defaults read from a prototype record (whose kind says which action it is).
+template <class R>
+class ActionTable {
+ public:
+  explicit ActionTable(std::string owner) : owner_(std::move(owner)) {}
+
+  /// Declares `name`; add its parameters to the returned table. Throws
+  /// std::logic_error if the name is taken.
+  ParamTable<R>& action(std::string name, std::string doc, R prototype) {
+    if (find(name) != nullptr) throw std::logic_error(owner_ + ": timeline action '" + name + "' is declared twice");
+    ParamTable<R> params(owner_ + " action " + name, std::move(prototype));
+    return actions_.emplace_back(Entry{std::move(name), std::move(doc), std::move(params)}).params;
+  }
+
+  /// The registry's declarations, in declaration order.
+  std::vector<ActionSpec> specs() const {
+    std::vector<ActionSpec> out;
+    for (const Entry& a : actions_) out.push_back(ActionSpec{a.name, a.doc, a.params.specs()});
+    return out;
+  }
+
+  bool has(const std::string& name) const { return find(name) != nullptr; }
+
+  /// The record of a validated action: its prototype with the action's values
+  /// bound (the time is the caller's to copy). Throws std::logic_error for an
+  /// action this table does not declare (a programmer error: validation
+  /// refuses unknown actions).
+  R bind(const TimelineAction& a) const {
+    const Entry* e = find(a.action);
+    if (e == nullptr) throw std::logic_error(owner_ + ": no timeline action '" + a.action + "'");
+    return e->params.bind(a.params);
+  }
+
+ private:
+  struct Entry {
+    std::string name;
+    std::string doc;
+    ParamTable<R> params;
+  };
+  const Entry* find(const std::string& name) const {
+    for (const Entry& e : actions_) {
+      if (e.name == name) return &e;
+    }
+    return nullptr;
+  }
+
+  std::string owner_;
+  std::deque<Entry> actions_;
 };
 
 }  // namespace simulacra
