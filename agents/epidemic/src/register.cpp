@@ -1,5 +1,6 @@
 // The "epidemic" population type: every parameter's key, type, unit, default,
-// range and doc, the timeline actions, and the conversion of validated
+// range and doc, and every timeline action's, each declared once bound to its
+// field (of EpidemicParams, of TimelineStep); the conversion of validated
 // scenario values into EpidemicParams.
 #include "simulacra/agents/epidemic/register.hpp"
 
@@ -23,7 +24,6 @@ using epidemic::Network;
 
 const std::vector<std::string> kNetworks = {"clique", "random_regular", "erdos_renyi", "small_world"};
 const std::vector<std::string> kCommunityNetworks = {"random_regular", "erdos_renyi", "small_world", "mass_action"};
-const std::vector<std::string> kLayers = {"household", "school", "work", "community"};
 
 template <class List>
 std::size_t index_of(const List& list, const std::string& s) {
@@ -158,69 +158,56 @@ const ParamTable<EpidemicParams>& epidemic_table() {
   return table;
 }
 
-std::vector<ActionSpec> action_specs() {
-  const auto F = Dimension::fraction;
-  const auto N = Dimension::none;
-  return {
-      {"set_contacts", "keep a fraction of one layer's contacts (school closure, lockdown)",
-       {{"layer", ParamType::choice, N, "", {}, {}, kLayers, "contact layer"},
-        {"fraction", ParamType::quantity, F, "", 0.0, 1.0, {}, "fraction of normal contacts kept"}}},
-      {"close_schools", "school contacts to zero", {}},
-      {"reopen_schools", "school contacts back to normal", {}},
-      {"set_testing", "test symptomatic cases; positives isolate",
-       {{"probability", ParamType::quantity, F, "", 0.0, 1.0, {}, "probability a symptomatic case is tested"}}},
-      {"set_tracing", "trace network contacts of positive cases",
-       {{"completion", ParamType::quantity, F, "", 0.0, 1.0, {}, "probability each contact is traced"}}},
-      {"set_household_quarantine", "quarantine households of positive cases",
-       {{"enabled", ParamType::boolean, N, "true", {}, {}, {}, "on or off"}}},
-      {"vaccinate", "start a vaccination campaign, oldest first",
-       {{"doses_per_day", ParamType::real, N, "", 0.0, {}, {}, "daily capacity, whole population"},
-        {"min_age", ParamType::integer, N, "0", 0.0, 120.0, {}, "youngest age vaccinated"},
-        {"efficacy", ParamType::quantity, F, "90%", 0.0, 1.0, {}, "probability a dose protects (all-or-nothing)"},
-        {"delay", ParamType::quantity, Dimension::time, "14d", 0.0, {}, {}, "dose to protection"}}},
-      {"stop_vaccination", "end the vaccination campaign", {}},
-      {"set_importation", "change the importation rate",
-       {{"rate", ParamType::real, N, "", 0.0, {}, {}, "importations per day, whole population"}}},
-  };
+// Each action's record starts as this step; its keys fill it in.
+epidemic::TimelineStep step(epidemic::TimelineStep::Kind kind) {
+  epidemic::TimelineStep s;
+  s.kind = kind;
+  return s;
 }
 
-epidemic::TimelineStep to_step(const TimelineAction& a) {
-  using K = epidemic::TimelineStep::Kind;
-  epidemic::TimelineStep s;
-  s.at = a.at;
-  const auto& p = a.params;
-  if (a.action == "set_contacts") {
-    s.kind = K::set_contacts;
-    s.layer = static_cast<epidemic::Layer>(index_of(kLayers, p.string("layer")));
-    s.value = p.real("fraction");
-  } else if (a.action == "close_schools") {
-    s.kind = K::close_schools;
-  } else if (a.action == "reopen_schools") {
-    s.kind = K::reopen_schools;
-  } else if (a.action == "set_testing") {
-    s.kind = K::set_testing;
-    s.value = p.real("probability");
-  } else if (a.action == "set_tracing") {
-    s.kind = K::set_tracing;
-    s.value = p.real("completion");
-  } else if (a.action == "set_household_quarantine") {
-    s.kind = K::set_household_quarantine;
-    s.flag = p.boolean("enabled");
-  } else if (a.action == "vaccinate") {
-    s.kind = K::vaccinate;
-    s.value = p.real("doses_per_day");
-    s.min_age = static_cast<double>(p.integer("min_age"));
-    s.efficacy = p.real("efficacy");
-    s.delay = p.real("delay");
-  } else if (a.action == "stop_vaccination") {
-    s.kind = K::stop_vaccination;
-  } else if (a.action == "set_importation") {
-    s.kind = K::set_importation;
-    s.value = p.real("rate");
-  } else {
-    throw UserError("epidemic: unknown timeline action '" + a.action + "'");
-  }
-  return s;
+const ActionTable<epidemic::TimelineStep>& epidemic_actions() {
+  static const ActionTable<epidemic::TimelineStep> table = [] {
+    using S = epidemic::TimelineStep;
+    using K = S::Kind;
+    using epidemic::Layer;
+    const auto kFraction = Dimension::fraction;
+    ActionTable<S> t("epidemic");
+    auto& contacts = t.action("set_contacts", "keep a fraction of one layer's contacts (school closure, lockdown)",
+                              step(K::set_contacts));
+    contacts.param("layer", &S::layer)
+        .choices({{"household", Layer::household}, {"school", Layer::school}, {"work", Layer::work},
+                  {"community", Layer::community}})
+        .required()
+        .doc("contact layer");
+    contacts.param("fraction", &S::value).dimension(kFraction).range(0, 1).required()
+        .doc("fraction of normal contacts kept");
+    t.action("close_schools", "school contacts to zero", step(K::close_schools));
+    t.action("reopen_schools", "school contacts back to normal", step(K::reopen_schools));
+    t.action("set_testing", "test symptomatic cases; positives isolate", step(K::set_testing))
+        .param("probability", &S::value).dimension(kFraction).range(0, 1).required()
+        .doc("probability a symptomatic case is tested");
+    t.action("set_tracing", "trace network contacts of positive cases", step(K::set_tracing))
+        .param("completion", &S::value).dimension(kFraction).range(0, 1).required()
+        .doc("probability each contact is traced");
+    S quarantine = step(K::set_household_quarantine);
+    quarantine.flag = true;
+    t.action("set_household_quarantine", "quarantine households of positive cases", quarantine)
+        .param("enabled", &S::flag).doc("on or off");
+    S campaign = step(K::vaccinate);
+    campaign.efficacy = 0.9;
+    campaign.delay = 14 * epidemic::kDay;
+    auto& vaccinate = t.action("vaccinate", "start a vaccination campaign, oldest first", campaign);
+    vaccinate.param("doses_per_day", &S::value).min(0).required().doc("daily capacity, whole population");
+    vaccinate.param("min_age", &S::min_age).integer().range(0, 120).doc("youngest age vaccinated");
+    vaccinate.param("efficacy", &S::efficacy).dimension(kFraction).range(0, 1)
+        .doc("probability a dose protects (all-or-nothing)");
+    vaccinate.param("delay", &S::delay).dimension(Dimension::time).min(0).doc("dose to protection");
+    t.action("stop_vaccination", "end the vaccination campaign", step(K::stop_vaccination));
+    t.action("set_importation", "change the importation rate", step(K::set_importation))
+        .param("rate", &S::value).min(0).required().doc("importations per day, whole population");
+    return t;
+  }();
+  return table;
 }
 
 }  // namespace
@@ -230,7 +217,10 @@ epidemic::EpidemicParams epidemic_params(const PopulationSpec& spec, const Build
   EpidemicParams p = epidemic_table().bind(v);
   p.seed = info.seed;
   p.person_model = epidemic::detail::open_person_model(v.at("attributes"), spec.path + ".params.attributes", info);
-  for (const auto& a : spec.timeline) p.timeline.push_back(to_step(a));
+  for (const TimelineAction& a : spec.timeline) {
+    p.timeline.push_back(epidemic_actions().bind(a));
+    p.timeline.back().at = a.at;
+  }
   return p;
 }
 
@@ -239,7 +229,7 @@ void register_epidemic(Registry& registry) {
   t.name = "epidemic";
   t.doc = "synthetic town on household/school/work/community contact layers; SEIR-type disease with interventions";
   epidemic_table().declare(t);
-  t.actions = action_specs();
+  t.actions = epidemic_actions().specs();
   t.observables = epidemic::EpidemicPopulation::observable_specs();
   // Read by the blocks at each step, so a change acts from the next day on.
   t.live = {"beta", "importation_rate"};

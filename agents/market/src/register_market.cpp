@@ -1,6 +1,7 @@
 // Registration of population type "market": every parameter's key, type,
-// unit, default, range and doc, the timeline actions, and the conversion from
-// validated scenario values to MarketParams.
+// unit, default, range and doc, and every timeline action's, each declared
+// once bound to its field (of MarketParams, NewsJump, MarketShock); the
+// conversion from validated scenario values to MarketParams.
 #include <memory>
 
 #include "attributes_block.hpp"
@@ -10,19 +11,6 @@
 namespace simulacra::market {
 
 namespace {
-
-ParamSpec integer(std::string key, std::string def, double lo, double hi, std::string doc) {
-  return {std::move(key), ParamType::integer, Dimension::none, std::move(def), lo, hi, {}, std::move(doc)};
-}
-ParamSpec real(std::string key, std::string def, double lo, std::optional<double> hi, std::string doc) {
-  return {std::move(key), ParamType::real, Dimension::none, std::move(def), lo, hi, {}, std::move(doc)};
-}
-ParamSpec duration(std::string key, std::string def, double lo, std::string doc) {
-  return {std::move(key), ParamType::quantity, Dimension::time, std::move(def), lo, {}, {}, std::move(doc)};
-}
-ParamSpec fraction(std::string key, std::string def, std::string doc) {
-  return {std::move(key), ParamType::quantity, Dimension::fraction, std::move(def), 0.0, 1.0, {}, std::move(doc)};
-}
 
 constexpr double kMaxCount = 1.0e8;
 constexpr double kMaxLots = 16777215.0;
@@ -170,6 +158,58 @@ const ParamTable<MarketParams>& market_table() {
   return table;
 }
 
+// News becomes a jump of the fundamental, the others shocks at the exchange:
+// two records, so two tables, declared in the order `types` lists them.
+const ActionTable<NewsJump>& news_actions() {
+  static const ActionTable<NewsJump> table = [] {
+    ActionTable<NewsJump> t("market");
+    NewsJump down;
+    down.jump = -0.03;
+    auto& news = t.action("news", "the fundamental (and its long-run mean) jumps by a log-return", down);
+    news.param("symbol", &NewsJump::symbol).range(0, 255).doc("symbol index");
+    news.param("jump", &NewsJump::jump).range(-5, 5).doc("log-return of the jump, e.g. -0.03 for about -3%");
+    return t;
+  }();
+  return table;
+}
+
+const ActionTable<MarketShock>& shock_actions() {
+  static const ActionTable<MarketShock> table = [] {
+    using S = MarketShock;
+    ActionTable<S> t("market");
+    S sell;
+    sell.kind = S::Kind::market_sell;
+    sell.quantity = 100000;
+    auto& market_sell = t.action(
+        "market_sell", "a market sell order of the given size from a shock agent (flash-crash trigger)", sell);
+    market_sell.param("symbol", &S::symbol).range(0, 255).doc("symbol index");
+    market_sell.param("quantity", &S::quantity).range(1, kMaxLots).doc("shares");
+    S program;
+    program.kind = S::Kind::sell_program;
+    program.quantity = 200000;
+    program.participation = 0.09;
+    program.slice = 10.0;
+    auto& sell_program = t.action("sell_program",
+                                  "a large sell executed in child market orders by the shock agent: a share of the "
+                                  "volume, or time-sliced",
+                                  program);
+    sell_program.param("symbol", &S::symbol).range(0, 255).doc("symbol index");
+    sell_program.param("quantity", &S::quantity).range(1, 4e9).doc("shares to sell in all");
+    sell_program.param("participation", &S::participation).dimension(Dimension::fraction).range(0, 1)
+        .doc("by volume: the program's target share of the market's volume (0: time-sliced)");
+    sell_program.param("duration", &S::duration).dimension(Dimension::time).min(0)
+        .doc("time-sliced: sell the quantity evenly over this long (with participation 0)");
+    sell_program.param("slice", &S::slice).dimension(Dimension::time).min(1e-3).doc("time between child orders");
+    S withdrawal;
+    withdrawal.kind = S::Kind::maker_withdrawal;
+    withdrawal.duration = 600.0;
+    t.action("maker_withdrawal", "every market maker cancels its quotes and stops quoting for a while", withdrawal)
+        .param("duration", &S::duration).dimension(Dimension::time).min(0).doc("how long makers stay out");
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& info) {
@@ -177,31 +217,12 @@ MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& inf
   MarketParams p = market_table().bind(v);
   p.trader_model = detail::open_trader_model(v.at("attributes"), spec.path + ".params.attributes", info);
   for (const TimelineAction& a : spec.timeline) {
-    if (a.action == "news") {
-      p.news.push_back({a.at, static_cast<std::uint32_t>(a.params.integer("symbol")), a.params.real("jump")});
-    } else if (a.action == "market_sell") {
-      MarketShock s;
-      s.kind = MarketShock::Kind::market_sell;
-      s.at = a.at;
-      s.symbol = static_cast<std::uint32_t>(a.params.integer("symbol"));
-      s.quantity = static_cast<std::uint32_t>(a.params.integer("quantity"));
-      p.shocks.push_back(s);
-    } else if (a.action == "sell_program") {
-      MarketShock s;
-      s.kind = MarketShock::Kind::sell_program;
-      s.at = a.at;
-      s.symbol = static_cast<std::uint32_t>(a.params.integer("symbol"));
-      s.quantity = static_cast<std::uint32_t>(a.params.integer("quantity"));
-      s.participation = a.params.real("participation");
-      s.duration = a.params.real("duration");
-      s.slice = a.params.real("slice");
-      p.shocks.push_back(s);
-    } else if (a.action == "maker_withdrawal") {
-      MarketShock s;
-      s.kind = MarketShock::Kind::maker_withdrawal;
-      s.at = a.at;
-      s.duration = a.params.real("duration");
-      p.shocks.push_back(s);
+    if (news_actions().has(a.action)) {
+      p.news.push_back(news_actions().bind(a));
+      p.news.back().at = a.at;
+    } else {
+      p.shocks.push_back(shock_actions().bind(a));
+      p.shocks.back().at = a.at;
     }
   }
   return p;
@@ -213,22 +234,8 @@ void register_market(Registry& registry) {
   t.doc = "an exchange (limit order books, one per symbol) and heterogeneous trader agents with latency; "
           "labelled manipulation; tables orders, trades, quotes, book_snapshots, bars, positions";
   market_table().declare(t);
-  t.actions = {
-      {"news", "the fundamental (and its long-run mean) jumps by a log-return",
-       {integer("symbol", "0", 0, 255, "symbol index"),
-        real("jump", "-0.03", -5.0, 5.0, "log-return of the jump, e.g. -0.03 for about -3%")}},
-      {"market_sell", "a market sell order of the given size from a shock agent (flash-crash trigger)",
-       {integer("symbol", "0", 0, 255, "symbol index"),
-        integer("quantity", "100000", 1, kMaxLots, "shares")}},
-      {"sell_program", "a large sell executed in child market orders by the shock agent: a share of the volume, or time-sliced",
-       {integer("symbol", "0", 0, 255, "symbol index"),
-        integer("quantity", "200000", 1, 4e9, "shares to sell in all"),
-        fraction("participation", "9%", "by volume: the program's target share of the market's volume (0: time-sliced)"),
-        duration("duration", "0s", 0.0, "time-sliced: sell the quantity evenly over this long (with participation 0)"),
-        duration("slice", "10s", 1e-3, "time between child orders")}},
-      {"maker_withdrawal", "every market maker cancels its quotes and stops quoting for a while",
-       {duration("duration", "10min", 0.0, "how long makers stay out")}},
-  };
+  t.actions = news_actions().specs();
+  for (ActionSpec& a : shock_actions().specs()) t.actions.push_back(std::move(a));
   t.observables = MarketPopulation::observable_specs();
   t.live = MarketPopulation::live_params();
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {

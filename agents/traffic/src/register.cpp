@@ -169,6 +169,25 @@ std::vector<ParamSpec> traffic_param_specs() { return traffic_param_table().spec
 
 namespace {
 
+// What a set_demand_factor action becomes: TrafficParams::demand_factors' second.
+struct DemandFactor {
+  double factor = 1.0;
+};
+
+const ActionTable<DemandFactor>& traffic_actions() {
+  static const ActionTable<DemandFactor> table = [] {
+    ActionTable<DemandFactor> t("traffic");
+    t.action("set_demand_factor", "from this time on, multiply the demand rate (and profile) by factor", {})
+        .param("factor", &DemandFactor::factor).range(0, 1000).doc("demand multiplier");
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+namespace {
+
 // Every bound parameter, with the SUMO file found relative to the scenario
 // (check_network needs the network's: generator or file, step, vehicle top
 // speeds, od flows).
@@ -222,9 +241,7 @@ TrafficParams params_from(const PopulationSpec& spec, const BuildInfo& info) {
   p.duration = info.duration;
   p.seed = info.seed;
   p.trip_model = detail::open_trip_model(spec.params.at("attributes"), spec.path + ".params.attributes", info);
-  for (const auto& a : spec.timeline) {
-    if (a.action == "set_demand_factor") p.demand_factors.emplace_back(a.at, a.params.real("factor"));
-  }
+  for (const TimelineAction& a : spec.timeline) p.demand_factors.emplace_back(a.at, traffic_actions().bind(a).factor);
   return p;
 }
 
@@ -237,9 +254,7 @@ void register_traffic(Registry& registry) {
   traffic::traffic_param_table().declare(t);
   t.observables = traffic::TrafficPopulation::observable_specs();
   t.live = traffic::TrafficPopulation::live_params();
-  t.actions = {{"set_demand_factor",
-                "from this time on, multiply the demand rate (and profile) by factor",
-                {{"factor", ParamType::real, Dimension::none, "1", 0.0, 1000.0, {}, "demand multiplier"}}}};
+  t.actions = traffic::traffic_actions().specs();
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {
     const auto& od = spec.params.reals("od");
     bool whole = od.size() % 3 == 0;
