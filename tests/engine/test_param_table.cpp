@@ -259,3 +259,20 @@ TEST_CASE("an action table declares timeline actions once, defaults from each pr
   CHECK(t.has("pause"));
   CHECK(!t.has("resume"));
 }
+
+TEST_CASE("set_number sets a numeric key by name, within its range", "[registry][params]") {
+  const ParamTable<Params> t = table();
+  Params p;
+  CHECK(t.set_number(p, "count", 7));
+  CHECK(p.count == 7);
+  CHECK(t.set_number(p, "close", 60));  // base units
+  CHECK(p.close == 60.0);
+  CHECK(t.set_number(p, "a_mean", 3600));
+  CHECK(p.a.mean == 3600.0);
+  CHECK(!t.set_number(p, "count", 2.5));  // an integer
+  CHECK(!t.set_number(p, "count", 0));    // below its range
+  CHECK(!t.set_number(p, "share", 1.5));
+  CHECK(!t.set_number(p, "mode", 1));     // not a number
+  CHECK(!t.set_number(p, "nope", 1));
+  CHECK(p.count == 7);
+}

@@ -15,7 +15,9 @@ namespace {
 constexpr double kMaxCount = 1.0e8;
 constexpr double kMaxLots = 16777215.0;
 
-const ParamTable<MarketParams>& market_table() {
+}  // namespace
+
+const ParamTable<MarketParams>& market_param_table() {
   static const ParamTable<MarketParams> table = [] {
     ParamTable<MarketParams> t("market");
     using P = MarketParams;
@@ -158,6 +160,8 @@ const ParamTable<MarketParams>& market_table() {
   return table;
 }
 
+namespace {
+
 // News becomes a jump of the fundamental, the others shocks at the exchange:
 // two records, so two tables, declared in the order `types` lists them.
 const ActionTable<NewsJump>& news_actions() {
@@ -214,7 +218,7 @@ const ActionTable<MarketShock>& shock_actions() {
 
 MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& info) {
   const ParamValues& v = spec.params;
-  MarketParams p = market_table().bind(v);
+  MarketParams p = market_param_table().bind(v);
   p.trader_model = detail::open_trader_model(v.at("attributes"), spec.path + ".params.attributes", info);
   for (const TimelineAction& a : spec.timeline) {
     if (news_actions().has(a.action)) {
@@ -233,7 +237,7 @@ void register_market(Registry& registry) {
   t.name = "market";
   t.doc = "an exchange (limit order books, one per symbol) and heterogeneous trader agents with latency; "
           "labelled manipulation; tables orders, trades, quotes, book_snapshots, bars, positions";
-  market_table().declare(t);
+  market_param_table().declare(t);
   t.actions = news_actions().specs();
   for (ActionSpec& a : shock_actions().specs()) t.actions.push_back(std::move(a));
   t.observables = MarketPopulation::observable_specs();

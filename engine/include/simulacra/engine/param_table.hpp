@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -238,6 +239,30 @@ class ParamTable {
     P out = prototype_;
     bind(values, out);
     return out;
+  }
+
+  /// Sets a numeric key from a plain number in base units (for tools that
+  /// take `key=value` without the scenario reader, e.g. a benchmark's
+  /// --set). False for an unknown or non-numeric key, a value outside its
+  /// range, or a fraction given to an integer.
+  bool set_number(P& p, const std::string& key, double value) const {
+    for (const Entry& e : entries_) {
+      if (e.spec.key != key) continue;
+      const ParamType type = e.spec.type;
+      if (e.targets.empty() || (type != ParamType::integer && type != ParamType::real && type != ParamType::quantity)) {
+        return false;
+      }
+      if ((e.spec.min && value < *e.spec.min) || (e.spec.max && value > *e.spec.max) || !std::isfinite(value)) return false;
+      ParamValues::Value v;
+      v.number = value;
+      if (type == ParamType::integer) {
+        if (value != static_cast<double>(static_cast<std::int64_t>(value))) return false;
+        v.integer = static_cast<std::int64_t>(value);
+      }
+      for (const Target& t : e.targets) t.assign(v, p);
+      return true;
+    }
+    return false;
   }
 
   /// Keys whose bound value differs from the default-constructed struct's,
