@@ -19,6 +19,7 @@
 #include "simulacra/agents/market/market.hpp"
 #include "simulacra/agents/market/order_book.hpp"
 #include "simulacra/agents/market/stylized_facts.hpp"
+#include "simulacra/engine/param_table.hpp"
 #include "simulacra/engine/simulation.hpp"
 
 using namespace simulacra;
@@ -106,43 +107,17 @@ class Rows final : public RowConsumer {
   std::vector<double> mids;
 };
 
-// `--set key=value` for the model's numeric parameters (names as in the
-// scenario type), so a benchmark or tuning run needs no rebuild.
+// `--set key=value` for any numeric parameter of the model (names as in the
+// scenario type, values plain numbers in base units: seconds, fractions), so
+// a benchmark or tuning run needs no rebuild. Through the registry's table,
+// so the names, ranges and fields are the scenario's.
 bool set_param(MarketParams& p, const std::string& kv) {
   const auto eq = kv.find('=');
   if (eq == std::string::npos) return false;
-  const std::string k = kv.substr(0, eq);
-  const double v = std::strtod(kv.c_str() + eq + 1, nullptr);
-  auto u = [&](std::uint32_t& f) { f = static_cast<std::uint32_t>(v); };
-  FundamentalParams& f = p.fundamental;
-  if (k == "latency") p.latency = v;
-  else if (k == "latency_jitter") p.latency_jitter = v;
-  else if (k == "feed_interval") p.feed_interval = v;
-  else if (k == "active_rate_ratio") p.active_rate_ratio = v;
-  else if (k == "fundamental_kappa") f.kappa = v;
-  else if (k == "fundamental_sigma") f.sigma = v;
-  else if (k == "active_vol_ratio") f.active_vol_ratio = v;
-  else if (k == "calm_duration") f.calm_duration = v;
-  else if (k == "active_duration") f.active_duration = v;
-  else if (k == "jump_interval") f.jump_interval = v;
-  else if (k == "jump_sd") f.jump_sd = v;
-  else if (k == "noise_interval") p.noise_interval = v;
-  else if (k == "noise_max_lots") u(p.noise_max_lots);
-  else if (k == "value_interval_min") p.value_interval_min = v;
-  else if (k == "value_interval_max") p.value_interval_max = v;
-  else if (k == "value_obs_noise") p.value_obs_noise = v;
-  else if (k == "value_aggression") p.value_aggression = v;
-  else if (k == "value_max_lots") u(p.value_max_lots);
-  else if (k == "value_edge_ticks") u(p.value_edge_ticks);
-  else if (k == "momentum_interval") p.momentum_interval = v;
-  else if (k == "momentum_threshold") p.momentum_threshold = v;
-  else if (k == "momentum_max_lots") u(p.momentum_max_lots);
-  else if (k == "maker_interval") p.maker_interval = v;
-  else if (k == "maker_levels") u(p.maker_levels);
-  else if (k == "maker_level_lots") u(p.maker_level_lots);
-  else if (k == "maker_half_spread_ticks") u(p.maker_half_spread_ticks);
-  else return false;
-  return true;
+  char* end = nullptr;
+  const double v = std::strtod(kv.c_str() + eq + 1, &end);
+  if (end == kv.c_str() + eq + 1 || *end != '\0') return false;
+  return market_param_table().set_number(p, kv.substr(0, eq), v);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "simulacra/engine/param_table.hpp"
+
 namespace simulacra {
 
 namespace {
@@ -81,27 +83,33 @@ double birth_death_hit_probability(double lambda, double mu, std::int64_t n) {
   return std::pow(rho, static_cast<double>(n - 1)) * (1.0 - rho) / (1.0 - std::pow(rho, static_cast<double>(n)));
 }
 
+namespace {
+
+const ParamTable<BirthDeathParams>& birth_death_table() {
+  static const ParamTable<BirthDeathParams> table = [] {
+    ParamTable<BirthDeathParams> t("birth_death");
+    using P = BirthDeathParams;
+    t.param("lambda", &P::lambda).min(1e-12).doc("up rate");
+    t.param("mu", &P::mu).min(1e-12).doc("down rate");
+    t.param("start", &P::start).range(0, 1e12).doc("level at time 0");
+    t.param("step", &P::step).dimension(Dimension::time).min(1e-9).doc("time between jumps");
+    t.param("record", &P::record).doc("one row per jump (table path)");
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
 void register_birth_death(Registry& registry) {
   PopulationType t;
   t.name = "birth_death";
   t.doc = "birth-death jump chain (M/M/1), the exact test of rare-event methods";
-  t.params = {
-      {"lambda", ParamType::real, Dimension::none, "1", 1e-12, {}, {}, "up rate"},
-      {"mu", ParamType::real, Dimension::none, "2", 1e-12, {}, {}, "down rate"},
-      {"start", ParamType::integer, Dimension::none, "1", 0.0, 1e12, {}, "level at time 0"},
-      {"step", ParamType::quantity, Dimension::time, "1s", 1e-9, {}, {}, "time between jumps"},
-      {"record", ParamType::boolean, Dimension::none, "true", {}, {}, {}, "one row per jump (table path)"},
-  };
+  birth_death_table().declare(t);
   t.observables = BirthDeathPopulation::observable_specs();
   t.live = {"lambda", "mu"};
   t.make = [](const PopulationSpec& spec, const BuildInfo&) -> std::unique_ptr<Population> {
-    BirthDeathParams p;
-    p.lambda = spec.params.real("lambda");
-    p.mu = spec.params.real("mu");
-    p.start = spec.params.integer("start");
-    p.step = spec.params.real("step");
-    p.record = spec.params.boolean("record");
-    return std::make_unique<BirthDeathPopulation>(p);
+    return std::make_unique<BirthDeathPopulation>(birth_death_table().bind(spec.params));
   };
   registry.add(std::move(t));
 }

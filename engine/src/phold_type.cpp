@@ -2,26 +2,38 @@
 
 #include <memory>
 
+#include "simulacra/engine/param_table.hpp"
 #include "simulacra/engine/phold.hpp"
 
 namespace simulacra {
+
+namespace {
+
+// The scenario keys of PholdParams; end, seed, threads, partitions and the
+// scheduler come from the run, not from the population block.
+const ParamTable<PholdParams>& phold_table() {
+  static const ParamTable<PholdParams> table = [] {
+    ParamTable<PholdParams> t("phold");
+    using P = PholdParams;
+    t.param("lps", &P::lps).range(1, 4.0e9).doc("number of logical processes");
+    t.param("start_events", &P::start_events).range(1, 1.0e6).doc("initial events per LP");
+    t.param("remote", &P::remote).dimension(Dimension::fraction).range(0, 1)
+        .doc("probability that an event's successor goes to a uniformly drawn LP");
+    t.param("lookahead", &P::lookahead).dimension(Dimension::time).min(1e-9).doc("least delay of every event");
+    t.param("mean", &P::mean).dimension(Dimension::time).min(1e-9).doc("mean event delay, lookahead included");
+    t.param("record", &P::record).doc("emit one row per committed event (table events) and one per LP (table lps)");
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
 
 void register_phold(Registry& registry) {
   PopulationType t;
   t.name = "phold";
   t.doc = "PHOLD, the standard parallel discrete-event benchmark (ROSS's parameter meaning)";
-  t.params = {
-      {"lps", ParamType::integer, Dimension::none, "1024", 1.0, 4.0e9, {}, "number of logical processes"},
-      {"start_events", ParamType::integer, Dimension::none, "1", 1.0, 1.0e6, {}, "initial events per LP"},
-      {"remote", ParamType::quantity, Dimension::fraction, "0.25", 0.0, 1.0, {},
-       "probability that an event's successor goes to a uniformly drawn LP"},
-      {"lookahead", ParamType::quantity, Dimension::time, "0.1s", 1e-9, {}, {},
-       "least delay of every event"},
-      {"mean", ParamType::quantity, Dimension::time, "1s", 1e-9, {}, {},
-       "mean event delay, lookahead included"},
-      {"record", ParamType::boolean, Dimension::none, "false", {}, {}, {},
-       "emit one row per committed event (table events) and one per LP (table lps)"},
-  };
+  phold_table().declare(t);
   t.observables = PholdPopulation::observable_specs();
   t.live = {"remote"};
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {
@@ -31,14 +43,7 @@ void register_phold(Registry& registry) {
     }
   };
   t.make = [](const PopulationSpec& spec, const BuildInfo&) -> std::unique_ptr<Population> {
-    PholdParams p;
-    p.lps = static_cast<std::uint32_t>(spec.params.integer("lps"));
-    p.start_events = static_cast<std::uint32_t>(spec.params.integer("start_events"));
-    p.remote = spec.params.real("remote");
-    p.lookahead = spec.params.real("lookahead");
-    p.mean = spec.params.real("mean");
-    p.record = spec.params.boolean("record");
-    return std::make_unique<PholdPopulation>(p);
+    return std::make_unique<PholdPopulation>(phold_table().bind(spec.params));
   };
   registry.add(std::move(t));
 }

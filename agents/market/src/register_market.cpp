@@ -1,229 +1,232 @@
 // Registration of population type "market": every parameter's key, type,
-// unit, default, range and doc, the timeline actions, and the conversion from
-// validated scenario values to MarketParams.
+// unit, default, range and doc, and every timeline action's, each declared
+// once bound to its field (of MarketParams, NewsJump, MarketShock); the
+// conversion from validated scenario values to MarketParams.
 #include <memory>
 
 #include "attributes_block.hpp"
 #include "simulacra/agents/market/market.hpp"
+#include "simulacra/engine/param_table.hpp"
 
 namespace simulacra::market {
 
 namespace {
 
-ParamSpec integer(std::string key, std::string def, double lo, double hi, std::string doc) {
-  return {std::move(key), ParamType::integer, Dimension::none, std::move(def), lo, hi, {}, std::move(doc)};
-}
-ParamSpec real(std::string key, std::string def, double lo, std::optional<double> hi, std::string doc) {
-  return {std::move(key), ParamType::real, Dimension::none, std::move(def), lo, hi, {}, std::move(doc)};
-}
-ParamSpec duration(std::string key, std::string def, double lo, std::string doc) {
-  return {std::move(key), ParamType::quantity, Dimension::time, std::move(def), lo, {}, {}, std::move(doc)};
-}
-ParamSpec fraction(std::string key, std::string def, std::string doc) {
-  return {std::move(key), ParamType::quantity, Dimension::fraction, std::move(def), 0.0, 1.0, {}, std::move(doc)};
-}
-
 constexpr double kMaxCount = 1.0e8;
 constexpr double kMaxLots = 16777215.0;
 
-std::vector<ParamSpec> market_param_specs() {
-  return {
-      integer("symbols", "1", 1, 256, "number of symbols, each with its own exchange LP and fundamental"),
-      real("tick_size", "0.01", 1e-9, {}, "price increment"),
-      integer("lot_size", "1", 1, kMaxLots, "shares per lot; every order is a whole number of lots"),
-      real("initial_price", "100", 1e-9, {}, "opening fundamental and reference price (the book spans 4x)"),
-      duration("session_open", "0s", 0.0, "exchange opening time from the run's start"),
-      duration("session_close", "6.5h", 1e-9, "exchange closing time from the run's start"),
-      duration("feed_interval", "1s", 1e-6, "interval of market-data updates (best bid/ask, last) to traders"),
-      duration("bar_interval", "1min", 1e-6, "length of an OHLCV bar"),
-      duration("snapshot_interval", "1min", 1e-6, "interval of book snapshots"),
-      integer("snapshot_levels", "5", 1, 1000, "levels per side in a book snapshot"),
-      duration("latency", "10ms", 1e-9, "fixed agent-exchange latency; the engine's lookahead"),
-      duration("latency_jitter", "10ms", 0.0, "mean of the exponential extra latency of each order"),
-      integer("trader_lps", "8", 1, 1e6,
-              "LPs the agents are dealt to (round-robin), for parallelism only: the output depends neither on it "
-              "nor on threads"),
-      real("active_rate_ratio", "3", 1.0, 1e3, "how much more often agents act in the active regime"),
-      real("fundamental_kappa", "1e-5", 0.0, 1.0, "mean-reversion rate of the log-fundamental, per second"),
-      real("fundamental_sigma", "8e-5", 0.0, 1.0, "calm-regime volatility of the log-fundamental, per sqrt(second)"),
-      real("active_vol_ratio", "4", 1.0, 1e3, "volatility multiplier of the active regime"),
-      duration("calm_duration", "1h", 1e-6, "mean duration of a calm regime"),
-      duration("active_duration", "30min", 1e-6, "mean duration of an active regime"),
-      duration("jump_interval", "0s", 0.0, "mean time between random fundamental jumps (0s: none)"),
-      real("jump_sd", "0.003", 0.0, 1.0, "s.d. of a random jump of the log-fundamental"),
-      integer("zi_traders", "0", 0, kMaxCount, "zero-intelligence traders"),
-      integer("noise_traders", "1000", 0, kMaxCount, "noise traders"),
-      integer("value_traders", "102", 0, kMaxCount, "value (fundamentalist) traders"),
-      integer("momentum_traders", "12", 0, kMaxCount, "momentum (trend-following) traders"),
-      integer("market_makers", "2", 0, kMaxCount, "market makers"),
-      integer("spoofers", "0", 0, kMaxCount, "spoofing manipulators (orders labelled spoof)"),
-      integer("layerers", "0", 0, kMaxCount, "layering manipulators (orders labelled layering)"),
-      integer("wash_traders", "0", 0, kMaxCount, "wash traders (orders labelled wash)"),
-      duration("zi_interval", "1min", 1e-6, "mean time between a zero-intelligence trader's orders (calm regime)"),
-      integer("zi_max_lots", "5", 1, kMaxLots, "largest zero-intelligence order, lots (uniform 1..max)"),
-      integer("zi_range_ticks", "20", 1, 1e6, "zero-intelligence limit prices lie 1..range ticks from the mid, passive"),
-      fraction("zi_cancel_prob", "0.8", "probability a zero-intelligence trader cancels its last order first"),
-      duration("noise_interval", "30min", 1e-6, "mean time between a noise trader's market orders (calm regime)"),
-      integer("noise_max_lots", "10", 1, kMaxLots, "largest noise order, lots"),
-      duration("value_interval_min", "30s", 1e-6, "value traders' mean intervals are log-uniform from this"),
-      duration("value_interval_max", "10min", 1e-6, "... to this"),
-      duration("value_horizon_min", "1min", 0.0, "value traders' forecast horizons are log-uniform from this"),
-      duration("value_horizon_max", "2h", 0.0, "... to this"),
-      real("value_obs_noise", "0.001", 0.0, 1.0, "s.d. of a value trader's log observation error of the fundamental"),
-      fraction("value_aggression", "1", "probability a value trader's order is priced to take liquidity"),
-      integer("value_max_lots", "100", 1, kMaxLots, "largest value order, lots"),
-      integer("value_edge_ticks", "5", 0, 1e6, "passive value orders sit up to this many ticks inside their estimate"),
-      real("value_size_elasticity", "0", 0.0, 1e3,
-           "a value order grows by this many times its drawn size per 1 % between the trader's estimate and the mid"),
-      duration("momentum_interval", "20s", 1e-6, "mean time between a momentum trader's decisions (calm regime)"),
-      duration("momentum_fast", "1min", 1e-6, "time constant of the fast EMA of the mid"),
-      duration("momentum_slow", "10min", 1e-6, "time constant of the slow EMA of the mid"),
-      real("momentum_threshold", "5e-4", 0.0, 1.0, "relative EMA gap that triggers a market order"),
-      integer("momentum_max_lots", "10", 1, kMaxLots, "largest momentum order, lots"),
-      duration("maker_interval", "2s", 1e-6, "time between a market maker's ladder refreshes"),
-      integer("maker_levels", "5", 1, 1000, "price levels quoted per side"),
-      integer("maker_half_spread_ticks", "1", 1, 1e6, "quoted spread is 2*half-1 ticks around the (skewed) mid"),
-      integer("maker_level_lots", "20", 1, kMaxLots, "lots quoted at each level"),
-      integer("maker_inventory_limit", "2000", 0, 1e12, "shares; beyond it a maker stops quoting the side that adds"),
-      duration("maker_vol_window", "1min", 1e-6, "time constant of the makers' realized volatility of the mid (from the feed)"),
-      real("maker_widen_vol", "0", 0.0, 1.0, "1-minute volatility of the mid at which makers double their half spread (0: never widen)"),
-      real("maker_withdraw_vol", "0", 0.0, 1.0, "1-minute volatility of the mid above which makers quote nothing (0: never)"),
-      fraction("maker_unwind", "0", "share of its inventory a maker beyond maker_inventory_limit sells (buys) back by market order at each refresh"),
-      duration("spoof_interval", "5min", 1e-6, "mean time between spoofing episodes (calm regime)"),
-      duration("spoof_hold", "2s", 1e-6, "how long a spoof order rests before the trade and its cancel"),
-      integer("spoof_lots", "500", 1, kMaxLots, "size of the spoof order, lots"),
-      integer("spoof_trade_lots", "20", 1, kMaxLots, "size of the spoofer's real market order, lots"),
-      duration("layer_interval", "5min", 1e-6, "mean time between layering episodes (calm regime)"),
-      duration("layer_hold", "2s", 1e-6, "how long the layers rest"),
-      integer("layer_levels", "5", 1, 1000, "levels layered"),
-      integer("layer_lots", "100", 1, kMaxLots, "lots per layer"),
-      integer("layer_trade_lots", "20", 1, kMaxLots, "size of the layerer's real market order, lots"),
-      duration("wash_interval", "2min", 1e-6, "mean time between wash trades (calm regime)"),
-      integer("wash_lots", "50", 1, kMaxLots, "largest wash trade, lots"),
-      integer("stop_loss_traders", "0", 0, kMaxCount, "stop-loss traders (long, trailing stop)"),
-      integer("stop_loss_lots", "100", 1, kMaxLots, "position a stop-loss trader holds, lots"),
-      fraction("stop_loss_min", "1%", "stop-loss traders' trailing stop distances are log-uniform from this"),
-      fraction("stop_loss_max", "5%", "... to this (below 100%)"),
-      duration("stop_loss_reentry", "30min", 1e-6, "mean wait of a stopped-out trader before it buys back; first entries are uniform over it"),
-      fraction("luld_band", "0", "limit up-limit down: no execution further than this from the reference price, a pause instead (0: off)"),
-      duration("luld_window", "5min", 1e-6, "the reference price is the volume-weighted price of the trades of this window"),
-      duration("luld_pause", "5min", 1e-6, "trading pause when the band is reached"),
-      {"attributes", ParamType::node, Dimension::none, "null", {}, {}, {},
-       "per-agent order sizes and intervals from a model file of traders: {model: FILE, columns: [order_size, "
-       "interval, kind], kinds: [noise, value], where: {COLUMN: VALUE}}"},
-  };
+}  // namespace
+
+const ParamTable<MarketParams>& market_param_table() {
+  static const ParamTable<MarketParams> table = [] {
+    ParamTable<MarketParams> t("market");
+    using P = MarketParams;
+    constexpr auto kTime = Dimension::time;
+    constexpr auto kFraction = Dimension::fraction;
+    t.param("symbols", &P::symbols).range(1, 256)
+        .doc("number of symbols, each with its own exchange LP and fundamental");
+    t.param("tick_size", &P::tick_size).min(1e-9).doc("price increment");
+    t.param("lot_size", &P::lot_size).range(1, kMaxLots).doc("shares per lot; every order is a whole number of lots");
+    t.param("initial_price", &P::fundamental, &FundamentalParams::initial_price).min(1e-9)
+        .doc("opening fundamental and reference price (the book spans 4x)");
+    t.param("session_open", &P::session_open).dimension(kTime).min(0).doc("exchange opening time from the run's start");
+    t.param("session_close", &P::session_close).dimension(kTime).min(1e-9)
+        .doc("exchange closing time from the run's start");
+    t.param("feed_interval", &P::feed_interval).dimension(kTime).min(1e-6)
+        .doc("interval of market-data updates (best bid/ask, last) to traders");
+    t.param("bar_interval", &P::bar_interval).dimension(kTime).min(1e-6).doc("length of an OHLCV bar");
+    t.param("snapshot_interval", &P::snapshot_interval).dimension(kTime).min(1e-6).doc("interval of book snapshots");
+    t.param("snapshot_levels", &P::snapshot_levels).range(1, 1000).doc("levels per side in a book snapshot");
+    t.param("latency", &P::latency).dimension(kTime).min(1e-9)
+        .doc("fixed agent-exchange latency; the engine's lookahead");
+    t.param("latency_jitter", &P::latency_jitter).dimension(kTime).min(0)
+        .doc("mean of the exponential extra latency of each order");
+    t.param("trader_lps", &P::trader_lps).range(1, 1e6)
+        .doc("LPs the agents are dealt to (round-robin), for parallelism only: the output depends neither on it "
+             "nor on threads");
+    t.param("active_rate_ratio", &P::active_rate_ratio).range(1, 1e3)
+        .doc("how much more often agents act in the active regime");
+    t.param("fundamental_kappa", &P::fundamental, &FundamentalParams::kappa).range(0, 1)
+        .doc("mean-reversion rate of the log-fundamental, per second");
+    t.param("fundamental_sigma", &P::fundamental, &FundamentalParams::sigma).range(0, 1)
+        .doc("calm-regime volatility of the log-fundamental, per sqrt(second)");
+    t.param("active_vol_ratio", &P::fundamental, &FundamentalParams::active_vol_ratio).range(1, 1e3)
+        .doc("volatility multiplier of the active regime");
+    t.param("calm_duration", &P::fundamental, &FundamentalParams::calm_duration).dimension(kTime).min(1e-6)
+        .doc("mean duration of a calm regime");
+    t.param("active_duration", &P::fundamental, &FundamentalParams::active_duration).dimension(kTime).min(1e-6)
+        .doc("mean duration of an active regime");
+    t.param("jump_interval", &P::fundamental, &FundamentalParams::jump_interval).dimension(kTime).min(0)
+        .doc("mean time between random fundamental jumps (0s: none)");
+    t.param("jump_sd", &P::fundamental, &FundamentalParams::jump_sd).range(0, 1)
+        .doc("s.d. of a random jump of the log-fundamental");
+    t.param("zi_traders", &P::zi_traders).range(0, kMaxCount).doc("zero-intelligence traders");
+    t.param("noise_traders", &P::noise_traders).range(0, kMaxCount).doc("noise traders");
+    t.param("value_traders", &P::value_traders).range(0, kMaxCount).doc("value (fundamentalist) traders");
+    t.param("momentum_traders", &P::momentum_traders).range(0, kMaxCount).doc("momentum (trend-following) traders");
+    t.param("market_makers", &P::market_makers).range(0, kMaxCount).doc("market makers");
+    t.param("spoofers", &P::spoofers).range(0, kMaxCount).doc("spoofing manipulators (orders labelled spoof)");
+    t.param("layerers", &P::layerers).range(0, kMaxCount).doc("layering manipulators (orders labelled layering)");
+    t.param("wash_traders", &P::wash_traders).range(0, kMaxCount).doc("wash traders (orders labelled wash)");
+    t.param("zi_interval", &P::zi_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between a zero-intelligence trader's orders (calm regime)");
+    t.param("zi_max_lots", &P::zi_max_lots).range(1, kMaxLots)
+        .doc("largest zero-intelligence order, lots (uniform 1..max)");
+    t.param("zi_range_ticks", &P::zi_range_ticks).range(1, 1e6)
+        .doc("zero-intelligence limit prices lie 1..range ticks from the mid, passive");
+    t.param("zi_cancel_prob", &P::zi_cancel_prob).dimension(kFraction).range(0, 1)
+        .doc("probability a zero-intelligence trader cancels its last order first");
+    t.param("noise_interval", &P::noise_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between a noise trader's market orders (calm regime)");
+    t.param("noise_max_lots", &P::noise_max_lots).range(1, kMaxLots).doc("largest noise order, lots");
+    t.param("value_interval_min", &P::value_interval_min).dimension(kTime).min(1e-6)
+        .doc("value traders' mean intervals are log-uniform from this");
+    t.param("value_interval_max", &P::value_interval_max).dimension(kTime).min(1e-6).doc("... to this");
+    t.param("value_horizon_min", &P::value_horizon_min).dimension(kTime).min(0)
+        .doc("value traders' forecast horizons are log-uniform from this");
+    t.param("value_horizon_max", &P::value_horizon_max).dimension(kTime).min(0).doc("... to this");
+    t.param("value_obs_noise", &P::value_obs_noise).range(0, 1)
+        .doc("s.d. of a value trader's log observation error of the fundamental");
+    t.param("value_aggression", &P::value_aggression).dimension(kFraction).range(0, 1)
+        .doc("probability a value trader's order is priced to take liquidity");
+    t.param("value_max_lots", &P::value_max_lots).range(1, kMaxLots).doc("largest value order, lots");
+    t.param("value_edge_ticks", &P::value_edge_ticks).range(0, 1e6)
+        .doc("passive value orders sit up to this many ticks inside their estimate");
+    t.param("value_size_elasticity", &P::value_size_elasticity).range(0, 1e3)
+        .doc("a value order grows by this many times its drawn size per 1 % between the trader's estimate and "
+             "the mid");
+    t.param("momentum_interval", &P::momentum_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between a momentum trader's decisions (calm regime)");
+    t.param("momentum_fast", &P::momentum_fast).dimension(kTime).min(1e-6)
+        .doc("time constant of the fast EMA of the mid");
+    t.param("momentum_slow", &P::momentum_slow).dimension(kTime).min(1e-6)
+        .doc("time constant of the slow EMA of the mid");
+    t.param("momentum_threshold", &P::momentum_threshold).range(0, 1)
+        .doc("relative EMA gap that triggers a market order");
+    t.param("momentum_max_lots", &P::momentum_max_lots).range(1, kMaxLots).doc("largest momentum order, lots");
+    t.param("maker_interval", &P::maker_interval).dimension(kTime).min(1e-6)
+        .doc("time between a market maker's ladder refreshes");
+    t.param("maker_levels", &P::maker_levels).range(1, 1000).doc("price levels quoted per side");
+    t.param("maker_half_spread_ticks", &P::maker_half_spread_ticks).range(1, 1e6)
+        .doc("quoted spread is 2*half-1 ticks around the (skewed) mid");
+    t.param("maker_level_lots", &P::maker_level_lots).range(1, kMaxLots).doc("lots quoted at each level");
+    t.param("maker_inventory_limit", &P::maker_inventory_limit).range(0, 1e12)
+        .doc("shares; beyond it a maker stops quoting the side that adds");
+    t.param("maker_vol_window", &P::maker_vol_window).dimension(kTime).min(1e-6)
+        .doc("time constant of the makers' realized volatility of the mid (from the feed)");
+    t.param("maker_widen_vol", &P::maker_widen_vol).range(0, 1)
+        .doc("1-minute volatility of the mid at which makers double their half spread (0: never widen)");
+    t.param("maker_withdraw_vol", &P::maker_withdraw_vol).range(0, 1)
+        .doc("1-minute volatility of the mid above which makers quote nothing (0: never)");
+    t.param("maker_unwind", &P::maker_unwind).dimension(kFraction).range(0, 1)
+        .doc("share of its inventory a maker beyond maker_inventory_limit sells (buys) back by market order at "
+             "each refresh");
+    t.param("spoof_interval", &P::spoof_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between spoofing episodes (calm regime)");
+    t.param("spoof_hold", &P::spoof_hold).dimension(kTime).min(1e-6)
+        .doc("how long a spoof order rests before the trade and its cancel");
+    t.param("spoof_lots", &P::spoof_lots).range(1, kMaxLots).doc("size of the spoof order, lots");
+    t.param("spoof_trade_lots", &P::spoof_trade_lots).range(1, kMaxLots)
+        .doc("size of the spoofer's real market order, lots");
+    t.param("layer_interval", &P::layer_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between layering episodes (calm regime)");
+    t.param("layer_hold", &P::layer_hold).dimension(kTime).min(1e-6).doc("how long the layers rest");
+    t.param("layer_levels", &P::layer_levels).range(1, 1000).doc("levels layered");
+    t.param("layer_lots", &P::layer_lots).range(1, kMaxLots).doc("lots per layer");
+    t.param("layer_trade_lots", &P::layer_trade_lots).range(1, kMaxLots)
+        .doc("size of the layerer's real market order, lots");
+    t.param("wash_interval", &P::wash_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between wash trades (calm regime)");
+    t.param("wash_lots", &P::wash_lots).range(1, kMaxLots).doc("largest wash trade, lots");
+    t.param("stop_loss_traders", &P::stop_loss_traders).range(0, kMaxCount)
+        .doc("stop-loss traders (long, trailing stop)");
+    t.param("stop_loss_lots", &P::stop_loss_lots).range(1, kMaxLots).doc("position a stop-loss trader holds, lots");
+    t.param("stop_loss_min", &P::stop_loss_min).dimension(kFraction).range(0, 1)
+        .doc("stop-loss traders' trailing stop distances are log-uniform from this");
+    t.param("stop_loss_max", &P::stop_loss_max).dimension(kFraction).range(0, 1).doc("... to this (below 100%)");
+    t.param("stop_loss_reentry", &P::stop_loss_reentry).dimension(kTime).min(1e-6)
+        .doc("mean wait of a stopped-out trader before it buys back; first entries are uniform over it");
+    t.param("luld_band", &P::luld_band).dimension(kFraction).range(0, 1)
+        .doc("limit up-limit down: no execution further than this from the reference price, a pause instead (0: "
+             "off)");
+    t.param("luld_window", &P::luld_window).dimension(kTime).min(1e-6)
+        .doc("the reference price is the volume-weighted price of the trades of this window");
+    t.param("luld_pause", &P::luld_pause).dimension(kTime).min(1e-6).doc("trading pause when the band is reached");
+    t.unbound("attributes", ParamType::node, "null")
+        .doc("per-agent order sizes and intervals from a model file of traders: {model: FILE, columns: [order_size, "
+             "interval, kind], kinds: [noise, value], where: {COLUMN: VALUE}}");
+    return t;
+  }();
+  return table;
+}
+
+namespace {
+
+// News becomes a jump of the fundamental, the others shocks at the exchange:
+// two records, so two tables, declared in the order `types` lists them.
+const ActionTable<NewsJump>& news_actions() {
+  static const ActionTable<NewsJump> table = [] {
+    ActionTable<NewsJump> t("market");
+    NewsJump down;
+    down.jump = -0.03;
+    auto& news = t.action("news", "the fundamental (and its long-run mean) jumps by a log-return", down);
+    news.param("symbol", &NewsJump::symbol).range(0, 255).doc("symbol index");
+    news.param("jump", &NewsJump::jump).range(-5, 5).doc("log-return of the jump, e.g. -0.03 for about -3%");
+    return t;
+  }();
+  return table;
+}
+
+const ActionTable<MarketShock>& shock_actions() {
+  static const ActionTable<MarketShock> table = [] {
+    using S = MarketShock;
+    ActionTable<S> t("market");
+    S sell;
+    sell.kind = S::Kind::market_sell;
+    sell.quantity = 100000;
+    auto& market_sell = t.action(
+        "market_sell", "a market sell order of the given size from a shock agent (flash-crash trigger)", sell);
+    market_sell.param("symbol", &S::symbol).range(0, 255).doc("symbol index");
+    market_sell.param("quantity", &S::quantity).range(1, kMaxLots).doc("shares");
+    S program;
+    program.kind = S::Kind::sell_program;
+    program.quantity = 200000;
+    program.participation = 0.09;
+    program.slice = 10.0;
+    auto& sell_program = t.action("sell_program",
+                                  "a large sell executed in child market orders by the shock agent: a share of the "
+                                  "volume, or time-sliced",
+                                  program);
+    sell_program.param("symbol", &S::symbol).range(0, 255).doc("symbol index");
+    sell_program.param("quantity", &S::quantity).range(1, 4e9).doc("shares to sell in all");
+    sell_program.param("participation", &S::participation).dimension(Dimension::fraction).range(0, 1)
+        .doc("by volume: the program's target share of the market's volume (0: time-sliced)");
+    sell_program.param("duration", &S::duration).dimension(Dimension::time).min(0)
+        .doc("time-sliced: sell the quantity evenly over this long (with participation 0)");
+    sell_program.param("slice", &S::slice).dimension(Dimension::time).min(1e-3).doc("time between child orders");
+    S withdrawal;
+    withdrawal.kind = S::Kind::maker_withdrawal;
+    withdrawal.duration = 600.0;
+    t.action("maker_withdrawal", "every market maker cancels its quotes and stops quoting for a while", withdrawal)
+        .param("duration", &S::duration).dimension(Dimension::time).min(0).doc("how long makers stay out");
+    return t;
+  }();
+  return table;
 }
 
 }  // namespace
 
 MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& info) {
   const ParamValues& v = spec.params;
-  auto u32 = [&](const char* k) { return static_cast<std::uint32_t>(v.integer(k)); };
-  MarketParams p;
-  p.symbols = u32("symbols");
-  p.tick_size = v.real("tick_size");
-  p.lot_size = u32("lot_size");
-  p.fundamental.initial_price = v.real("initial_price");
-  p.session_open = v.real("session_open");
-  p.session_close = v.real("session_close");
-  p.feed_interval = v.real("feed_interval");
-  p.bar_interval = v.real("bar_interval");
-  p.snapshot_interval = v.real("snapshot_interval");
-  p.snapshot_levels = u32("snapshot_levels");
-  p.latency = v.real("latency");
-  p.latency_jitter = v.real("latency_jitter");
-  p.trader_lps = u32("trader_lps");
-  p.active_rate_ratio = v.real("active_rate_ratio");
-  p.fundamental.kappa = v.real("fundamental_kappa");
-  p.fundamental.sigma = v.real("fundamental_sigma");
-  p.fundamental.active_vol_ratio = v.real("active_vol_ratio");
-  p.fundamental.calm_duration = v.real("calm_duration");
-  p.fundamental.active_duration = v.real("active_duration");
-  p.fundamental.jump_interval = v.real("jump_interval");
-  p.fundamental.jump_sd = v.real("jump_sd");
-  p.zi_traders = u32("zi_traders");
-  p.noise_traders = u32("noise_traders");
-  p.value_traders = u32("value_traders");
-  p.momentum_traders = u32("momentum_traders");
-  p.market_makers = u32("market_makers");
-  p.spoofers = u32("spoofers");
-  p.layerers = u32("layerers");
-  p.wash_traders = u32("wash_traders");
-  p.zi_interval = v.real("zi_interval");
-  p.zi_max_lots = u32("zi_max_lots");
-  p.zi_range_ticks = u32("zi_range_ticks");
-  p.zi_cancel_prob = v.real("zi_cancel_prob");
-  p.noise_interval = v.real("noise_interval");
-  p.noise_max_lots = u32("noise_max_lots");
-  p.value_interval_min = v.real("value_interval_min");
-  p.value_interval_max = v.real("value_interval_max");
-  p.value_horizon_min = v.real("value_horizon_min");
-  p.value_horizon_max = v.real("value_horizon_max");
-  p.value_obs_noise = v.real("value_obs_noise");
-  p.value_aggression = v.real("value_aggression");
-  p.value_max_lots = u32("value_max_lots");
-  p.value_edge_ticks = u32("value_edge_ticks");
-  p.value_size_elasticity = v.real("value_size_elasticity");
-  p.momentum_interval = v.real("momentum_interval");
-  p.momentum_fast = v.real("momentum_fast");
-  p.momentum_slow = v.real("momentum_slow");
-  p.momentum_threshold = v.real("momentum_threshold");
-  p.momentum_max_lots = u32("momentum_max_lots");
-  p.maker_interval = v.real("maker_interval");
-  p.maker_levels = u32("maker_levels");
-  p.maker_half_spread_ticks = u32("maker_half_spread_ticks");
-  p.maker_level_lots = u32("maker_level_lots");
-  p.maker_inventory_limit = v.integer("maker_inventory_limit");
-  p.maker_vol_window = v.real("maker_vol_window");
-  p.maker_widen_vol = v.real("maker_widen_vol");
-  p.maker_withdraw_vol = v.real("maker_withdraw_vol");
-  p.maker_unwind = v.real("maker_unwind");
-  p.stop_loss_traders = u32("stop_loss_traders");
-  p.stop_loss_lots = u32("stop_loss_lots");
-  p.stop_loss_min = v.real("stop_loss_min");
-  p.stop_loss_max = v.real("stop_loss_max");
-  p.stop_loss_reentry = v.real("stop_loss_reentry");
-  p.luld_band = v.real("luld_band");
-  p.luld_window = v.real("luld_window");
-  p.luld_pause = v.real("luld_pause");
-  p.spoof_interval = v.real("spoof_interval");
-  p.spoof_hold = v.real("spoof_hold");
-  p.spoof_lots = u32("spoof_lots");
-  p.spoof_trade_lots = u32("spoof_trade_lots");
-  p.layer_interval = v.real("layer_interval");
-  p.layer_hold = v.real("layer_hold");
-  p.layer_levels = u32("layer_levels");
-  p.layer_lots = u32("layer_lots");
-  p.layer_trade_lots = u32("layer_trade_lots");
-  p.wash_interval = v.real("wash_interval");
-  p.wash_lots = u32("wash_lots");
+  MarketParams p = market_param_table().bind(v);
   p.trader_model = detail::open_trader_model(v.at("attributes"), spec.path + ".params.attributes", info);
   for (const TimelineAction& a : spec.timeline) {
-    if (a.action == "news") {
-      p.news.push_back({a.at, static_cast<std::uint32_t>(a.params.integer("symbol")), a.params.real("jump")});
-    } else if (a.action == "market_sell") {
-      MarketShock s;
-      s.kind = MarketShock::Kind::market_sell;
-      s.at = a.at;
-      s.symbol = static_cast<std::uint32_t>(a.params.integer("symbol"));
-      s.quantity = static_cast<std::uint32_t>(a.params.integer("quantity"));
-      p.shocks.push_back(s);
-    } else if (a.action == "sell_program") {
-      MarketShock s;
-      s.kind = MarketShock::Kind::sell_program;
-      s.at = a.at;
-      s.symbol = static_cast<std::uint32_t>(a.params.integer("symbol"));
-      s.quantity = static_cast<std::uint32_t>(a.params.integer("quantity"));
-      s.participation = a.params.real("participation");
-      s.duration = a.params.real("duration");
-      s.slice = a.params.real("slice");
-      p.shocks.push_back(s);
-    } else if (a.action == "maker_withdrawal") {
-      MarketShock s;
-      s.kind = MarketShock::Kind::maker_withdrawal;
-      s.at = a.at;
-      s.duration = a.params.real("duration");
-      p.shocks.push_back(s);
+    if (news_actions().has(a.action)) {
+      p.news.push_back(news_actions().bind(a));
+      p.news.back().at = a.at;
+    } else {
+      p.shocks.push_back(shock_actions().bind(a));
+      p.shocks.back().at = a.at;
     }
   }
   return p;
@@ -234,23 +237,9 @@ void register_market(Registry& registry) {
   t.name = "market";
   t.doc = "an exchange (limit order books, one per symbol) and heterogeneous trader agents with latency; "
           "labelled manipulation; tables orders, trades, quotes, book_snapshots, bars, positions";
-  t.params = market_param_specs();
-  t.actions = {
-      {"news", "the fundamental (and its long-run mean) jumps by a log-return",
-       {integer("symbol", "0", 0, 255, "symbol index"),
-        real("jump", "-0.03", -5.0, 5.0, "log-return of the jump, e.g. -0.03 for about -3%")}},
-      {"market_sell", "a market sell order of the given size from a shock agent (flash-crash trigger)",
-       {integer("symbol", "0", 0, 255, "symbol index"),
-        integer("quantity", "100000", 1, kMaxLots, "shares")}},
-      {"sell_program", "a large sell executed in child market orders by the shock agent: a share of the volume, or time-sliced",
-       {integer("symbol", "0", 0, 255, "symbol index"),
-        integer("quantity", "200000", 1, 4e9, "shares to sell in all"),
-        fraction("participation", "9%", "by volume: the program's target share of the market's volume (0: time-sliced)"),
-        duration("duration", "0s", 0.0, "time-sliced: sell the quantity evenly over this long (with participation 0)"),
-        duration("slice", "10s", 1e-3, "time between child orders")}},
-      {"maker_withdrawal", "every market maker cancels its quotes and stops quoting for a while",
-       {duration("duration", "10min", 0.0, "how long makers stay out")}},
-  };
+  market_param_table().declare(t);
+  t.actions = news_actions().specs();
+  for (ActionSpec& a : shock_actions().specs()) t.actions.push_back(std::move(a));
   t.observables = MarketPopulation::observable_specs();
   t.live = MarketPopulation::live_params();
   t.check = [](const PopulationSpec& spec, const std::string& path, Issues& issues) {

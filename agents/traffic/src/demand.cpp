@@ -215,8 +215,8 @@ void TrafficPopulation::generate_demand(Shared& s) {
   }
   for (const OdFlow& f : p.od) {
     if (f.origin >= net.links.size() || f.destination >= net.links.size()) {
-      throw std::invalid_argument("traffic: od names link " + std::to_string(std::max(f.origin, f.destination)) +
-                                  " but the network has " + std::to_string(net.links.size()) + " links");
+      throw ConfigError("traffic: od names link " + std::to_string(std::max(f.origin, f.destination)) +
+                        " but the network has " + std::to_string(net.links.size()) + " links");
     }
     arrivals(f.rate, [&](double t) { trips.push_back({t, f.origin, f.destination, false}); });
   }

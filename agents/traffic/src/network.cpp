@@ -10,6 +10,8 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 
+#include "simulacra/engine/errors.hpp"
+
 namespace simulacra::traffic {
 
 void Network::finalize() {
@@ -22,11 +24,11 @@ void Network::finalize() {
   for (std::uint32_t i = 0; i < links.size(); ++i) {
     Link& l = links[i];
     const std::string what = "link " + (l.name.empty() ? std::to_string(i) : l.name);
-    if (l.from >= nodes.size() || l.to >= nodes.size()) throw std::invalid_argument(what + " names a missing node");
-    if (!(l.length > 0.0)) throw std::invalid_argument(what + " has a non-positive length");
-    if (l.lanes == 0) throw std::invalid_argument(what + " has no lanes");
-    if (l.drop_lane && l.lanes < 2) throw std::invalid_argument(what + " has a drop lane but no through lane");
-    if (!(l.speed_limit > 0.0)) throw std::invalid_argument(what + " has a non-positive speed limit");
+    if (l.from >= nodes.size() || l.to >= nodes.size()) throw ConfigError(what + " names a missing node");
+    if (!(l.length > 0.0)) throw ConfigError(what + " has a non-positive length");
+    if (l.lanes == 0) throw ConfigError(what + " has no lanes");
+    if (l.drop_lane && l.lanes < 2) throw ConfigError(what + " has a drop lane but no through lane");
+    if (!(l.speed_limit > 0.0)) throw ConfigError(what + " has a non-positive speed limit");
     l.first_lane = lane_count;
     lane_count += l.lanes;
     approaches[l.to].push_back(i);
@@ -42,9 +44,9 @@ void Network::finalize() {
     for (const Turn& t : turns) {
       if (t.from >= links.size() || t.to >= links.size() || t.from_lane >= links[t.from].lanes ||
           links[t.from].to != links[t.to].from) {
-        throw std::invalid_argument("a turn from link " + std::to_string(t.from) + " lane " +
-                                    std::to_string(t.from_lane) + " to link " + std::to_string(t.to) +
-                                    " does not join two links at one node");
+        throw ConfigError("a turn from link " + std::to_string(t.from) + " lane " +
+                          std::to_string(t.from_lane) + " to link " + std::to_string(t.to) +
+                          " does not join two links at one node");
       }
       links[t.from].out.push_back(t.to);
     }
@@ -61,29 +63,29 @@ void Network::finalize() {
   for (auto& l : links) l.signal.assign(l.lanes * l.out.size(), l.group_signal);
   for (std::uint32_t p = 0; p < plans.size(); ++p) {
     if (plans[p].phases.empty() || !(plans[p].cycle() > 0.0)) {
-      throw std::invalid_argument("signal plan '" + plans[p].id + "' has no phase of positive duration");
+      throw ConfigError("signal plan '" + plans[p].id + "' has no phase of positive duration");
     }
     for (const auto& ph : plans[p].phases) {
       if (ph.lights.size() != plans[p].phases.front().lights.size() || ph.duration < 0.0) {
-        throw std::invalid_argument("signal plan '" + plans[p].id + "': phases differ in length or last < 0 s");
+        throw ConfigError("signal plan '" + plans[p].id + "': phases differ in length or last < 0 s");
       }
     }
   }
   for (const auto& n : nodes) {
-    if (n.plan != kNone && n.plan >= plans.size()) throw std::invalid_argument("a node names a missing signal plan");
+    if (n.plan != kNone && n.plan >= plans.size()) throw ConfigError("a node names a missing signal plan");
   }
   for (const auto& l : links) {
     const std::uint32_t plan = nodes[l.to].plan;
     if (l.group_signal != kNone && (plan == kNone || l.group_signal >= plans[plan].phases.front().lights.size())) {
-      throw std::invalid_argument("link " + l.name + " names a signal index its end node's plan does not have");
+      throw ConfigError("link " + l.name + " names a signal index its end node's plan does not have");
     }
   }
   for (const Turn& t : turns) {
     if (t.signal == kNone) continue;
     const std::uint32_t plan = nodes[links[t.from].to].plan;
     if (plan == kNone || t.signal >= plans[plan].phases.front().lights.size()) {
-      throw std::invalid_argument("a turn from link " + std::to_string(t.from) + " names signal index " +
-                                  std::to_string(t.signal) + ", which its node's plan does not have");
+      throw ConfigError("a turn from link " + std::to_string(t.from) + " names signal index " +
+                        std::to_string(t.signal) + ", which its node's plan does not have");
     }
     Link& l = links[t.from];
     const auto j = static_cast<std::size_t>(std::lower_bound(l.out.begin(), l.out.end(), t.to) - l.out.begin());
@@ -117,7 +119,7 @@ std::uint32_t Network::entry_lane(std::uint32_t from_link, std::uint32_t lane, s
 }
 
 Network make_grid(const GridSpec& s) {
-  if (s.nx < 2 || s.ny < 2) throw std::invalid_argument("a grid needs at least 2 x 2 nodes");
+  if (s.nx < 2 || s.ny < 2) throw ConfigError("a grid needs at least 2 x 2 nodes");
   Network net;
   for (std::uint32_t j = 0; j < s.ny; ++j) {
     for (std::uint32_t i = 0; i < s.nx; ++i) {
@@ -158,7 +160,7 @@ Network make_grid(const GridSpec& s) {
 }
 
 Network make_ring(const RingSpec& s) {
-  if (s.segments == 0) throw std::invalid_argument("a ring needs at least one segment");
+  if (s.segments == 0) throw ConfigError("a ring needs at least one segment");
   Network net;
   const double r = s.length / (2.0 * std::numbers::pi);
   for (std::uint32_t i = 0; i < s.segments; ++i) {
@@ -182,7 +184,7 @@ Network make_ring(const RingSpec& s) {
 }
 
 Network make_corridor(const CorridorSpec& s) {
-  if (s.segments < 2) throw std::invalid_argument("a corridor needs at least 2 segments");
+  if (s.segments < 2) throw ConfigError("a corridor needs at least 2 segments");
   Network net;
   const double seg = s.length / s.segments;
   for (std::uint32_t i = 0; i <= s.segments; ++i) {

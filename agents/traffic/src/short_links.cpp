@@ -14,6 +14,7 @@
 
 #include "simulacra/agents/traffic/params.hpp"
 #include "simulacra/agents/traffic/sumo.hpp"
+#include "simulacra/engine/errors.hpp"
 #include "text.hpp"
 
 namespace simulacra::traffic {
@@ -264,9 +265,9 @@ Network runnable_network(Network net, const TrafficParams& p) {
     }
     for (std::size_t i = 0; i < net.links.size(); ++i) {
       if (net.links[i].length < need[i]) {
-        throw std::invalid_argument("traffic: link " + std::to_string(i) + " (" + number_text(net.links[i].length) +
-                                    " m) is shorter than 1.5 steps of " + number_text(p.step) + " s at " +
-                                    number_text(need[i] / (1.5 * p.step)) + " m/s");
+        throw ConfigError("traffic: link " + std::to_string(i) + " (" + number_text(net.links[i].length) +
+                          " m) is shorter than 1.5 steps of " + number_text(p.step) + " s at " +
+                          number_text(need[i] / (1.5 * p.step)) + " m/s");
       }
     }
     break;

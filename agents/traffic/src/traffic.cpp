@@ -10,6 +10,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/random.hpp"
 
 namespace simulacra::traffic {
@@ -29,7 +30,7 @@ float lo_of(std::uint64_t x) { return std::bit_cast<float>(static_cast<std::uint
 }  // namespace
 
 void validate(const TrafficParams& p) {
-  auto bad = [](const std::string& what) { throw std::invalid_argument("traffic: " + what); };
+  auto bad = [](const std::string& what) { throw ConfigError("traffic: " + what); };
   if (!(p.step >= 0.1 && p.step <= 1.0)) bad("step must be within 0.1 .. 1 s");
   if (p.blocks == 0) bad("blocks must be at least 1");
   if (p.demand_rate < 0.0) bad("demand_rate must not be negative");

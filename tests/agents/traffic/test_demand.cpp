@@ -59,7 +59,7 @@ TEST_CASE("OD flows go from their origin to their destination, and set_demand_fa
   // 600/h for half an hour: mean 300.
   CHECK(std::fabs(static_cast<double>(trips.rows()) - 300.0) < 4.0 * std::sqrt(300.0));
   p.od = {{0, 99, 600.0}};
-  CHECK_THROWS_AS(TrafficPopulation(p), std::invalid_argument);
+  CHECK_THROWS_AS(TrafficPopulation(p), ConfigError);
 }
 
 TEST_CASE("overloaded unsignalised grid: gridlock is recorded, vehicles are conserved", "[traffic][demand]") {

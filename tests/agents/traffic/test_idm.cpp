@@ -68,6 +68,8 @@ TEST_CASE("a platoon behind a stopped vehicle stops at the minimum gap without c
   // lane, whose end acts as a stopped vehicle.
   TrafficParams p = homogeneous();
   p.network = "corridor";
+  p.corridor.speed_limit = 33.33;  // a motorway (the struct's default is 50 km/h)
+  p.corridor.ramp_speed_limit = 22.22;
   p.corridor.length = 1000.0;
   p.corridor.segments = 2;
   p.corridor.lanes = 1;

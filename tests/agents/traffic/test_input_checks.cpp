@@ -108,6 +108,8 @@ TEST_CASE("an od flow without a route is refused when the population is built", 
 TEST_CASE("every crashed vehicle has one trips row, cleared or not at the end", "[traffic][safety]") {
   TrafficParams p;
   p.network = "corridor";
+  p.corridor.speed_limit = 33.33;  // a motorway (the struct's default is 50 km/h)
+  p.corridor.ramp_speed_limit = 22.22;
   p.corridor.length = 3000.0;
   p.corridor.segments = 6;
   p.corridor.ramp_every = 2;

@@ -102,9 +102,9 @@ TEST_CASE("re-routing on measured travel times avoids a congested signal and sho
 
 TEST_CASE("reroute_interval must be 0 or at least one step", "[traffic][reroute]") {
   TrafficParams p = congested(0.2);
-  CHECK_THROWS_AS(TrafficPopulation(p, two_routes()), std::invalid_argument);
+  CHECK_THROWS_AS(TrafficPopulation(p, two_routes()), ConfigError);
   p.reroute_interval = -1.0;
-  CHECK_THROWS_AS(TrafficPopulation(p, two_routes()), std::invalid_argument);
+  CHECK_THROWS_AS(TrafficPopulation(p, two_routes()), ConfigError);
   p.reroute_interval = 0.5;
   CHECK_NOTHROW(TrafficPopulation(p, two_routes()));
 }

@@ -22,6 +22,8 @@ TrafficParams grid(Control c) {
 TrafficParams corridor(double distraction_rate) {
   TrafficParams p;
   p.network = "corridor";
+  p.corridor.speed_limit = 33.33;  // a motorway (the struct's default is 50 km/h)
+  p.corridor.ramp_speed_limit = 22.22;
   p.corridor.length = 3000.0;
   p.corridor.segments = 6;
   p.corridor.lanes = 2;

@@ -154,6 +154,12 @@ struct PopulationType {
   /// Builds the population. May throw UserError for problems only found here
   /// (e.g. a network file it cannot read).
   std::function<std::unique_ptr<Population>(const PopulationSpec&, const BuildInfo&)> make;
+  /// Given the values of a population that sets no parameter (every default
+  /// read as a scenario reads it), the keys whose value bound to the type's
+  /// parameter struct differs from that struct's own default. Set by
+  /// ParamTable::declare (param_table.hpp); a test asks every type for an
+  /// empty list, so a declared default can never drift from the struct's.
+  std::function<std::vector<std::string>(const ParamValues&)> default_drift;
 };
 
 class Registry {

@@ -22,6 +22,11 @@
 #include "simulacra/engine/random.hpp"
 #include "simulacra/engine/registry.hpp"
 
+namespace simulacra {
+template <class P>
+class ParamTable;
+}  // namespace simulacra
+
 namespace simulacra::market {
 
 enum class AgentKind : std::uint8_t { zi, noise, value, momentum, maker, spoofer, layerer, wash, shock, stop_loss };
@@ -78,7 +83,7 @@ struct MarketParams {
   double zi_interval = 60.0;
   std::uint32_t zi_max_lots = 5;
   std::uint32_t zi_range_ticks = 20;
-  double zi_cancel_prob = 0.5;
+  double zi_cancel_prob = 0.8;
   // Noise: market orders of random side and size.
   double noise_interval = 1800.0;
   std::uint32_t noise_max_lots = 10;
@@ -368,6 +373,11 @@ class MarketPopulation final : public Population {
 
 /// Declares population type "market" with every parameter and action.
 void register_market(Registry& registry);
+
+/// Every "market" key bound to its MarketParams field (defaults from
+/// MarketParams{}), for tools that set parameters by name (bench_market's
+/// --set); `attributes` is declared there and read by market_params_from.
+const ParamTable<MarketParams>& market_param_table();
 
 /// Parameters from validated scenario values (the registry's make()); opens
 /// the `attributes` model file, if any, with `info`'s loader (relative to

@@ -11,6 +11,8 @@
 namespace simulacra::traffic {
 
 inline constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+/// One km/h in m/s, as a scenario's `50km/h` is read (so 50 * kKmh is exactly that).
+inline constexpr double kKmh = 1000.0 / 3600.0;
 
 /// How a junction orders the vehicles that want to pass it.
 enum class Control : std::uint8_t {
@@ -104,7 +106,7 @@ struct Network {
   /// Computes successor/predecessor lists (from `turns` when given), lane
   /// ids, approaches and the links' signal indices; fills
   /// origins/destinations with every link when left empty. Throws
-  /// std::invalid_argument for a link naming a missing node, a non-positive
+  /// ConfigError for a link naming a missing node, a non-positive
   /// length, zero lanes, a non-positive speed limit, or a turn or plan that
   /// does not fit the network.
   void finalize();
@@ -139,11 +141,11 @@ struct GridSpec {
   std::uint32_t nx = 10, ny = 10;  ///< nodes per row and column
   double block = 200.0;            ///< m between neighbouring nodes
   std::uint32_t lanes = 2;         ///< per direction
-  double speed_limit = 13.89;      ///< m/s (50 km/h)
+  double speed_limit = 50 * kKmh;  ///< m/s
   Control control = Control::signal;
 };
 /// A grid of two-way streets; every link is an origin and a destination.
-/// Throws std::invalid_argument for fewer than 2 × 2 nodes.
+/// Throws ConfigError for fewer than 2 × 2 nodes.
 Network make_grid(const GridSpec& spec);
 
 struct RingSpec {
@@ -153,7 +155,7 @@ struct RingSpec {
   double speed_limit = 33.33;
 };
 /// A closed one-way ring of equal links; vehicles circulate without end.
-/// Throws std::invalid_argument for no segments.
+/// Throws ConfigError for no segments.
 Network make_ring(const RingSpec& spec);
 
 struct CorridorSpec {
@@ -167,7 +169,7 @@ struct CorridorSpec {
 };
 /// A one-way motorway; on-ramps feed an acceleration lane of the segment after
 /// them. Origins: the first segment and the ramps; destination: the last
-/// segment. Throws std::invalid_argument for fewer than 2 segments.
+/// segment. Throws ConfigError for fewer than 2 segments.
 Network make_corridor(const CorridorSpec& spec);
 
 /// Shortest-travel-time routes (Boost.Graph Dijkstra), cached per origin:

@@ -1,6 +1,7 @@
 // Parameters of the traffic population as a plain value struct with defaults
-// (Treiber's IDM and MOBIL values); register_traffic converts scenario values
-// into it, and tests build populations from it directly.
+// (Treiber's IDM and MOBIL values): the scenario defaults too, since
+// register_traffic's table reads them from here. Tests build populations from
+// it directly.
 #pragma once
 
 #include <cstdint>
@@ -45,9 +46,11 @@ struct TripModel : AttributeModel {
 struct TrafficParams {
   // Network
   std::string network = "grid";  ///< grid | ring | corridor | sumo
+  // One scenario key (`lanes`, `speed_limit`) sets all three generators, so
+  // they start from the same values: 2 lanes at 50 km/h.
   GridSpec grid;
-  RingSpec ring;
-  CorridorSpec corridor;
+  RingSpec ring{2000.0, 8, 2, 50 * kKmh};
+  CorridorSpec corridor{5000.0, 10, 2, 50 * kKmh, 3, 300.0, 80 * kKmh};
   std::string sumo_file;         ///< for network = sumo
 
   // Execution
@@ -119,10 +122,10 @@ inline constexpr double kMaxSpeedFactor = 1.4;
 /// its standstill gap; never more than 60 m.
 std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p);
 
-/// Throws std::invalid_argument naming the first invalid field.
+/// Throws ConfigError naming the first invalid field.
 void validate(const TrafficParams& p);
 
-/// Builds the network a parameter set describes. Throws std::invalid_argument
+/// Builds the network a parameter set describes. Throws ConfigError
 /// for bad generator settings and NetworkFileError for an unusable file.
 Network build_network(const TrafficParams& p);
 
@@ -130,7 +133,7 @@ Network build_network(const TrafficParams& p);
 /// nodes without one, and for a SUMO network (one with turns) the links
 /// shorter than min_link_lengths joined into their junctions
 /// (join_short_links, repeated until none is left). Throws
-/// std::invalid_argument naming a generated link too short for the step,
+/// ConfigError naming a generated link too short for the step,
 /// NetworkFileError from join_short_links.
 Network runnable_network(Network net, const TrafficParams& p);
 

@@ -1,5 +1,6 @@
 // Registration of the traffic population type ("traffic") with the engine's
-// registry: every parameter's key, type, unit, default, range and doc line.
+// registry: every parameter's key, type, unit, default, range and doc line,
+// declared once in a ParamTable bound to TrafficParams.
 #pragma once
 
 #include "simulacra/agents/traffic/params.hpp"
@@ -10,7 +11,13 @@ namespace simulacra {
 /// Adds the type "traffic". Throws std::logic_error if it is already there.
 void register_traffic(Registry& registry);
 
+template <class P>
+class ParamTable;
+
 namespace traffic {
+/// Every "traffic" key bound to its TrafficParams field (defaults from
+/// TrafficParams{}); `attributes` is declared there and read by params_from.
+const ParamTable<TrafficParams>& traffic_param_table();
 /// The parameter declarations of "traffic" (also used by the docs test).
 std::vector<ParamSpec> traffic_param_specs();
 /// Converts validated scenario values into the plain struct. Throws

@@ -52,7 +52,7 @@ const char* event_name(EventKind kind);
 
 class TrafficPopulation final : public Population {
  public:
-  /// Throws std::invalid_argument for invalid parameters or network settings,
+  /// Throws ConfigError for invalid parameters or network settings,
   /// NetworkFileError for an unusable network file, DataError naming the model
   /// file when `p.trip_model` gives rows that do not fit the network (a link
   /// id that is not an origin/destination link, a negative departure).
