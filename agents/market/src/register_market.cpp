@@ -84,20 +84,21 @@ std::vector<ParamSpec> market_param_specs() {
       integer("maker_levels", "5", 1, 1000, "price levels quoted per side"),
       integer("maker_half_spread_ticks", "1", 1, 1e6, "quoted spread is 2*half-1 ticks around the (skewed) mid"),
       integer("maker_level_lots", "20", 1, kMaxLots, "lots quoted at each level"),
+      fraction("maker_size_spread", "0", "each level's lots are uniform within this fraction either side of maker_level_lots"),
       integer("maker_inventory_limit", "2000", 0, 1e12, "shares; beyond it a maker stops quoting the side that adds"),
       duration("maker_vol_window", "1min", 1e-6, "time constant of the makers' realized volatility of the mid (from the feed)"),
       real("maker_widen_vol", "0", 0.0, 1.0, "1-minute volatility of the mid at which makers double their half spread (0: never widen)"),
       real("maker_withdraw_vol", "0", 0.0, 1.0, "1-minute volatility of the mid above which makers quote nothing (0: never)"),
       fraction("maker_unwind", "0", "share of its inventory a maker beyond maker_inventory_limit sells (buys) back by market order at each refresh"),
       duration("spoof_interval", "5min", 1e-6, "mean time between spoofing episodes (calm regime)"),
-      duration("spoof_hold", "2s", 1e-6, "how long a spoof order rests before the trade and its cancel"),
-      integer("spoof_lots", "500", 1, kMaxLots, "size of the spoof order, lots"),
-      integer("spoof_trade_lots", "20", 1, kMaxLots, "size of the spoofer's real market order, lots"),
+      duration("spoof_hold", "2s", 1e-6, "mean time a spoof order rests before the trade and its cancel (uniform 0.5-1.5 times)"),
+      integer("spoof_lots", "100", 1, kMaxLots, "largest spoof order, lots (each is the larger of two uniform draws in 1..max)"),
+      integer("spoof_trade_lots", "20", 1, kMaxLots, "largest real order of a spoofing episode, lots (uniform 1..max)"),
       duration("layer_interval", "5min", 1e-6, "mean time between layering episodes (calm regime)"),
-      duration("layer_hold", "2s", 1e-6, "how long the layers rest"),
+      duration("layer_hold", "2s", 1e-6, "mean time the layers rest (uniform 0.5-1.5 times)"),
       integer("layer_levels", "5", 1, 1000, "levels layered"),
-      integer("layer_lots", "100", 1, kMaxLots, "lots per layer"),
-      integer("layer_trade_lots", "20", 1, kMaxLots, "size of the layerer's real market order, lots"),
+      integer("layer_lots", "100", 1, kMaxLots, "largest layer, lots (each is the larger of two uniform draws in 1..max)"),
+      integer("layer_trade_lots", "20", 1, kMaxLots, "largest real order of a layering episode, lots (uniform 1..max)"),
       duration("wash_interval", "2min", 1e-6, "mean time between wash trades (calm regime)"),
       integer("wash_lots", "50", 1, kMaxLots, "largest wash trade, lots"),
       integer("stop_loss_traders", "0", 0, kMaxCount, "stop-loss traders (long, trailing stop)"),
@@ -173,6 +174,7 @@ MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& inf
   p.maker_levels = u32("maker_levels");
   p.maker_half_spread_ticks = u32("maker_half_spread_ticks");
   p.maker_level_lots = u32("maker_level_lots");
+  p.maker_size_spread = v.real("maker_size_spread");
   p.maker_inventory_limit = v.integer("maker_inventory_limit");
   p.maker_vol_window = v.real("maker_vol_window");
   p.maker_widen_vol = v.real("maker_widen_vol");

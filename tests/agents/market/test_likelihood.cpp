@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -170,10 +171,14 @@ HandCount count_by_hand(const FundamentalPath& f, std::size_t first, std::size_t
   return h;
 }
 
-std::size_t noise_orders_after(const TableChunk& orders, double t) {
+std::size_t noise_orders_after(const MarketPopulation& m, const TableChunk& orders, double t) {
+  std::set<std::int64_t> noise;  // the noise traders' ids in the tables
+  for (std::uint32_t a = 0; a < m.agent_count(); ++a) {
+    if (m.kind(a) == AgentKind::noise) noise.insert(m.public_id(a));
+  }
   std::size_t n = 0;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    n += col<std::string>(orders, 4)[r] == "noise" && col<double>(orders, 0)[r] > t ? 1 : 0;
+    n += noise.count(col<std::int64_t>(orders, 3)[r]) != 0 && col<double>(orders, 0)[r] > t ? 1 : 0;
   }
   return n;
 }
@@ -236,7 +241,7 @@ TEST_CASE("market likelihood: exact on a path checked by hand, restarted at a li
   // each wake, that is at each order it sent; the waits reach past the close.
   const double d = -ll(sim, "noise_interval", 1.0);
   const double n = -ll(sim, "noise_interval", std::exp(1.0)) - d / std::exp(1.0);
-  const std::size_t orders = noise_orders_after(rows.all[MarketPopulation::kOrders], 300.5 + p.latency);
+  const std::size_t orders = noise_orders_after(market_of(sim), rows.all[MarketPopulation::kOrders], 300.5 + p.latency);
   REQUIRE(orders >= 5);  // few: the waits drawn at the old rate run out first
   CHECK(n == Approx(static_cast<double>(orders)).epsilon(1e-9));
   CHECK(d > 0.0);
