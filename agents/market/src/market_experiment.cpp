@@ -146,7 +146,7 @@ std::optional<double> MarketPopulation::log_likelihood(const std::string& key, d
     }
     if (n == 0) return 0.0;
     if (!(value > 0.0)) return -kInf;
-    return -static_cast<double>(n) * std::log(value) - params_.active_rate_ratio * total / value;
+    return -static_cast<double>(n) * std::log(value) - busiest_rate() * total / value;
   }
   if (key != "jump_interval" && key != "jump_sd") return std::nullopt;
   // The steps into seconds since .. last, where last is the last second an

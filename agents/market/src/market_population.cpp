@@ -117,6 +117,7 @@ void validate(const MarketParams& p) {
   }
   require(p.momentum_slow > p.momentum_fast && p.momentum_fast > 0.0, "need 0 < momentum_fast < momentum_slow");
   require(p.active_rate_ratio >= 1.0, "active_rate_ratio must be >= 1");
+  require(p.intraday_ratio >= 1.0 && p.intraday_ratio <= 100.0, "intraday_ratio must be in [1, 100]");
   const std::uint64_t qty_max = kMaxQty / p.lot_size;
   for (std::uint32_t lots : {p.zi_max_lots, p.noise_max_lots, p.value_max_lots, p.momentum_max_lots,
                              p.maker_level_lots, p.spoof_lots, p.spoof_trade_lots, p.layer_lots,
@@ -143,10 +144,13 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
     : params_(p), seed_(seed), duration_(duration) {
   validate(p);
   price_levels_ = static_cast<Ticks>(std::ceil(4.0 * p.fundamental.initial_price / p.tick_size));
-  built_fundamental_ = p.fundamental;
+  params_.fundamental.intraday_ratio = p.intraday_ratio;
+  params_.fundamental.session_open = p.session_open;
+  params_.fundamental.session_close = p.session_close;
+  built_fundamental_ = params_.fundamental;
   path_seed_ = derive_seed(seed, kPathSalt);
   auto paths = std::make_shared<std::vector<FundamentalPath>>();
-  for (std::uint32_t s = 0; s < p.symbols; ++s) paths->emplace_back(p.fundamental, duration, path_seed_, s, p.news);
+  for (std::uint32_t s = 0; s < p.symbols; ++s) paths->emplace_back(params_.fundamental, duration, path_seed_, s, p.news);
   paths_ = std::move(paths);
 
   // Agents in a fixed kind order; per-agent traits from a construction stream

@@ -44,6 +44,7 @@ std::vector<ParamSpec> market_param_specs() {
               "LPs the agents are dealt to (round-robin), for parallelism only: the output depends neither on it "
               "nor on threads"),
       real("active_rate_ratio", "3", 1.0, 1e3, "how much more often agents act in the active regime"),
+      real("intraday_ratio", "1", 1.0, 100.0, "activity and variance at the session's open and close over midday (intraday U; 1: flat)"),
       real("fundamental_kappa", "1e-5", 0.0, 1.0, "mean-reversion rate of the log-fundamental, per second"),
       real("fundamental_sigma", "8e-5", 0.0, 1.0, "calm-regime volatility of the log-fundamental, per sqrt(second)"),
       real("active_vol_ratio", "4", 1.0, 1e3, "volatility multiplier of the active regime"),
@@ -135,6 +136,7 @@ MarketParams market_params_from(const PopulationSpec& spec, const BuildInfo& inf
   p.latency_jitter = v.real("latency_jitter");
   p.trader_lps = u32("trader_lps");
   p.active_rate_ratio = v.real("active_rate_ratio");
+  p.intraday_ratio = v.real("intraday_ratio");
   p.fundamental.kappa = v.real("fundamental_kappa");
   p.fundamental.sigma = v.real("fundamental_sigma");
   p.fundamental.active_vol_ratio = v.real("active_vol_ratio");

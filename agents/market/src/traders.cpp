@@ -29,13 +29,21 @@ void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
   }
 }
 
-// Arrivals at the busiest rate; wake() thins them to the regime's rate, which
-// samples the regime-modulated Poisson process exactly.
+// Arrivals at the busiest rate; wake() thins them to the rate of the regime and
+// the time of day, which samples the modulated Poisson process exactly.
 void MarketPopulation::schedule_wake(Context& ctx, std::uint32_t a, double mean_interval) {
-  const double wait = rng_[a].exponential(mean_interval / params_.active_rate_ratio);
+  const double wait = rng_[a].exponential(mean_interval / busiest_rate());
   ++wait_count_[a];
   wait_total_[a] += wait;
   ctx.send_self(SimTime{wait}, kWake, {a, 0});
+}
+
+bool MarketPopulation::thinned(RandomStream& rng, std::uint32_t sym, double t) const {
+  double rate = (*paths_)[sym].active(t) ? params_.active_rate_ratio : 1.0;
+  if (params_.intraday_ratio != 1.0) {
+    rate *= intraday_factor(params_.intraday_ratio, params_.session_open, params_.session_close, t);
+  }
+  return !rng.bernoulli(rate / busiest_rate());
 }
 
 void MarketPopulation::send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data) {
@@ -135,14 +143,13 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
   if (step == kStepFirst) {  // start of the session: first arrival
     schedule_wake(ctx, a, interval_[a]);
     if (label_of_kind(k) != Label::normal) {  // a manipulator's honest trading runs beside its episodes
-      ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / params_.active_rate_ratio)}, kWake, {a, kStepHonest});
+      ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / busiest_rate())}, kWake, {a, kStepHonest});
     }
     return;
   }
   if (step == kStepHonest) {
-    ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / params_.active_rate_ratio)}, kWake, {a, kStepHonest});
-    const double ratio = (*paths_)[sym].active(t) ? params_.active_rate_ratio : 1.0;
-    if (!rng.bernoulli(ratio / params_.active_rate_ratio)) return;  // thinned
+    ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / busiest_rate())}, kWake, {a, kStepHonest});
+    if (thinned(rng, sym, t)) return;
     const View& v = desks_[g].views[sym];
     if (v.bid == kNoPrice || v.ask == kNoPrice) return;
     value_order(ctx, a, v, 0.5 * (v.bid + v.ask), honest_first_[a], honest_count_[a]);
@@ -167,8 +174,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       ctx.send_self(SimTime{interval_[a] * rng.uniform(0.9, 1.1)}, kWake, {a, 0});
     } else {
       schedule_wake(ctx, a, interval_[a]);
-      const double ratio = (*paths_)[sym].active(t) ? params_.active_rate_ratio : 1.0;
-      if (!rng.bernoulli(ratio / params_.active_rate_ratio)) return;  // thinned
+      if (thinned(rng, sym, t)) return;
     }
   }
   const View& v = desks_[g].views[sym];

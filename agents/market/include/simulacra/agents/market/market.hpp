@@ -68,6 +68,7 @@ struct MarketParams {
   double latency_jitter = 0.01;
   std::uint32_t trader_lps = 8;  ///< agents are dealt to LPs round-robin
   double active_rate_ratio = 3.0;  ///< agents' activity multiplier in the active regime
+  double intraday_ratio = 1.0;     ///< activity and variance at the open and close over midday (U shape; 1: flat)
   FundamentalParams fundamental;
 
   // Agent counts
@@ -182,9 +183,9 @@ class MarketPopulation final : public Population {
   /// - jump_sd σ: those J jumps are normal log-returns y of s.d. σ, so
   ///   ℓ = −J log σ − Σy²/(2σ²);
   /// - noise_interval v: every noise trader's waits are exponential of mean
-  ///   v / active_rate_ratio (the regime thins them afterwards, by draws that
-  ///   do not depend on v), so over the N waits drawn, of total D,
-  ///   ℓ = −N log v − active_rate_ratio·D/v; 0 when a trader model gives the
+  ///   v / R, R = busiest_rate() (the regime and the time of day thin them
+  ///   afterwards, by draws that do not depend on v), so over the N waits
+  ///   drawn, of total D, ℓ = −N log v − R·D/v; 0 when a trader model gives the
   ///   noise traders' intervals (v then governs nothing).
   /// The counts restart at a live change of the key (draws made before it do
   /// not depend on the new value): the seconds redrawn from then on, the
@@ -328,6 +329,10 @@ class MarketPopulation final : public Population {
   void trader_handle(Context& ctx, std::uint32_t g, const Event& ev);
   void wake(Context& ctx, std::uint32_t g, std::uint32_t a, std::uint64_t step);
   void schedule_wake(Context& ctx, std::uint32_t a, double mean_interval);
+  // Agents' activity: arrivals are drawn at the busiest rate (active regime,
+  // open or close), then thinned to the rate of the regime and time of day.
+  double busiest_rate() const { return params_.active_rate_ratio * intraday_peak(params_.intraday_ratio); }
+  bool thinned(RandomStream& rng, std::uint32_t sym, double t) const;
   // Order flow from agent a (sent with latency, FIFO per agent).
   std::uint64_t send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty, Label l);
   void send_market(Context& ctx, std::uint32_t a, Side s, std::uint32_t qty, Label l);
