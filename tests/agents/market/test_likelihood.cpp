@@ -294,3 +294,20 @@ TEST_CASE("market likelihood: the same after a checkpoint, and unmoved by branch
   CHECK(lls(resumed) == lls(whole));
   CHECK(resumed.trace_hash() == whole.trace_hash());
 }
+
+TEST_CASE("market likelihood: with an intraday U, noise waits are drawn at the busiest rate", "[market][likelihood]") {
+  // ℓ(v) = −N log v − R·D/v with R = active_rate_ratio × the U's peak
+  // (3 × 4 / (1 + 3/3) = 6): the mean wait D/N is v/R.
+  MarketParams p = small_market();
+  p.noise_traders = 1000;
+  p.noise_interval = 60.0;
+  p.intraday_ratio = 4.0;
+  Simulation sim = make_sim(p);
+  sim.run_until(SimTime{kEnd});
+  const double rate = 3.0 * intraday_peak(4.0);
+  REQUIRE(rate == Approx(6.0));
+  const double rd = -ll(sim, "noise_interval", 1.0);                        // R·D
+  const double n = -ll(sim, "noise_interval", std::exp(1.0)) - rd / std::exp(1.0);  // N
+  REQUIRE(n > 50000.0);
+  CHECK(rd / rate / n == Approx(60.0 / rate).epsilon(0.02));
+}
