@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Simulacra builds against, and nothing else.
 # Called by `make run`, `make test`, `make bench` and CI; a no-op when all are present.
-# `--bench` adds what only the benchmarks need (real tables shipped by python3-sklearn).
+# python3-sklearn: the market labels' classifier test, and the real tables the benchmarks use.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,12 +9,9 @@ PACKAGES=(
   libboost-dev libboost-graph-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev libdeflate-dev
   catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev libnlopt-dev
-  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib python3-sklearn
   hdf5-tools sumo-tools
 )
-if [ "${1:-}" = "--bench" ]; then
-  PACKAGES+=(python3-sklearn)
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -164,10 +164,13 @@ class DatasetPlots:
         trades = pick(trades)
         ax = _axes(ax)
         ax.plot(trades["time"], trades["price"], linewidth=0.7, label="trades")
-        orders_name = prefix + "orders"
-        if orders_name in self._ds:
-            orders = pick(self._ds[orders_name])
-            marked = orders[~orders["label"].astype(str).isin(["", "none", "normal"])]
+        orders_name, labels_name = prefix + "orders", prefix + "labels"
+        if orders_name in self._ds and labels_name in self._ds:
+            # The ground truth is apart from the orders: every orders row
+            # (order, cancels) of an order the labels table names.
+            orders, labels = pick(self._ds[orders_name]), pick(self._ds[labels_name])
+            keys = ["run", "order_id"] if "run" in orders.columns and "run" in labels.columns else ["order_id"]
+            marked = orders.merge(labels[keys + ["label"]], on=keys, how="inner")
             if len(marked):
                 ax.scatter(marked["time"], marked["price"], s=8, color="tab:red", zorder=3,
                            label="labelled: " + ", ".join(sorted(set(marked["label"].astype(str)))))

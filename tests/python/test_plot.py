@@ -91,8 +91,10 @@ def test_market_plots(tmp_path):
     ax = ds.plot.price()
     trades = ds["market.trades"]
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), trades[trades["symbol"] == 0]["price"])
-    labelled = ds["market.orders"]["label"].astype(str)
-    assert len(ax.collections[0].get_offsets()) == (~labelled.isin(["normal"]) & (ds["market.orders"]["symbol"] == 0)).sum()
+    orders = ds["market.orders"]
+    labelled = orders["order_id"].isin(ds["market.labels"]["order_id"])
+    assert labelled.sum() > 0
+    assert len(ax.collections[0].get_offsets()) == (labelled & (orders["symbol"] == 0)).sum()
     saved(ax, tmp_path, "price.png")
     ax = ds.plot.depth(1800)
     snaps = ds["market.book_snapshots"]

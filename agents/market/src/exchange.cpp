@@ -111,10 +111,8 @@ void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t s
   const std::uint64_t id = m.w0;
   const std::uint32_t agent = m.agent;
   if (m.kind == kCancel) {
-    const char* type = to_string(kind_[agent]);
     const auto count = static_cast<std::uint32_t>(m.w1);
     const auto l = static_cast<Label>(m.w1 >> 32);
-    const char* label = to_string(l);
     for (std::uint32_t k = 0; k < count; ++k) {
       Side side;
       Ticks price;
@@ -122,9 +120,8 @@ void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t s
       if (!x.book.peek(id + k, side, price, qty)) continue;  // already filled or cancelled
       x.book.cancel(id + k);
       if (l != Label::normal) ++x.manipulative_orders;
-      ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id + k), static_cast<std::int64_t>(agent), type,
-               side == Side::buy ? "buy" : "sell", to_price(price), static_cast<std::int64_t>(qty), "cancel", label,
-               "accepted");
+      ctx.emit(kOrders, t, s, static_cast<std::int64_t>(public_order(id + k)), static_cast<std::int64_t>(public_id(agent)),
+               side == Side::buy ? "buy" : "sell", to_price(price), static_cast<std::int64_t>(qty), "cancel", "accepted");
     }
     settle(ctx, x, sym);
     return;
@@ -178,19 +175,24 @@ OrderResult MarketPopulation::submit(Context& ctx, Exchange& x, std::uint32_t sy
       cut |= r.cancelled > 0 && beyond != kNoPrice;
     }
   }
-  if (l != Label::normal) ++x.manipulative_orders;
-  const char* type = agent < agent_count() ? to_string(kind_[agent]) : "shock";
+  const auto out_id = static_cast<std::int64_t>(public_order(id));
+  const auto out_agent = static_cast<std::int64_t>(public_id(agent));
   const char* side_name = side == Side::buy ? "buy" : "sell";
   const char* status = !open ? "closed" : pause ? "halted" : r.status == OrderStatus::accepted ? "accepted" : "rejected";
-  ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id), static_cast<std::int64_t>(agent), type, side_name,
-           limit ? to_price(price) : std::nan(""), static_cast<std::int64_t>(qty), limit ? "limit" : "market",
-           to_string(l), status);
+  ctx.emit(kOrders, t, s, out_id, out_agent, side_name, limit ? to_price(price) : std::nan(""),
+           static_cast<std::int64_t>(qty), limit ? "limit" : "market", status);
+  if (l != Label::normal) {
+    // The ground truth, apart from the orders: it names the order, and the
+    // order's later rows (cancels, an unfilled part) share its id.
+    ++x.manipulative_orders;
+    ctx.emit(kLabels, t, s, out_id, out_agent, to_string(l));
+  }
   settle(ctx, x, sym);
   if (r.cancelled > 0) {
     // Nothing disappears: the part the book could not fill is cancelled by the exchange.
     if (l != Label::normal) ++x.manipulative_orders;
-    ctx.emit(kOrders, t, s, static_cast<std::int64_t>(id), static_cast<std::int64_t>(agent), type, side_name,
-             std::nan(""), static_cast<std::int64_t>(r.cancelled), "cancel", to_string(l), "unfilled");
+    ctx.emit(kOrders, t, s, out_id, out_agent, side_name, std::nan(""), static_cast<std::int64_t>(r.cancelled),
+             "cancel", "unfilled");
   }
   if (cut) {
     x.halted_until = t + params_.luld_pause;
@@ -267,8 +269,8 @@ void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
     const std::uint64_t buy_id = agg_buys ? f.aggressor_id : f.resting_id;
     const std::uint64_t sell_id = agg_buys ? f.resting_id : f.aggressor_id;
     ctx.emit(kTrades, t, s, to_price(f.price), static_cast<std::int64_t>(f.qty), agg_buys ? "buy" : "sell",
-             static_cast<std::int64_t>(buyer), static_cast<std::int64_t>(seller), static_cast<std::int64_t>(buy_id),
-             static_cast<std::int64_t>(sell_id));
+             static_cast<std::int64_t>(public_id(buyer)), static_cast<std::int64_t>(public_id(seller)),
+             static_cast<std::int64_t>(public_order(buy_id)), static_cast<std::int64_t>(public_order(sell_id)));
     for (int leg = 0; leg < 2; ++leg) {
       const std::uint32_t who = leg == 0 ? buyer : seller;
       const Side side = leg == 0 ? Side::buy : Side::sell;

@@ -20,6 +20,16 @@ struct StepJumps {
   double squares = 0.0;
 };
 
+}  // namespace
+
+double intraday_factor(double ratio, double open, double close, double t) {
+  const double tau = std::clamp((t - open) / (close - open), 0.0, 1.0);
+  const double a = ratio - 1.0;
+  return (1.0 + a * (2.0 * tau - 1.0) * (2.0 * tau - 1.0)) / (1.0 + a / 3.0);
+}
+
+namespace {
+
 // One second, from grid second k to k + 1: regime switches within the second
 // (exact for the two-state chain, by memorylessness), the exact OU transition
 // under the regime it ends in, then the random jumps of the second. Each
@@ -35,7 +45,8 @@ StepJumps step(State& s, const FundamentalParams& p, std::uint64_t seed, std::si
   }
   const double decay = std::exp(-p.kappa);
   const double unit_var = p.kappa > 0.0 ? (1.0 - decay * decay) / (2.0 * p.kappa) : 1.0;
-  const double sd = p.sigma * (s.active ? p.active_vol_ratio : 1.0) * std::sqrt(unit_var);
+  const double u = p.intraday_ratio == 1.0 ? 1.0 : intraday_factor(p.intraday_ratio, p.session_open, p.session_close, static_cast<double>(k) + 0.5);
+  const double sd = p.sigma * (s.active ? p.active_vol_ratio : 1.0) * std::sqrt(unit_var * u);
   s.x = s.m + (s.x - s.m) * decay + sd * rng.normal();
   StepJumps j;
   if (p.jump_interval > 0.0) {

@@ -36,7 +36,7 @@ ObservableSpecs MarketPopulation::observable_specs() {
       {"drawdown", "", "symbol 0's fall of the mid from its highest since the open, a fraction >= 0 (0 before it)"},
       {"last_trade_price", "", "symbol 0's last execution price (initial_price before the first trade)"},
       {"volume", "shares", "shares traded so far, every symbol (shock agents' trades included)"},
-      {"manipulative_orders", "", "orders-table rows labelled spoof, layering or wash so far, every symbol"},
+      {"manipulative_orders", "", "orders-table rows of orders labelled spoof, layering or wash so far, every symbol"},
   };
 }
 
@@ -146,7 +146,7 @@ std::optional<double> MarketPopulation::log_likelihood(const std::string& key, d
     }
     if (n == 0) return 0.0;
     if (!(value > 0.0)) return -kInf;
-    return -static_cast<double>(n) * std::log(value) - params_.active_rate_ratio * total / value;
+    return -static_cast<double>(n) * std::log(value) - busiest_rate() * total / value;
   }
   if (key != "jump_interval" && key != "jump_sd") return std::nullopt;
   // The steps into seconds since .. last, where last is the last second an
@@ -310,10 +310,35 @@ void MarketPopulation::state(StateArchive& ar) {
   ar.io(wait_total_);
   ar.io(stop_peak_);
   ar.io(stop_phase_);
+  ar.io(honest_first_);
+  ar.io(honest_count_);
+  ar.io(episode_start_);
+  ar.io(episode_first_);
   for (std::size_t size : {rng_.size(), next_seq_.size(), open_first_.size(), open_count_.size(), last_arrival_.size(),
                            position_.size(), cash_.size(), orders_sent_.size(), wait_count_.size(),
-                           wait_total_.size(), stop_peak_.size(), stop_phase_.size()}) {
+                           wait_total_.size(), stop_peak_.size(), stop_phase_.size(), honest_first_.size(),
+                           honest_count_.size(), episode_start_.size(), episode_first_.size()}) {
     if (size != n) damaged("agent state of the wrong size");
+  }
+  // Finished episodes, sparsely: the agents that have some, then their lists.
+  std::vector<std::uint32_t> with_episodes;
+  if (!ar.loading()) {
+    for (std::uint32_t a = 0; a < n; ++a) {
+      if (!episodes_[a].empty()) with_episodes.push_back(a);
+    }
+  }
+  ar.io(with_episodes);
+  if (ar.loading()) episodes_.assign(n, {});
+  for (const std::uint32_t a : with_episodes) {
+    if (a >= n) damaged("episodes");
+    ar.io_each(episodes_[a], [](StateArchive& s, Episode& e) {
+      s.io(e.start);
+      s.io(e.end);
+      s.io(e.first);
+      s.io(e.last);
+      s.io(e.symbol);
+      s.io(e.label);
+    });
   }
 
   ar.tag("market.desks");

@@ -27,6 +27,7 @@ enum Kind : std::uint32_t {
 // Steps of a trader's wake besides 0 (its regular action).
 inline constexpr std::uint64_t kStepFirst = 0xff;        // start of the session: first draw, no action
 inline constexpr std::uint64_t kStepStopEntry = 0x200;   // a stop-loss trader (re-)enters its position
+inline constexpr std::uint64_t kStepHonest = 0x400;      // a manipulator trades honestly (as a value trader)
 
 // Salts of the population's streams, derived from the run's (or a branch's) seed.
 inline constexpr std::uint64_t kPathSalt = 0x66756e64ULL;    // "fund": each symbol's fundamental
@@ -50,5 +51,11 @@ inline Side side_of(std::uint64_t w) { return ((w >> 56) & 1u) != 0 ? Side::sell
 inline Label label_of(std::uint64_t w) { return static_cast<Label>((w >> 57) & 7u); }
 
 inline constexpr std::uint32_t kMaxQty = 0xffffffu;
+
+// An order size uniform in 1..max_lots lots, in shares.
+inline std::uint32_t lots(RandomStream& rng, std::uint32_t max_lots, std::uint32_t lot) {
+  return lot * (1 + static_cast<std::uint32_t>(rng.below(max_lots)));
+}
+inline Side coin(RandomStream& rng) { return rng.bernoulli(0.5) ? Side::buy : Side::sell; }
 
 }  // namespace simulacra::market::detail

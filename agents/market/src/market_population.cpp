@@ -117,6 +117,7 @@ void validate(const MarketParams& p) {
   }
   require(p.momentum_slow > p.momentum_fast && p.momentum_fast > 0.0, "need 0 < momentum_fast < momentum_slow");
   require(p.active_rate_ratio >= 1.0, "active_rate_ratio must be >= 1");
+  require(p.intraday_ratio >= 1.0 && p.intraday_ratio <= 100.0, "intraday_ratio must be in [1, 100]");
   const std::uint64_t qty_max = kMaxQty / p.lot_size;
   for (std::uint32_t lots : {p.zi_max_lots, p.noise_max_lots, p.value_max_lots, p.momentum_max_lots,
                              p.maker_level_lots, p.spoof_lots, p.spoof_trade_lots, p.layer_lots,
@@ -127,6 +128,7 @@ void validate(const MarketParams& p) {
           "need 0 < stop_loss_min <= stop_loss_max < 1");
   require(p.maker_widen_vol >= 0.0 && p.maker_withdraw_vol >= 0.0, "maker volatility thresholds must be >= 0");
   require(p.maker_unwind >= 0.0 && p.maker_unwind <= 1.0, "maker_unwind must be in [0, 1]");
+  require(p.maker_size_spread >= 0.0 && p.maker_size_spread <= 1.0, "maker_size_spread must be in [0, 1]");
   require(p.luld_band >= 0.0 && p.luld_band < 1.0, "luld_band must be in [0, 1)");
   for (const NewsJump& n : p.news) require(n.symbol < p.symbols, "news names a symbol that does not exist");
   for (const MarketShock& s : p.shocks) {
@@ -142,10 +144,13 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
     : params_(p), seed_(seed), duration_(duration) {
   validate(p);
   price_levels_ = static_cast<Ticks>(std::ceil(4.0 * p.fundamental.initial_price / p.tick_size));
-  built_fundamental_ = p.fundamental;
+  params_.fundamental.intraday_ratio = p.intraday_ratio;
+  params_.fundamental.session_open = p.session_open;
+  params_.fundamental.session_close = p.session_close;
+  built_fundamental_ = params_.fundamental;
   path_seed_ = derive_seed(seed, kPathSalt);
   auto paths = std::make_shared<std::vector<FundamentalPath>>();
-  for (std::uint32_t s = 0; s < p.symbols; ++s) paths->emplace_back(p.fundamental, duration, path_seed_, s, p.news);
+  for (std::uint32_t s = 0; s < p.symbols; ++s) paths->emplace_back(params_.fundamental, duration, path_seed_, s, p.news);
   paths_ = std::move(paths);
 
   // Agents in a fixed kind order; per-agent traits from a construction stream
@@ -189,6 +194,9 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
       case AgentKind::noise: max_lots_[a] = p.noise_max_lots; break;
       case AgentKind::value: max_lots_[a] = p.value_max_lots; break;
       case AgentKind::momentum: max_lots_[a] = p.momentum_max_lots; break;
+      case AgentKind::spoofer:
+      case AgentKind::layerer:
+      case AgentKind::wash: max_lots_[a] = p.value_max_lots; break;  // their honest (value) orders
       default: break;
     }
   }
@@ -199,6 +207,28 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   for (std::uint32_t a = stop_first_; a < stop_end_; ++a) {
     stop_distance_[a] = p.stop_loss_min * std::pow(p.stop_loss_max / p.stop_loss_min, stop_rng.uniform());
   }
+  // Manipulators trade honestly as value traders: an interval and horizon
+  // drawn as theirs, from a stream of their own (other agents' traits stay).
+  honest_interval_.assign(n, 0.0);
+  RandomStream honest_rng(derive_seed(seed, 0x686f6e73ULL), 0);  // "hons"
+  for (std::size_t a = 0; a < n; ++a) {
+    if (label_of_kind(kind_[a]) == Label::normal) continue;
+    honest_interval_[a] = p.value_interval_min * std::pow(p.value_interval_max / p.value_interval_min, honest_rng.uniform());
+    horizon_[a] = p.value_horizon_min > 0.0
+                      ? p.value_horizon_min * std::pow(p.value_horizon_max / p.value_horizon_min, honest_rng.uniform())
+                      : p.value_horizon_max * honest_rng.uniform();
+  }
+  // The ids the tables show: a permutation, so that an id does not tell the
+  // agent's kind (agents are built kind by kind).
+  public_id_.resize(n);
+  for (std::size_t a = 0; a < n; ++a) public_id_[a] = static_cast<std::uint32_t>(a);
+  RandomStream id_rng(derive_seed(seed, 0x61636374ULL), 0);  // "acct"
+  for (std::size_t a = n; a > 1; --a) std::swap(public_id_[a - 1], public_id_[id_rng.below(a)]);
+  honest_first_.assign(n, 0);
+  honest_count_.assign(n, 0);
+  episode_start_.assign(n, -1.0);
+  episode_first_.assign(n, 0);
+  episodes_.assign(n, {});
   stop_peak_.assign(n, 0.0);
   stop_phase_.assign(n, kStopFlat);
   seed_agent_streams(seed);
@@ -244,13 +274,11 @@ std::vector<TableSchema> MarketPopulation::tables() const {
        {{"time", CT::float64, tu, "arrival at the exchange"},
         {"symbol", CT::int64, "", "symbol index"},
         {"order_id", CT::int64, "", "(agent_id + 1) * 2^32 + agent's order counter"},
-        {"agent_id", CT::int64, "", "sending agent"},
-        {"agent_type", CT::string, "", "kind of the sending agent"},
+        {"agent_id", CT::int64, "", "sending agent (ids are shuffled: they do not tell an agent's kind)"},
         {"side", CT::string, "", "buy or sell"},
         {"price", CT::float64, "", "limit price (NaN for market orders)"},
         {"quantity", CT::int64, "", "shares ordered (cancel: shares removed or left unfilled)"},
         {"type", CT::string, "", "limit, market or cancel"},
-        {"label", CT::string, "", "normal, spoof, layering or wash (ground truth)"},
         {"status", CT::string, "",
          "accepted, rejected, closed (outside the session), halted (in a limit up-limit down pause); "
          "unfilled: the exchange's cancel of a market order's unfilled part"}}},
@@ -292,7 +320,7 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"fundamental", CT::float64, "", "fundamental value at the bar's end (ground truth)"}}},
       {"positions", "one agent at the end of the run",
        {{"agent_id", CT::int64, "", "agent (shock agents: one per symbol, after the traders)"},
-        {"agent_type", CT::string, "", "kind"},
+        {"agent_type", CT::string, "", "kind (manipulators: value, the way they trade between episodes)"},
         {"symbol", CT::int64, "", "symbol traded"},
         {"position", CT::int64, "", "shares held (starting from 0)"},
         {"cash", CT::float64, "", "cash from trading (starting from 0)"},
@@ -305,6 +333,24 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"lower", CT::float64, "", "lowest price the band allowed"},
         {"upper", CT::float64, "", "highest price the band allowed"},
         {"side", CT::string, "", "side of the order that reached the band's edge"}}},
+      {"labels", "one manipulative order (ground truth; its orders rows share its order_id)",
+       {{"time", CT::float64, tu, "arrival of the order at the exchange"},
+        {"symbol", CT::int64, "", "symbol index"},
+        {"order_id", CT::int64, "", "the order, as in orders and trades"},
+        {"agent_id", CT::int64, "", "sending agent"},
+        {"label", CT::string, "", "spoof, layering or wash"}}},
+      {"episodes", "one manipulative episode (ground truth), at the end of the run",
+       {{"agent_id", CT::int64, "", "manipulating agent"},
+        {"symbol", CT::int64, "", "symbol index"},
+        {"label", CT::string, "", "spoof, layering or wash"},
+        {"start", CT::float64, tu, "the agent sends the episode's first order"},
+        {"end", CT::float64, tu, "the agent sends its last order or cancel"},
+        {"first_order_id", CT::int64, "", "the episode's first order"},
+        {"last_order_id", CT::int64, "", "its last order (its own orders between are the episode's, or honest)"}}},
+      {"agent_labels", "one agent at the end of the run (ground truth)",
+       {{"agent_id", CT::int64, "", "agent, as in positions"},
+        {"label", CT::string, "", "normal, or the manipulation it takes part in: spoof, layering or wash"},
+        {"episodes", CT::int64, "", "its manipulative episodes"}}},
   };
 }
 
@@ -328,9 +374,27 @@ void MarketPopulation::handle(Context& ctx, std::uint32_t local, const Event& ev
 }
 
 void MarketPopulation::finish(Context& ctx) {
-  for (std::uint32_t a = 0; a < agent_count(); ++a) {
-    ctx.emit(kPositions, static_cast<std::int64_t>(a), to_string(kind_[a]), static_cast<std::int64_t>(symbol_[a]),
-             position_[a], cash_[a], static_cast<std::int64_t>(orders_sent_[a]));
+  std::vector<std::uint32_t> by_public(agent_count());
+  for (std::uint32_t a = 0; a < agent_count(); ++a) by_public[public_id_[a]] = a;
+  for (const std::uint32_t a : by_public) {
+    const bool manipulator = label_of_kind(kind_[a]) != Label::normal;
+    ctx.emit(kPositions, static_cast<std::int64_t>(public_id_[a]), manipulator ? to_string(AgentKind::value) : to_string(kind_[a]),
+             static_cast<std::int64_t>(symbol_[a]), position_[a], cash_[a], static_cast<std::int64_t>(orders_sent_[a]));
+  }
+  for (const std::uint32_t a : by_public) {
+    ctx.emit(kAgentLabels, static_cast<std::int64_t>(public_id_[a]), to_string(label_of_kind(kind_[a])),
+             static_cast<std::int64_t>(episodes_[a].size()));
+  }
+  // Episodes in the order they started (then by agent).
+  std::vector<std::pair<std::uint32_t, const Episode*>> episodes;
+  for (const std::uint32_t a : by_public) {
+    for (const Episode& e : episodes_[a]) episodes.emplace_back(public_id_[a], &e);
+  }
+  std::stable_sort(episodes.begin(), episodes.end(), [](const auto& x, const auto& y) { return x.second->start < y.second->start; });
+  for (const auto& [id, e] : episodes) {
+    ctx.emit(kEpisodes, static_cast<std::int64_t>(id), static_cast<std::int64_t>(e->symbol), to_string(e->label),
+             e->start, e->end, static_cast<std::int64_t>(public_order(e->first)),
+             static_cast<std::int64_t>(public_order(e->last)));
   }
   for (std::uint32_t s = 0; s < params_.symbols; ++s) {
     const Exchange& x = exchanges_[s];

@@ -46,6 +46,8 @@ const ParamTable<MarketParams>& market_param_table() {
              "nor on threads");
     t.param("active_rate_ratio", &P::active_rate_ratio).range(1, 1e3)
         .doc("how much more often agents act in the active regime");
+    t.param("intraday_ratio", &P::intraday_ratio).range(1, 100)
+        .doc("activity and variance at the session's open and close over midday (intraday U; 1: flat)");
     t.param("fundamental_kappa", &P::fundamental, &FundamentalParams::kappa).range(0, 1)
         .doc("mean-reversion rate of the log-fundamental, per second");
     t.param("fundamental_sigma", &P::fundamental, &FundamentalParams::sigma).range(0, 1)
@@ -110,6 +112,8 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("maker_half_spread_ticks", &P::maker_half_spread_ticks).range(1, 1e6)
         .doc("quoted spread is 2*half-1 ticks around the (skewed) mid");
     t.param("maker_level_lots", &P::maker_level_lots).range(1, kMaxLots).doc("lots quoted at each level");
+    t.param("maker_size_spread", &P::maker_size_spread).dimension(kFraction).range(0, 1)
+        .doc("each level's lots are uniform within this fraction either side of maker_level_lots");
     t.param("maker_inventory_limit", &P::maker_inventory_limit).range(0, 1e12)
         .doc("shares; beyond it a maker stops quoting the side that adds");
     t.param("maker_vol_window", &P::maker_vol_window).dimension(kTime).min(1e-6)
@@ -124,17 +128,17 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("spoof_interval", &P::spoof_interval).dimension(kTime).min(1e-6)
         .doc("mean time between spoofing episodes (calm regime)");
     t.param("spoof_hold", &P::spoof_hold).dimension(kTime).min(1e-6)
-        .doc("how long a spoof order rests before the trade and its cancel");
-    t.param("spoof_lots", &P::spoof_lots).range(1, kMaxLots).doc("size of the spoof order, lots");
+        .doc("mean time a spoof order rests before the trade and its cancel (uniform 0.5-1.5 times)");
+    t.param("spoof_lots", &P::spoof_lots).range(1, kMaxLots).doc("largest spoof order, lots (each is the larger of two uniform draws in 1..max)");
     t.param("spoof_trade_lots", &P::spoof_trade_lots).range(1, kMaxLots)
-        .doc("size of the spoofer's real market order, lots");
+        .doc("largest real order of a spoofing episode, lots (uniform 1..max)");
     t.param("layer_interval", &P::layer_interval).dimension(kTime).min(1e-6)
         .doc("mean time between layering episodes (calm regime)");
-    t.param("layer_hold", &P::layer_hold).dimension(kTime).min(1e-6).doc("how long the layers rest");
+    t.param("layer_hold", &P::layer_hold).dimension(kTime).min(1e-6).doc("mean time the layers rest (uniform 0.5-1.5 times)");
     t.param("layer_levels", &P::layer_levels).range(1, 1000).doc("levels layered");
-    t.param("layer_lots", &P::layer_lots).range(1, kMaxLots).doc("lots per layer");
+    t.param("layer_lots", &P::layer_lots).range(1, kMaxLots).doc("largest layer, lots (each is the larger of two uniform draws in 1..max)");
     t.param("layer_trade_lots", &P::layer_trade_lots).range(1, kMaxLots)
-        .doc("size of the layerer's real market order, lots");
+        .doc("largest real order of a layering episode, lots (uniform 1..max)");
     t.param("wash_interval", &P::wash_interval).dimension(kTime).min(1e-6)
         .doc("mean time between wash trades (calm regime)");
     t.param("wash_lots", &P::wash_lots).range(1, kMaxLots).doc("largest wash trade, lots");

@@ -1,6 +1,8 @@
 #include "simulacra/agents/market/stylized_facts.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace simulacra::market {
 
@@ -46,6 +48,34 @@ double abs_autocorrelation(const std::vector<double>& x, std::size_t lag) {
   std::vector<double> a(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) a[i] = std::abs(x[i]);
   return autocorrelation(a, lag);
+}
+
+double hill_tail_index(const std::vector<double>& x, std::size_t k) {
+  std::vector<double> a;
+  for (double v : x) {
+    if (v != 0.0 && std::isfinite(v)) a.push_back(std::abs(v));
+  }
+  if (k == 0 || a.size() < k + 1) return 0.0;
+  std::partial_sort(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(k + 1), a.end(), std::greater<>());
+  double sum = 0.0;
+  for (std::size_t i = 0; i < k; ++i) sum += std::log(a[i] / a[k]);
+  return sum > 0.0 ? static_cast<double>(k) / sum : 0.0;
+}
+
+double skewness(const std::vector<double>& x) {
+  if (x.size() < 3) return 0.0;
+  double mean = 0.0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  double m2 = 0.0, m3 = 0.0;
+  for (double v : x) {
+    const double d = v - mean;
+    m2 += d * d;
+    m3 += d * d * d;
+  }
+  m2 /= static_cast<double>(x.size());
+  m3 /= static_cast<double>(x.size());
+  return m2 > 0.0 ? m3 / std::pow(m2, 1.5) : 0.0;
 }
 
 }  // namespace simulacra::market

@@ -13,13 +13,6 @@ namespace simulacra::market {
 
 using namespace detail;
 
-namespace {
-std::uint32_t lots(RandomStream& rng, std::uint32_t max_lots, std::uint32_t lot) {
-  return lot * (1 + static_cast<std::uint32_t>(rng.below(max_lots)));
-}
-Side coin(RandomStream& rng) { return rng.bernoulli(0.5) ? Side::buy : Side::sell; }
-}  // namespace
-
 void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
   for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
     if (kind_[a] == AgentKind::maker) {
@@ -36,13 +29,21 @@ void MarketPopulation::trader_init(Context& ctx, std::uint32_t g) {
   }
 }
 
-// Arrivals at the busiest rate; wake() thins them to the regime's rate, which
-// samples the regime-modulated Poisson process exactly.
+// Arrivals at the busiest rate; wake() thins them to the rate of the regime and
+// the time of day, which samples the modulated Poisson process exactly.
 void MarketPopulation::schedule_wake(Context& ctx, std::uint32_t a, double mean_interval) {
-  const double wait = rng_[a].exponential(mean_interval / params_.active_rate_ratio);
+  const double wait = rng_[a].exponential(mean_interval / busiest_rate());
   ++wait_count_[a];
   wait_total_[a] += wait;
   ctx.send_self(SimTime{wait}, kWake, {a, 0});
+}
+
+bool MarketPopulation::thinned(RandomStream& rng, std::uint32_t sym, double t) const {
+  double rate = (*paths_)[sym].active(t) ? params_.active_rate_ratio : 1.0;
+  if (params_.intraday_ratio != 1.0) {
+    rate *= intraday_factor(params_.intraday_ratio, params_.session_open, params_.session_close, t);
+  }
+  return !rng.bernoulli(rate / busiest_rate());
 }
 
 void MarketPopulation::send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data) {
@@ -141,6 +142,17 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
   RandomStream& rng = rng_[a];
   if (step == kStepFirst) {  // start of the session: first arrival
     schedule_wake(ctx, a, interval_[a]);
+    if (label_of_kind(k) != Label::normal) {  // a manipulator's honest trading runs beside its episodes
+      ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / busiest_rate())}, kWake, {a, kStepHonest});
+    }
+    return;
+  }
+  if (step == kStepHonest) {
+    ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / busiest_rate())}, kWake, {a, kStepHonest});
+    if (thinned(rng, sym, t)) return;
+    const View& v = desks_[g].views[sym];
+    if (v.bid == kNoPrice || v.ask == kNoPrice) return;
+    value_order(ctx, a, v, 0.5 * (v.bid + v.ask), honest_first_[a], honest_count_[a]);
     return;
   }
   if (k == AgentKind::stop_loss) {
@@ -162,8 +174,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       ctx.send_self(SimTime{interval_[a] * rng.uniform(0.9, 1.1)}, kWake, {a, 0});
     } else {
       schedule_wake(ctx, a, interval_[a]);
-      const double ratio = (*paths_)[sym].active(t) ? params_.active_rate_ratio : 1.0;
-      if (!rng.bernoulli(ratio / params_.active_rate_ratio)) return;  // thinned
+      if (thinned(rng, sym, t)) return;
     }
   }
   const View& v = desks_[g].views[sym];
@@ -186,36 +197,9 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
     case AgentKind::noise:
       send_market(ctx, a, coin(rng), lots(rng, max_lots_[a], lot), Label::normal);
       return;
-    case AgentKind::value: {
-      cancel_open(ctx, a, Label::normal);
-      const FundamentalPath& f = (*paths_)[sym];
-      // Noisy observation, then the OU expectation over the agent's horizon.
-      const double lm = f.log_mean(t);
-      const double lobs = f.log_value(t) + rng.normal(0.0, params_.value_obs_noise);
-      const double est = std::exp(lm + (lobs - lm) * std::exp(-params_.fundamental.kappa * horizon_[a])) /
-                         params_.tick_size;
-      const Side s = est > mid ? Side::buy : Side::sell;
-      const bool aggressive = rng.bernoulli(params_.value_aggression);
-      const auto edge = static_cast<Ticks>(rng.below(params_.value_edge_ticks + 1));
-      Ticks px;
-      if (s == Side::buy) {
-        px = static_cast<Ticks>(std::floor(est)) - (aggressive ? 0 : edge);
-        if (v.ask != kNoPrice) px = std::min(px, aggressive ? v.ask : v.ask - 1);
-      } else {
-        px = static_cast<Ticks>(std::ceil(est)) + (aggressive ? 0 : edge);
-        if (v.bid != kNoPrice) px = std::max(px, aggressive ? v.bid : v.bid + 1);
-      }
-      std::uint32_t q = lots(rng, max_lots_[a], lot);
-      if (params_.value_size_elasticity > 0.0) {
-        // Deeper mispricing, larger orders: the buyers a deep discount brings in.
-        const double gap = 100.0 * std::abs(est / mid - 1.0);
-        q = static_cast<std::uint32_t>(std::min<double>(
-            std::round(q * (1.0 + params_.value_size_elasticity * gap) / lot) * lot, kMaxQty / lot * lot));
-      }
-      open_first_[a] = send_limit(ctx, a, s, px, q, Label::normal);
-      open_count_[a] = 1;
+    case AgentKind::value:
+      value_order(ctx, a, v, mid, open_first_[a], open_count_[a]);
       return;
-    }
     case AgentKind::momentum: {
       if (v.ema_time < 0.0) return;
       const double signal = (v.fast - v.slow) / v.slow;
@@ -242,17 +226,22 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       const auto h = static_cast<Ticks>(std::lround(params_.maker_half_spread_ticks * widen));
       const auto bid_top = static_cast<Ticks>(std::floor(mid - skew - 0.5)) - (h - 1);
       const Ticks ask_top = bid_top + 2 * h - 1;
-      const std::uint32_t q = params_.maker_level_lots * lot;
+      // Sizes vary around maker_level_lots when maker_size_spread > 0 (no draw otherwise).
+      const auto size = [&] {
+        if (params_.maker_size_spread <= 0.0) return params_.maker_level_lots * lot;
+        const double m = params_.maker_level_lots * (1.0 + params_.maker_size_spread * rng.uniform(-1.0, 1.0));
+        return static_cast<std::uint32_t>(std::clamp(std::round(m), 1.0, static_cast<double>(kMaxQty / lot))) * lot;
+      };
       const std::uint64_t first = order_id(a, next_seq_[a]);
       std::uint32_t n = 0;
       for (std::uint32_t level = 0; level < params_.maker_levels; ++level) {
         const auto k2 = static_cast<Ticks>(level);
         if (position_[a] < params_.maker_inventory_limit) {
-          send_limit(ctx, a, Side::buy, bid_top - k2, q, Label::normal);
+          send_limit(ctx, a, Side::buy, bid_top - k2, size(), Label::normal);
           ++n;
         }
         if (position_[a] > -params_.maker_inventory_limit) {
-          send_limit(ctx, a, Side::sell, ask_top + k2, q, Label::normal);
+          send_limit(ctx, a, Side::sell, ask_top + k2, size(), Label::normal);
           ++n;
         }
       }
@@ -261,55 +250,52 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       return;
     }
     case AgentKind::spoofer:
-    case AgentKind::layerer: {
-      const bool spoof = k == AgentKind::spoofer;
-      const Label l = spoof ? Label::spoof : Label::layering;
-      if ((step & 0xff) == 0) {
-        if (!two_sided) return;
-        cancel_open(ctx, a, l);
-        // Fake interest on one side, to trade on the other once the price moves.
-        const Side fake = coin(rng);
-        const std::uint32_t layers = spoof ? 1 : params_.layer_levels;
-        const std::uint32_t q = (spoof ? params_.spoof_lots : params_.layer_lots) * lot;
-        const std::uint64_t first = order_id(a, next_seq_[a]);
-        for (std::uint32_t i = 0; i < layers; ++i) {
-          const auto d = static_cast<Ticks>(1 + i);
-          send_limit(ctx, a, fake, fake == Side::buy ? v.bid - d : v.ask + d, q, l);
-        }
-        open_first_[a] = first;
-        open_count_[a] = layers;
-        const std::uint64_t next = 1 | (fake == Side::buy ? 0u : 0x100u);
-        ctx.send_self(SimTime{spoof ? params_.spoof_hold : params_.layer_hold}, kWake, {a, next});
-      } else {
-        // Pull the fake orders, then trade at the touch on the other side.
-        // The cancel reaches the exchange first (messages of one agent stay
-        // in order), so the real order cannot execute against the agent's own
-        // fakes, which a stale view of the book could otherwise allow.
-        const Side fake = (step & 0x100) != 0 ? Side::sell : Side::buy;
-        const Side real = opposite(fake);
-        const Ticks touch = real == Side::sell ? v.bid : v.ask;
-        cancel_open(ctx, a, l);
-        if (touch == kNoPrice) return;
-        open_first_[a] =
-            send_limit(ctx, a, real, touch, (spoof ? params_.spoof_trade_lots : params_.layer_trade_lots) * lot, l);
-        open_count_[a] = 1;  // a remainder is cancelled at the next episode
-      }
+    case AgentKind::layerer:
+    case AgentKind::wash:
+      manipulate(ctx, a, step, v);
       return;
-    }
-    case AgentKind::wash: {
-      cancel_open(ctx, a, Label::wash);
-      if (!two_sided || v.ask - v.bid < 2) return;  // needs a price inside the spread
-      const Ticks p = v.bid + 1 + static_cast<Ticks>(rng.below(static_cast<std::uint64_t>(v.ask - v.bid - 1)));
-      const std::uint32_t q = lots(rng, params_.wash_lots, lot);
-      open_first_[a] = send_limit(ctx, a, Side::sell, p, q, Label::wash);
-      send_limit(ctx, a, Side::buy, p, q, Label::wash);
-      open_count_[a] = 2;
-      return;
-    }
     case AgentKind::shock:
     case AgentKind::stop_loss:
       return;
   }
+}
+
+// Observes the fundamental with noise, forecasts it over the agent's
+// horizon, cancels the agent's last order (in the given slot) and sends one
+// buying below or selling above the forecast.
+void MarketPopulation::value_order(Context& ctx, std::uint32_t a, const View& v, double mid, std::uint64_t& open_first,
+                                   std::uint32_t& open_count) {
+  const double t = ctx.now().value;
+  RandomStream& rng = rng_[a];
+  const std::uint32_t lot = params_.lot_size;
+  if (open_count > 0) send_cancel(ctx, a, open_first, open_count, Label::normal);
+  open_count = 0;
+  const FundamentalPath& f = (*paths_)[symbol_[a]];
+  // Noisy observation, then the OU expectation over the agent's horizon.
+  const double lm = f.log_mean(t);
+  const double lobs = f.log_value(t) + rng.normal(0.0, params_.value_obs_noise);
+  const double est = std::exp(lm + (lobs - lm) * std::exp(-params_.fundamental.kappa * horizon_[a])) /
+                     params_.tick_size;
+  const Side s = est > mid ? Side::buy : Side::sell;
+  const bool aggressive = rng.bernoulli(params_.value_aggression);
+  const auto edge = static_cast<Ticks>(rng.below(params_.value_edge_ticks + 1));
+  Ticks px;
+  if (s == Side::buy) {
+    px = static_cast<Ticks>(std::floor(est)) - (aggressive ? 0 : edge);
+    if (v.ask != kNoPrice) px = std::min(px, aggressive ? v.ask : v.ask - 1);
+  } else {
+    px = static_cast<Ticks>(std::ceil(est)) + (aggressive ? 0 : edge);
+    if (v.bid != kNoPrice) px = std::max(px, aggressive ? v.bid : v.bid + 1);
+  }
+  std::uint32_t q = lots(rng, max_lots_[a], lot);
+  if (params_.value_size_elasticity > 0.0) {
+    // Deeper mispricing, larger orders: the buyers a deep discount brings in.
+    const double gap = 100.0 * std::abs(est / mid - 1.0);
+    q = static_cast<std::uint32_t>(std::min<double>(
+        std::round(q * (1.0 + params_.value_size_elasticity * gap) / lot) * lot, kMaxQty / lot * lot));
+  }
+  open_first = send_limit(ctx, a, s, px, q, Label::normal);
+  open_count = 1;
 }
 
 // Volatility of the mid per minute, from the feed's exponentially weighted

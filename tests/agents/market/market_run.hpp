@@ -2,6 +2,7 @@
 // rows, shared by the market tests.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,36 @@ inline RunOut run_market(const MarketParams& p, std::uint64_t seed, double durat
 template <class T>
 const std::vector<T>& col(const TableChunk& t, std::size_t c) {
   return std::get<std::vector<T>>(t.column(c));
+}
+
+/// The kind of each orders row's sender, as the positions table (written at
+/// the end of a run) gives it; "" for a sender it lacks.
+inline std::vector<std::string> sender_types(const std::vector<TableChunk>& t) {
+  const TableChunk& pos = t[MarketPopulation::kPositions];
+  std::map<std::int64_t, std::string> type;
+  for (std::size_t r = 0; r < pos.rows(); ++r) type[col<std::int64_t>(pos, 0)[r]] = col<std::string>(pos, 1)[r];
+  const TableChunk& orders = t[MarketPopulation::kOrders];
+  std::vector<std::string> out(orders.rows());
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    const auto it = type.find(col<std::int64_t>(orders, 3)[r]);
+    if (it != type.end()) out[r] = it->second;
+  }
+  return out;
+}
+
+/// The label of each orders row's order, from the labels table by order id;
+/// "normal" for an order it does not name.
+inline std::vector<std::string> order_labels(const std::vector<TableChunk>& t) {
+  const TableChunk& labels = t[MarketPopulation::kLabels];
+  std::map<std::int64_t, std::string> label;
+  for (std::size_t r = 0; r < labels.rows(); ++r) label[col<std::int64_t>(labels, 2)[r]] = col<std::string>(labels, 4)[r];
+  const TableChunk& orders = t[MarketPopulation::kOrders];
+  std::vector<std::string> out(orders.rows(), "normal");
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    const auto it = label.find(col<std::int64_t>(orders, 2)[r]);
+    if (it != label.end()) out[r] = it->second;
+  }
+  return out;
 }
 
 /// Every table's rows equal value for value; float columns by their bits,

@@ -170,9 +170,9 @@ TEST_CASE("market: orders sent follow the agents' sizes and runs are thread-inde
     sim.finish();
     hash[threads - 1] = sim.trace_hash();
     const TableChunk& orders = out.all[MarketPopulation::kOrders];
-    const auto& kind = market_test::col<std::string>(orders, 4);
-    const auto& qty = market_test::col<std::int64_t>(orders, 7);
-    const auto& type = market_test::col<std::string>(orders, 8);
+    const std::vector<std::string> kind = market_test::sender_types(out.all);
+    const auto& qty = market_test::col<std::int64_t>(orders, 6);
+    const auto& type = market_test::col<std::string>(orders, 7);
     double noise_sum = 0.0, value_sum = 0.0;
     std::size_t noise_n = 0, value_n = 0;
     for (std::size_t r = 0; r < orders.rows(); ++r) {

@@ -34,9 +34,9 @@ Ledger audit(const std::vector<TableChunk>& tables, const MarketPopulation& pop)
   const TableChunk& orders = tables[MarketPopulation::kOrders];
   for (std::size_t r = 0; r < orders.rows(); ++r) {
     Order& o = book[col<std::int64_t>(orders, 2)[r]];
-    const std::string& type = col<std::string>(orders, 8)[r];
-    const std::string& status = col<std::string>(orders, 10)[r];
-    const auto q = col<std::int64_t>(orders, 7)[r];
+    const std::string& type = col<std::string>(orders, 7)[r];
+    const std::string& status = col<std::string>(orders, 8)[r];
+    const auto q = col<std::int64_t>(orders, 6)[r];
     if (type == "cancel") {
       (status == "unfilled" ? o.unfilled : o.cancelled) += q;
       if (!o.accepted) ++l.violations;  // a cancel of nothing that was accepted
@@ -55,9 +55,15 @@ Ledger audit(const std::vector<TableChunk>& tables, const MarketPopulation& pop)
     book[col<std::int64_t>(trades, 7)[r]].filled += q;
     book[col<std::int64_t>(trades, 8)[r]].filled += q;
   }
+  // The books know orders by their agents' internal ids, the tables by public ones.
+  std::vector<std::uint64_t> internal(pop.agent_count());
+  for (std::uint32_t a = 0; a < pop.agent_count(); ++a) internal[pop.public_id(a)] = a;
   for (const auto& [id, o] : book) {
-    const std::int64_t rest =
-        pop.book(static_cast<std::uint32_t>(o.symbol)).remaining(static_cast<std::uint64_t>(id));
+    const auto agent = (static_cast<std::uint64_t>(id) >> 32) - 1;
+    const std::uint64_t book_id = agent < internal.size()
+                                      ? (internal[agent] + 1) << 32 | (static_cast<std::uint64_t>(id) & 0xffffffffu)
+                                      : static_cast<std::uint64_t>(id);
+    const std::int64_t rest = pop.book(static_cast<std::uint32_t>(o.symbol)).remaining(book_id);
     ++l.orders;
     l.ordered += static_cast<std::uint64_t>(o.qty);
     l.filled += static_cast<std::uint64_t>(o.filled);
@@ -134,17 +140,18 @@ TEST_CASE("market: a 20,000-share market sell after the makers withdraw is fille
   // the thin book could not fill.
   const TableChunk& orders = out.all[MarketPopulation::kOrders];
   std::int64_t ordered = 0, unfilled = 0, id = -1;
+  const std::vector<std::string> sender = sender_types(out.all);
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 4)[r] != "shock") continue;
+    if (sender[r] != "shock") continue;
     CHECK(col<double>(orders, 0)[r] == 1201.0);
     id = col<std::int64_t>(orders, 2)[r];
-    if (col<std::string>(orders, 8)[r] == "market") {
-      CHECK(col<std::string>(orders, 10)[r] == "accepted");
-      ordered += col<std::int64_t>(orders, 7)[r];
+    if (col<std::string>(orders, 7)[r] == "market") {
+      CHECK(col<std::string>(orders, 8)[r] == "accepted");
+      ordered += col<std::int64_t>(orders, 6)[r];
     } else {
-      CHECK(col<std::string>(orders, 8)[r] == "cancel");
-      CHECK(col<std::string>(orders, 10)[r] == "unfilled");
-      unfilled += col<std::int64_t>(orders, 7)[r];
+      CHECK(col<std::string>(orders, 7)[r] == "cancel");
+      CHECK(col<std::string>(orders, 8)[r] == "unfilled");
+      unfilled += col<std::int64_t>(orders, 6)[r];
     }
   }
   std::int64_t filled = 0;

@@ -102,11 +102,13 @@ double observable(const Simulation& sim, const std::vector<double>& v, const std
   return 0.0;
 }
 
-std::size_t count_rows(const TableChunk& orders, const std::string& type, double from, double to) {
+std::size_t count_rows(const std::vector<TableChunk>& tables, const std::string& type, double from, double to) {
+  const TableChunk& orders = tables[MarketPopulation::kOrders];
+  const std::vector<std::string> sender = sender_types(tables);
   std::size_t n = 0;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
     const double t = col<double>(orders, 0)[r];
-    if (t >= from && t < to && col<std::string>(orders, 4)[r] == type) ++n;
+    if (t >= from && t < to && sender[r] == type) ++n;
   }
   return n;
 }
@@ -140,7 +142,6 @@ TEST_CASE("market observables agree with the tables at every point of a run", "[
     // Every row before t has reached the collector.
     const TableChunk& trades = out.all[MarketPopulation::kTrades];
     const TableChunk& quotes = out.all[MarketPopulation::kQuotes];
-    const TableChunk& orders = out.all[MarketPopulation::kOrders];
     std::int64_t volume = 0;
     double last_trade = p.fundamental.initial_price;
     for (std::size_t r = 0; r < trades.rows(); ++r) {
@@ -148,7 +149,7 @@ TEST_CASE("market observables agree with the tables at every point of a run", "[
       if (col<std::int64_t>(trades, 1)[r] == 0) last_trade = col<double>(trades, 2)[r];
     }
     std::size_t manipulative = 0;
-    for (std::size_t r = 0; r < orders.rows(); ++r) manipulative += col<std::string>(orders, 9)[r] != "normal";
+    for (const std::string& l : order_labels(out.all)) manipulative += l != "normal";
     // The last two-sided quote of symbol 0, the first, and the highest mid.
     double mid = p.fundamental.initial_price, spread = 0.0, open = 0.0, high = 0.0;
     for (std::size_t r = 0; r < quotes.rows(); ++r) {
@@ -353,11 +354,9 @@ TEST_CASE("market live parameters change the run from then on", "[market][experi
     sim.run_until(SimTime{1200.0});
     sim.set_live(0, "noise_interval", 60.0);  // from 30 min
     const auto all = concat(before.all, finish_run(sim));
-    const TableChunk& orders = all[MarketPopulation::kOrders];
-    const TableChunk& base_orders = base[MarketPopulation::kOrders];
-    CHECK(count_rows(orders, "noise", 0.0, 1200.0) == count_rows(base_orders, "noise", 0.0, 1200.0));
+    CHECK(count_rows(all, "noise", 0.0, 1200.0) == count_rows(base, "noise", 0.0, 1200.0));
     // The pending waits (at the old rate) run out first, then 30x the rate.
-    CHECK(count_rows(orders, "noise", 1800.0, 2400.0) > 5 * count_rows(base_orders, "noise", 1800.0, 2400.0));
+    CHECK(count_rows(all, "noise", 1800.0, 2400.0) > 5 * count_rows(base, "noise", 1800.0, 2400.0));
   }
   SECTION("jump_interval and jump_sd: the fundamental jumps from then on") {
     Simulation sim = make_sim(p, 1);

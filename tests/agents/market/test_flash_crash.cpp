@@ -72,13 +72,14 @@ Crash measure(const std::vector<TableChunk>& t) {
   // The cascade: stop-loss and momentum market sells from the start to the
   // trough, against the same length of time before the start.
   const TableChunk& orders = t[MarketPopulation::kOrders];
+  const std::vector<std::string> sender = sender_types(t);
   const double span = trough_t - kStart;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 8)[r] != "market") continue;
+    if (col<std::string>(orders, 7)[r] != "market") continue;
     const double time = col<double>(orders, 0)[r];
-    const std::string& who = col<std::string>(orders, 4)[r];
+    const std::string& who = sender[r];
     const bool during = time >= kStart && time <= trough_t, before = time >= kStart - span && time < kStart;
-    if (col<std::string>(orders, 5)[r] != "sell") {
+    if (col<std::string>(orders, 4)[r] != "sell") {
       if (who == "momentum" && during) ++c.momentum_buys;
       continue;
     }
@@ -91,7 +92,7 @@ Crash measure(const std::vector<TableChunk>& t) {
   for (std::size_t r = 0; r < orders.rows(); ++r) {
     const double time = col<double>(orders, 0)[r];
     if (time < kStart - 900.0 || time >= kStart + 900.0) continue;
-    if (col<std::string>(orders, 4)[r] != "market_maker" || col<std::string>(orders, 8)[r] != "limit") continue;
+    if (sender[r] != "market_maker" || col<std::string>(orders, 7)[r] != "limit") continue;
     ++per_minute[static_cast<int>(std::floor((time - kStart) / 60.0))];
   }
   double before = 0.0, fewest = INFINITY;
@@ -208,12 +209,13 @@ TEST_CASE("sell program: time-sliced it sells an equal part every slice", "[mark
   p.shocks.push_back(prog);
   const RunOut out = run_market(p, 5, 1801.0);
   const TableChunk& orders = out.tables[MarketPopulation::kOrders];
+  const std::vector<std::string> sender = sender_types(out.tables);
   std::int64_t children = 0, ordered = 0, unfilled = 0;
   double first = 1e9, last = 0.0;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 4)[r] != "shock") continue;
-    const auto q = col<std::int64_t>(orders, 7)[r];
-    if (col<std::string>(orders, 8)[r] == "cancel") {
+    if (sender[r] != "shock") continue;
+    const auto q = col<std::int64_t>(orders, 6)[r];
+    if (col<std::string>(orders, 7)[r] == "cancel") {
       unfilled += q;
       continue;
     }
@@ -250,10 +252,10 @@ TEST_CASE("limit up-limit down: pauses at the band's edge, no trades in a pause,
     // Orders that arrive in it are refused as halted.
     for (std::size_t r = 0; r < orders.rows(); ++r) {
       const double time = col<double>(orders, 0)[r];
-      if (time > from && time < to && col<std::string>(orders, 8)[r] != "cancel") {
-        CHECK(col<std::string>(orders, 10)[r] == "halted");
+      if (time > from && time < to && col<std::string>(orders, 7)[r] != "cancel") {
+        CHECK(col<std::string>(orders, 8)[r] == "halted");
       }
-      if (col<std::string>(orders, 10)[r] == "halted") CHECK(!(time >= to && time < to + 1e-9));
+      if (col<std::string>(orders, 8)[r] == "halted") CHECK(!(time >= to && time < to + 1e-9));
     }
     // Trading resumes after it.
     if (to < kEnd - 600.0) {
@@ -263,7 +265,7 @@ TEST_CASE("limit up-limit down: pauses at the band's edge, no trades in a pause,
   }
   // Halted orders occur only inside pauses.
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 10)[r] != "halted") continue;
+    if (col<std::string>(orders, 8)[r] != "halted") continue;
     const double time = col<double>(orders, 0)[r];
     bool inside = false;
     for (std::size_t h = 0; h < halts.rows(); ++h) {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -170,10 +171,14 @@ HandCount count_by_hand(const FundamentalPath& f, std::size_t first, std::size_t
   return h;
 }
 
-std::size_t noise_orders_after(const TableChunk& orders, double t) {
+std::size_t noise_orders_after(const MarketPopulation& m, const TableChunk& orders, double t) {
+  std::set<std::int64_t> noise;  // the noise traders' ids in the tables
+  for (std::uint32_t a = 0; a < m.agent_count(); ++a) {
+    if (m.kind(a) == AgentKind::noise) noise.insert(m.public_id(a));
+  }
   std::size_t n = 0;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    n += col<std::string>(orders, 4)[r] == "noise" && col<double>(orders, 0)[r] > t ? 1 : 0;
+    n += noise.count(col<std::int64_t>(orders, 3)[r]) != 0 && col<double>(orders, 0)[r] > t ? 1 : 0;
   }
   return n;
 }
@@ -236,7 +241,7 @@ TEST_CASE("market likelihood: exact on a path checked by hand, restarted at a li
   // each wake, that is at each order it sent; the waits reach past the close.
   const double d = -ll(sim, "noise_interval", 1.0);
   const double n = -ll(sim, "noise_interval", std::exp(1.0)) - d / std::exp(1.0);
-  const std::size_t orders = noise_orders_after(rows.all[MarketPopulation::kOrders], 300.5 + p.latency);
+  const std::size_t orders = noise_orders_after(market_of(sim), rows.all[MarketPopulation::kOrders], 300.5 + p.latency);
   REQUIRE(orders >= 5);  // few: the waits drawn at the old rate run out first
   CHECK(n == Approx(static_cast<double>(orders)).epsilon(1e-9));
   CHECK(d > 0.0);
@@ -288,4 +293,21 @@ TEST_CASE("market likelihood: the same after a checkpoint, and unmoved by branch
   resumed.run_until(SimTime{kEnd});
   CHECK(lls(resumed) == lls(whole));
   CHECK(resumed.trace_hash() == whole.trace_hash());
+}
+
+TEST_CASE("market likelihood: with an intraday U, noise waits are drawn at the busiest rate", "[market][likelihood]") {
+  // ℓ(v) = −N log v − R·D/v with R = active_rate_ratio × the U's peak
+  // (3 × 4 / (1 + 3/3) = 6): the mean wait D/N is v/R.
+  MarketParams p = small_market();
+  p.noise_traders = 1000;
+  p.noise_interval = 60.0;
+  p.intraday_ratio = 4.0;
+  Simulation sim = make_sim(p);
+  sim.run_until(SimTime{kEnd});
+  const double rate = 3.0 * intraday_peak(4.0);
+  REQUIRE(rate == Approx(6.0));
+  const double rd = -ll(sim, "noise_interval", 1.0);                        // R·D
+  const double n = -ll(sim, "noise_interval", std::exp(1.0)) - rd / std::exp(1.0);  // N
+  REQUIRE(n > 50000.0);
+  CHECK(rd / rate / n == Approx(60.0 / rate).epsilon(0.02));
 }

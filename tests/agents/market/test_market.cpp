@@ -45,7 +45,7 @@ constexpr double kDuration = 3601.0;
 TEST_CASE("market runs give the same trace hash and rows for 1, 2 and 4 threads", "[market][determinism]") {
   const MarketParams p = busy_params();
   const RunOut want = run_market(p, kSeed, kDuration, SchedulerKind::sequential, 1);
-  REQUIRE(want.tables.size() == 7);
+  REQUIRE(want.tables.size() == 10);
   REQUIRE(want.tables[MarketPopulation::kTrades].rows() > 1000);
   for (unsigned threads : {1u, 2u, 4u}) {
     const RunOut got = run_market(p, kSeed, kDuration, SchedulerKind::parallel, threads);
@@ -104,43 +104,78 @@ TEST_CASE("shares and cash are conserved and every fill reaches its agent", "[ma
   CHECK(std::abs(total_cash) < 1e-9 * gross);
 }
 
-TEST_CASE("manipulators' orders carry their labels and nobody else's do", "[market][labels]") {
-  const RunOut out = run_market(busy_params(), kSeed, kDuration);
+TEST_CASE("manipulators' orders are labelled apart from the orders table, and they also trade honestly",
+          "[market][labels]") {
+  const MarketParams p = busy_params();
+  const RunOut out = run_market(p, kSeed, kDuration);
   const TableChunk& orders = out.tables[MarketPopulation::kOrders];
-  const std::map<std::string, std::string> label_of_type{
-      {"spoofer", "spoof"}, {"layerer", "layering"}, {"wash_trader", "wash"}};
-  std::map<std::string, std::int64_t> count;
+  const TableChunk& agents = out.tables[MarketPopulation::kAgentLabels];
+  const TableChunk& episodes = out.tables[MarketPopulation::kEpisodes];
+  // No column of orders names a kind or a label.
+  for (const Column& c : MarketPopulation(p, kSeed, kDuration).tables()[MarketPopulation::kOrders].columns) {
+    CHECK(c.name != "label");
+    CHECK(c.name != "agent_type");
+  }
+  std::map<std::int64_t, std::string> role;
+  for (std::size_t r = 0; r < agents.rows(); ++r) role[col<std::int64_t>(agents, 0)[r]] = col<std::string>(agents, 1)[r];
+  CHECK(role.size() == 40 + 200 + 40 + 6 + 2 + 2 + 2 + 2);  // every trader
+  // Labelled orders come from agents of that label only; those agents send
+  // normal orders too (their honest trading).
+  const std::vector<std::string> label = order_labels(out.tables);
+  std::map<std::string, std::int64_t> count, honest;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    const std::string& type = col<std::string>(orders, 4)[r];
-    const std::string& label = col<std::string>(orders, 9)[r];
-    const auto it = label_of_type.find(type);
-    CHECK(label == (it == label_of_type.end() ? std::string("normal") : it->second));
-    ++count[label];
+    const std::string& who = role[col<std::int64_t>(orders, 3)[r]];
+    if (label[r] != "normal") CHECK(who == label[r]);
+    ++count[label[r]];
+    if (label[r] == "normal" && who != "normal") ++honest[who];
   }
   CHECK(count["spoof"] > 20);
   CHECK(count["layering"] > 50);
   CHECK(count["wash"] > 10);
-  // Spoof orders are large resting orders that are cancelled, not traded.
+  CHECK(honest["spoof"] > 10);
+  CHECK(honest["layering"] > 10);
+  CHECK(honest["wash"] > 10);
+  // Spoof orders rest and are cancelled, not traded; their sizes lie in the
+  // honest range (1..100 lots here) rather than beyond it.
+  std::map<std::int64_t, std::int64_t> limit_qty;
   std::int64_t spoof_limits = 0, spoof_cancels = 0;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 9)[r] != "spoof") continue;
-    const std::string& t = col<std::string>(orders, 8)[r];
-    if (t == "limit" && col<std::int64_t>(orders, 7)[r] == 500) ++spoof_limits;
-    if (t == "cancel" && col<std::int64_t>(orders, 7)[r] == 500) ++spoof_cancels;
+    if (label[r] != "spoof") continue;
+    const std::string& t = col<std::string>(orders, 7)[r];
+    const auto q = col<std::int64_t>(orders, 6)[r];
+    CHECK(q <= 100);
+    if (t == "limit") ++spoof_limits;
+    if (t == "cancel") ++spoof_cancels;
   }
-  CHECK(spoof_cancels > spoof_limits / 2);
-  // Wash trades: the same agent on both sides.
+  CHECK(spoof_cancels > spoof_limits / 3);
+  // Episodes: one agent of their label each, start <= end, the first and
+  // last orders that agent's.
+  REQUIRE(episodes.rows() > 10);
+  double last_start = 0.0;
+  for (std::size_t r = 0; r < episodes.rows(); ++r) {
+    const auto who = col<std::int64_t>(episodes, 0)[r];
+    CHECK(role[who] == col<std::string>(episodes, 2)[r]);
+    CHECK(col<double>(episodes, 3)[r] <= col<double>(episodes, 4)[r]);
+    CHECK(col<double>(episodes, 3)[r] >= last_start);
+    last_start = col<double>(episodes, 3)[r];
+    CHECK((col<std::int64_t>(episodes, 5)[r] >> 32) == who + 1);
+    CHECK(col<std::int64_t>(episodes, 5)[r] <= col<std::int64_t>(episodes, 6)[r]);
+  }
+  // Wash trades: the same agent on both sides. Only manipulators trade with
+  // themselves (a spoofer's or layerer's honest order may meet its own
+  // fakes), mostly wash traders.
   const TableChunk& trades = out.tables[MarketPopulation::kTrades];
-  std::int64_t self_trades = 0;
-  const std::uint32_t first_wash = 40 + 200 + 40 + 6 + 2 + 2 + 2;
+  std::int64_t self_trades = 0, wash = 0;
   for (std::size_t r = 0; r < trades.rows(); ++r) {
     const auto b = col<std::int64_t>(trades, 5)[r];
     if (b == col<std::int64_t>(trades, 6)[r]) {
       ++self_trades;
-      CHECK(b >= first_wash);  // only wash traders (ids after the others) trade with themselves
+      CHECK(role[b] != "normal");
+      wash += role[b] == "wash" ? 1 : 0;
     }
   }
-  CHECK(self_trades > 5);
+  CHECK(wash > 5);
+  CHECK(wash * 2 > self_trades);
 }
 
 TEST_CASE("timeline shocks: news moves the fundamental and the price, a market sell and a maker withdrawal hit the book",
@@ -165,19 +200,20 @@ TEST_CASE("timeline shocks: news moves the fundamental and the price, a market s
   // The shock agent's market sell of 3,000 shares at 1800 s on symbol 0
   // sweeps several levels: the low of that minute is well below the prior mid.
   const TableChunk& orders = out.tables[MarketPopulation::kOrders];
+  const std::vector<std::string> sender = sender_types(out.tables);
   bool found = false;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 4)[r] == "shock") {
+    if (sender[r] == "shock") {
       CHECK(col<double>(orders, 0)[r] == 1800.0);
-      if (col<std::string>(orders, 8)[r] == "cancel") {
+      if (col<std::string>(orders, 7)[r] == "cancel") {
         // What the book could not fill, cancelled by the exchange.
-        CHECK(col<std::string>(orders, 10)[r] == "unfilled");
-        CHECK(col<std::int64_t>(orders, 7)[r] < 3000);
+        CHECK(col<std::string>(orders, 8)[r] == "unfilled");
+        CHECK(col<std::int64_t>(orders, 6)[r] < 3000);
         continue;
       }
       found = true;
-      CHECK(col<std::int64_t>(orders, 7)[r] == 3000);
-      CHECK(col<std::string>(orders, 10)[r] == "accepted");
+      CHECK(col<std::int64_t>(orders, 6)[r] == 3000);
+      CHECK(col<std::string>(orders, 8)[r] == "accepted");
     }
   }
   CHECK(found);
@@ -189,7 +225,7 @@ TEST_CASE("timeline shocks: news moves the fundamental and the price, a market s
   // Maker withdrawal 2400-2700 s: makers send no limit orders then, but do before and after.
   std::int64_t during = 0, before = 0, after = 0;
   for (std::size_t r = 0; r < orders.rows(); ++r) {
-    if (col<std::string>(orders, 4)[r] != "market_maker" || col<std::string>(orders, 8)[r] != "limit") continue;
+    if (sender[r] != "market_maker" || col<std::string>(orders, 7)[r] != "limit") continue;
     const double t = col<double>(orders, 0)[r];
     if (t > 2400.1 && t < 2700.0) ++during;
     if (t < 2400.0) ++before;

@@ -27,7 +27,19 @@ struct FundamentalParams {
   double active_duration = 1800.0;  ///< mean sojourn in the active regime, s
   double jump_interval = 0.0;    ///< mean time between random jumps, s (0: none)
   double jump_sd = 0.003;        ///< s.d. of a random jump in the log-price
+  // The intraday U: variance (and the agents' activity) is intraday_ratio
+  // times higher at the session's open and close than at its middle, with
+  // mean 1 over the session (1: flat). Set from MarketParams.
+  double intraday_ratio = 1.0;
+  double session_open = 0.0, session_close = 23400.0;  ///< s
 };
+
+/// The intraday U-shaped multiplier at time t: (1 + a (2τ - 1)²) / (1 + a/3)
+/// with a = ratio - 1 and τ the fraction of the session [open, close] gone
+/// (clamped to [0, 1]); its mean over the session is 1. Its largest value,
+/// at the open and close, is intraday_peak(ratio).
+double intraday_factor(double ratio, double open, double close, double t);
+inline double intraday_peak(double ratio) { return ratio / (1.0 + (ratio - 1.0) / 3.0); }
 
 /// The random jumps (news excluded) drawn in a run of one-second steps: what
 /// the likelihood of jump_interval and jump_sd needs. Each step draws its

@@ -73,6 +73,7 @@ struct MarketParams {
   double latency_jitter = 0.01;
   std::uint32_t trader_lps = 8;  ///< agents are dealt to LPs round-robin
   double active_rate_ratio = 3.0;  ///< agents' activity multiplier in the active regime
+  double intraday_ratio = 1.0;     ///< activity and variance at the open and close over midday (U shape; 1: flat)
   FundamentalParams fundamental;
 
   // Agent counts
@@ -105,6 +106,7 @@ struct MarketParams {
   std::uint32_t maker_levels = 5;
   std::uint32_t maker_half_spread_ticks = 1;
   std::uint32_t maker_level_lots = 20;
+  double maker_size_spread = 0.0;  ///< each level's lots uniform in maker_level_lots * (1 +- spread)
   std::int64_t maker_inventory_limit = 2000;  ///< shares
   // Makers under stress: the realized volatility of the mid they see on the
   // feed (per minute, exponentially weighted over maker_vol_window) widens
@@ -127,7 +129,13 @@ struct MarketParams {
   double luld_window = 300.0, luld_pause = 300.0;
   // Manipulators
   double spoof_interval = 300.0, spoof_hold = 2.0;
-  std::uint32_t spoof_lots = 500, spoof_trade_lots = 20;
+  // Manipulators also trade honestly, as value traders. A spoof order is the
+  // larger of two uniform draws in 1..spoof_lots (each layer likewise in
+  // 1..layer_lots), so it is larger on average than an honest value order
+  // (uniform in 1..value_max_lots) and overlaps it; the real trade is uniform
+  // in 1..*_trade_lots. Fake orders rest 1-3 ticks behind the touch for
+  // hold x U(0.5, 1.5).
+  std::uint32_t spoof_lots = 100, spoof_trade_lots = 20;
   double layer_interval = 300.0, layer_hold = 2.0;
   std::uint32_t layer_levels = 5, layer_lots = 100, layer_trade_lots = 20;
   double wash_interval = 120.0;
@@ -180,9 +188,9 @@ class MarketPopulation final : public Population {
   /// - jump_sd σ: those J jumps are normal log-returns y of s.d. σ, so
   ///   ℓ = −J log σ − Σy²/(2σ²);
   /// - noise_interval v: every noise trader's waits are exponential of mean
-  ///   v / active_rate_ratio (the regime thins them afterwards, by draws that
-  ///   do not depend on v), so over the N waits drawn, of total D,
-  ///   ℓ = −N log v − active_rate_ratio·D/v; 0 when a trader model gives the
+  ///   v / R, R = busiest_rate() (the regime and the time of day thin them
+  ///   afterwards, by draws that do not depend on v), so over the N waits
+  ///   drawn, of total D, ℓ = −N log v − R·D/v; 0 when a trader model gives the
   ///   noise traders' intervals (v then governs nothing).
   /// The counts restart at a live change of the key (draws made before it do
   /// not depend on the new value): the seconds redrawn from then on, the
@@ -214,7 +222,14 @@ class MarketPopulation final : public Population {
   /// Trailing stop distance of a stop-loss agent (fraction), 0 for other kinds.
   double stop_distance(std::uint32_t agent) const { return stop_distance_[agent]; }
 
-  enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions, kHalts };
+  enum Table : std::uint32_t { kOrders, kTrades, kQuotes, kBook, kBars, kPositions, kHalts, kLabels, kEpisodes, kAgentLabels };
+
+  /// The id an agent has in the tables: a permutation of the internal ids
+  /// drawn from the seed, so an id says nothing of the agent's kind (shock
+  /// agents, after the traders, keep theirs).
+  std::uint32_t public_id(std::uint32_t agent) const { return agent < agent_count() ? public_id_[agent] : agent; }
+  /// The label the agent's manipulative orders carry (normal for honest agents).
+  static Label label_of_kind(AgentKind k);
 
  private:
   // An agent's message waiting at the exchange for the others of its time.
@@ -285,6 +300,14 @@ class MarketPopulation final : public Population {
     double last_time = -1.0;  // latest event handled (see read_horizon)
   };
   // A redraw of the fundamentals (live jump change or branch), replayed on load.
+  // One manipulative episode of an agent: the times its first and last
+  // orders were sent and their ids (internal).
+  struct Episode {
+    double start = 0.0, end = 0.0;
+    std::uint64_t first = 0, last = 0;
+    std::uint32_t symbol = 0;
+    Label label = Label::normal;
+  };
   struct PathRedraw {
     std::uint64_t from = 0;
     double jump_interval = 0.0, jump_sd = 0.0;
@@ -311,12 +334,24 @@ class MarketPopulation final : public Population {
   void trader_handle(Context& ctx, std::uint32_t g, const Event& ev);
   void wake(Context& ctx, std::uint32_t g, std::uint32_t a, std::uint64_t step);
   void schedule_wake(Context& ctx, std::uint32_t a, double mean_interval);
+  // Agents' activity: arrivals are drawn at the busiest rate (active regime,
+  // open or close), then thinned to the rate of the regime and time of day.
+  double busiest_rate() const { return params_.active_rate_ratio * intraday_peak(params_.intraday_ratio); }
+  bool thinned(RandomStream& rng, std::uint32_t sym, double t) const;
   // Order flow from agent a (sent with latency, FIFO per agent).
   std::uint64_t send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty, Label l);
   void send_market(Context& ctx, std::uint32_t a, Side s, std::uint32_t qty, Label l);
   void send_cancel(Context& ctx, std::uint32_t a, std::uint64_t first, std::uint32_t count, Label l);
   void send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data);
   void cancel_open(Context& ctx, std::uint32_t a, Label l);
+  // A value trader's order (value agents, and manipulators trading
+  // honestly: then into the honest_* slot of open orders).
+  void value_order(Context& ctx, std::uint32_t a, const View& v, double mid, std::uint64_t& open_first,
+                   std::uint32_t& open_count);
+  // Spoofing and layering episodes, wash trades (traders.cpp).
+  void manipulate(Context& ctx, std::uint32_t a, std::uint64_t step, const View& v);
+  // An order id as the tables show it (the agent's public id).
+  std::uint64_t public_order(std::uint64_t id) const;
   Ticks to_ticks(double price) const;
   double to_price(Ticks t) const { return static_cast<double>(t) * params_.tick_size; }
   // Experiments (market_experiment.cpp).
@@ -347,6 +382,8 @@ class MarketPopulation final : public Population {
   std::vector<std::uint32_t> max_lots_;  ///< largest order of zi/noise/value/momentum agents, lots
   std::vector<double> stop_distance_;    ///< stop-loss agents' trailing distance
   std::uint32_t stop_first_ = 0, stop_end_ = 0;  ///< stop-loss agents' ids (contiguous)
+  std::vector<std::uint32_t> public_id_;      ///< see public_id()
+  std::vector<double> honest_interval_;       ///< manipulators' honest (value) trading, mean interval
   bool noise_interval_from_model_ = false;
   // Per-agent state, written only by the agent's own trader LP. Each agent
   // draws from its own stream, so nothing it does depends on trader_lps.
@@ -366,6 +403,14 @@ class MarketPopulation final : public Population {
   enum StopPhase : std::uint8_t { kStopFlat = 0, kStopHolding = 1 };
   std::vector<double> stop_peak_;
   std::vector<std::uint8_t> stop_phase_;
+  // Manipulators: their honest order (one, as a value trader's), the
+  // episode under way (start time, -1: none; first order id) and the
+  // finished ones, emitted at the end in the episodes table.
+  std::vector<std::uint64_t> honest_first_;
+  std::vector<std::uint32_t> honest_count_;
+  std::vector<double> episode_start_;
+  std::vector<std::uint64_t> episode_first_;
+  std::vector<std::vector<Episode>> episodes_;
   // Per-LP state.
   std::vector<Exchange> exchanges_;
   std::vector<Desk> desks_;
