@@ -67,9 +67,10 @@ def main(argv=None):
                        help="an HTML report of a `simulacra calibrate` folder: fit bands, marginals, pairs")
     c.add_argument("folder")
     c.add_argument("-o", "--output", required=True, help="report.html")
+    learned = {}
     for name, what in (("plot-learned", "draw a synthetic table's marginals or associations against the real one's"),
                        ("report-learned", "an HTML page comparing a synthetic table with the real one")):
-        q = sub.add_parser(name, help=what)
+        q = learned[name] = sub.add_parser(name, help=what)
         q.add_argument("real", help="the real table (CSV with a header row)")
         q.add_argument("synthetic", help="the synthetic table (e.g. from `simulacra sample`)")
         if name == "plot-learned":
@@ -86,7 +87,7 @@ def main(argv=None):
             calibration.write_report(args.folder, args.output)
             return 0
         if args.command in ("plot-learned", "report-learned"):
-            real, synth, types = _read_csv(args.real), _read_csv(args.synthetic), _types(args.type, parser)
+            real, synth, types = _read_csv(args.real), _read_csv(args.synthetic), _types(args.type, learned[args.command])
             if args.command == "report-learned":
                 synthetic.write_report(real, synth, args.output, types=types, sources=(args.real, args.synthetic),
                                        title="%s against %s" % (os.path.basename(args.synthetic),
@@ -111,13 +112,13 @@ def main(argv=None):
             ax = pl.network(population=pop, run=args.run, interval=args.interval)
         elif args.kind == "spacetime":
             if args.link is None:
-                parser.error("--kind spacetime needs --link")
+                p.error("--kind spacetime needs --link")
             ax = pl.spacetime(args.link, population=pop, run=args.run)
         elif args.kind == "price":
             ax = pl.price(population=pop, run=args.run)
         else:
             if args.time is None:
-                parser.error("--kind depth needs --time")
+                p.error("--kind depth needs --time")
             ax = pl.depth(args.time, population=pop, run=args.run)
         ax.figure.savefig(args.output, bbox_inches="tight")
         return 0
