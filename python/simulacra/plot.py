@@ -181,7 +181,8 @@ class DatasetPlots:
             raise ValueError("no link statistics to draw flows from%s (the scenario's stats_interval must be > 0)"
                              % ("" if interval is None else " in the interval (%g, %g]" % tuple(interval)))
         per_link = stats.groupby("link")[["vehicles", "hours"]].sum()
-        out = links[["link", "from_node", "to_node", "x_from", "y_from", "x_to", "y_to", "lanes", "length"]].reset_index(drop=True)
+        cols = ["link", "from_node", "to_node", "x_from", "y_from", "x_to", "y_to", "lanes", "length"]
+        out = links[cols].reset_index(drop=True)
         out = out.join(per_link, on="link")
         out["flow"] = out["vehicles"] / out["hours"]
         return out
