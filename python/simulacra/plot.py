@@ -161,11 +161,14 @@ class DatasetPlots:
         them). interval: (start, end) in the dataset's time unit, to count
         only the statistics intervals that end after start and at or before
         end (default the whole run). A link without statistics rows has flow
-        NaN. Raises ValueError when the tables are missing or nothing is left."""
+        NaN. Raises ValueError when the tables are missing, the run does not
+        exist or no statistics are left."""
         links, _ = self._table("links", population, "a traffic")
         stats, _ = self._table("link_stats", population, "a traffic")
         if "run" in links.columns:
             links = links[links["run"] == (links["run"].iloc[0] if run is None else run)]
+        if links.empty:
+            raise ValueError("no links%s" % ("" if run is None else " in run %r" % (run,)))
         if run is not None and "run" in stats.columns:
             stats = stats[stats["run"] == run]
         stats = stats.assign(_run=stats["run"] if "run" in stats.columns else 0).sort_values(["_run", "link", "time"])

@@ -151,6 +151,8 @@ def test_network_interval_and_runs(sumo_grid):
     np.testing.assert_allclose(ds.plot.link_flows()["flow"], per_run.mean(axis=1), rtol=1e-12)
     np.testing.assert_allclose(ds.plot.link_flows(run=1)["flow"], per_run[1], rtol=1e-12)
     assert len(ds.plot.network(run=1).collections[0].get_segments()) == 8
+    with pytest.raises(ValueError, match="run 5"):
+        ds.plot.network(run=5)
 
 
 def test_network_needs_links(town):
