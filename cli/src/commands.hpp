@@ -17,5 +17,9 @@ int rare_command(const Args& args);
 int calibrate_command(const Args& args);
 int types_command(const Args& args);
 int inspect_command(const Args& args);
+// Runs `python3 -m simulacra <command> args...` with this build's Python module
+// (plot, report, plot-learned, report-learned) and returns its exit status; 2
+// with a message when the interpreter or the module is missing.
+int python_command(const std::string& command, const Args& args);
 
 }  // namespace simulacra::cli

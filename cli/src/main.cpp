@@ -33,6 +33,15 @@ const Command kCommands[] = {
     {"sample", "sample rows from a model file into CSV", simulacra::cli::sample_command},
     {"evaluate", "fidelity and privacy of a synthetic table", simulacra::cli::evaluate_command},
     {"bench", "run a benchmark and print its figures (phold, export)", simulacra::cli::bench_command},
+    // Drawn by the Python module (matplotlib): python_command runs `python3 -m simulacra <name>`.
+    {"plot", "draw a plot of a dataset into a PNG or SVG file (python3, matplotlib)",
+     [](const simulacra::cli::Args& a) { return simulacra::cli::python_command("plot", a); }},
+    {"report", "a self-contained HTML report of a dataset (python3, matplotlib)",
+     [](const simulacra::cli::Args& a) { return simulacra::cli::python_command("report", a); }},
+    {"plot-learned", "draw a synthetic table's marginals or associations against the real one's",
+     [](const simulacra::cli::Args& a) { return simulacra::cli::python_command("plot-learned", a); }},
+    {"report-learned", "an HTML page comparing a synthetic table with the real one",
+     [](const simulacra::cli::Args& a) { return simulacra::cli::python_command("report-learned", a); }},
 };
 
 void print_help() {
@@ -41,7 +50,7 @@ void print_help() {
                "commands:\n";
   for (const auto& c : kCommands) {
     std::string name = c.name;
-    std::cout << "  " << name << std::string(name.size() < 12 ? 12 - name.size() : 1, ' ')
+    std::cout << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ')
               << c.summary << '\n';
   }
   std::cout << "\noptions:\n  --help      show this help\n  --version   show version and commit\n"

@@ -11,6 +11,7 @@ See docs/python.md.
 
 from . import _core
 from . import calibration  # noqa: F401  (simulacra.calibration.read / write_report)
+from . import synthetic  # noqa: F401  (simulacra.synthetic.write_report)
 from ._core import (  # noqa: F401  (the typed errors, re-exported)
     CheckpointError,
     ConfigError,
@@ -26,6 +27,7 @@ from .dataset import Dataset, open, read_runs, run  # noqa: F401
 from .fitting import Calibration, calibrate  # noqa: F401
 from .learned import Evaluation, Model, evaluate, fit, load_model  # noqa: F401
 from .session import Session  # noqa: F401
+from .synthetic import associations, plot_correlations, plot_marginals  # noqa: F401
 
 __version__ = _core.version
 git_commit = _core.git_commit
@@ -40,6 +42,7 @@ def types():
 __all__ = [
     "run", "open", "read_runs", "Session", "Dataset", "types",
     "fit", "load_model", "evaluate", "Model", "Evaluation", "calibrate", "Calibration",
+    "plot_marginals", "plot_correlations", "associations",
     "Error", "ScenarioError", "ConfigError", "DataError", "LookaheadError",
     "CheckpointError", "ExpressionError", "ModelFileError", "NetworkFileError",
 ]

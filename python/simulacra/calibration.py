@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .report import _png, _style_and_script
+from .report import figure_html, page, write_whole
 
 
 class Calibration:
@@ -188,7 +188,6 @@ def render(cal):
     """The report as HTML text."""
     r = cal.report
     title = "Calibration of %s" % r.get("source", cal.folder)
-    style, script = _style_and_script()
     body = ["<h1>%s</h1>" % html.escape(title),
             "<p>Method %s, seed %s, %s simulations (%s per parameter vector) in %.1f s; %s posterior predictive.</p>"
             % (html.escape(str(r.get("method"))), r.get("seed"), r.get("simulations"), r.get("replicates"),
@@ -204,18 +203,10 @@ def render(cal):
         body += ["<h2>ABC-SMC generations</h2>",
                  pd.DataFrame(r["generations"]).to_html(float_format=lambda v: "%.4g" % v)]
     body.append("<h2>Plots</h2>")
-    for caption, draw in figures(cal):
-        body.append('<figure><img class="plot" alt="%s" src="data:image/png;base64,%s"><figcaption>%s</figcaption>'
-                    "</figure>" % (html.escape(caption), _png(draw()), html.escape(caption)))
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head>"
-            "<body>\n%s\n<p id=\"rendered\">images not checked</p>%s</body></html>\n"
-            % (html.escape(title), style, "\n".join(body), script))
+    body += [figure_html(caption, draw) for caption, draw in figures(cal)]
+    return page(title, body)
 
 
 def write_report(folder, path):
     """Writes the HTML report of a calibration folder to `path` (whole)."""
-    text = render(read(folder))
-    tmp = "%s.tmp-%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_whole(path, render(read(folder)))

@@ -1,10 +1,13 @@
 """Plots of a Dataset with matplotlib (Debian's python3-matplotlib):
-ds.plot.epicurve(), .spacetime(link), .fundamental(), .price(), .depth(t).
+ds.plot.epicurve(), .spacetime(link), .fundamental(), .network(), .price(),
+.depth(t).
 Each draws into `ax` (a new figure when None) and returns the Axes; save
 with ax.figure.savefig("fig.png")."""
 
 import numpy as np
 import pandas as pd
+
+from . import _convert
 
 # Disease states of the epidemic's daily table, in its column order.
 EPIDEMIC_STATES = ["susceptible", "exposed", "presymptomatic", "symptomatic", "asymptomatic",
@@ -147,6 +150,89 @@ class DatasetPlots:
         ax.set_xlabel("density (veh/km)")
         ax.set_ylabel("flow (veh/h)")
         ax.set_title("fundamental diagram")
+        return ax
+
+    def link_flows(self, population=None, run=None, interval=None):
+        """What network() draws: one row per link of the `links` table
+        (link, from_node, to_node, x_from, y_from, x_to, y_to, lanes, length), with `vehicles`
+        (vehicles that left the link's end), `hours` (the time the link
+        statistics cover) and `flow` = vehicles / hours in veh/h, from
+        `link_stats`. run: one run (default: all runs, flows averaged over
+        them). interval: (start, end) in the dataset's time unit, to count
+        only the statistics intervals that end after start and at or before
+        end (default the whole run). A link without statistics rows has flow
+        NaN. Raises ValueError when the tables are missing, the run does not
+        exist or no statistics are left."""
+        links, _ = self._table("links", population, "a traffic")
+        stats, _ = self._table("link_stats", population, "a traffic")
+        if "run" in links.columns:
+            links = links[links["run"] == (links["run"].iloc[0] if run is None else run)]
+        if links.empty:
+            raise ValueError("no links%s" % ("" if run is None else " in run %r" % (run,)))
+        if run is not None and "run" in stats.columns:
+            stats = stats[stats["run"] == run]
+        stats = stats.assign(_run=stats["run"] if "run" in stats.columns else 0).sort_values(["_run", "link", "time"])
+        # Each row covers the time since the link's previous row (the run's start for the first).
+        span = stats["time"] - stats.groupby(["_run", "link"])["time"].shift(1).fillna(0.0)
+        unit = self._ds.provenance.get("time_unit", "s")
+        hours = span * _convert.TIME_UNITS.get(unit, 1.0) / 3600.0
+        stats = stats.assign(hours=hours, vehicles=stats["flow"] * hours)
+        if interval is not None:
+            start, end = interval
+            stats = stats[(stats["time"] > start) & (stats["time"] <= end)]
+        if stats.empty:
+            raise ValueError("no link statistics to draw flows from%s (the scenario's stats_interval must be > 0)"
+                             % ("" if interval is None else " in the interval (%g, %g]" % tuple(interval)))
+        per_link = stats.groupby("link")[["vehicles", "hours"]].sum()
+        cols = ["link", "from_node", "to_node", "x_from", "y_from", "x_to", "y_to", "lanes", "length"]
+        out = links[cols].reset_index(drop=True)
+        out = out.join(per_link, on="link")
+        out["flow"] = out["vehicles"] / out["hours"]
+        return out
+
+    def network(self, population=None, run=None, interval=None, labels=None, cmap="plasma", ax=None):
+        """The road network from the `links` table, a line per link between
+        its end nodes (shifted to the right of its direction when the
+        opposite link exists), its width and colour by the link's flow in
+        veh/h (link_flows(); links without statistics thin and grey).
+        labels: write link ids at their middles (default: when there are at
+        most 40 links)."""
+        import matplotlib as mpl
+        from matplotlib.collections import LineCollection
+        data = self.link_flows(population, run, interval)
+        start = data[["x_from", "y_from"]].to_numpy(dtype=float)
+        end = data[["x_to", "y_to"]].to_numpy(dtype=float)
+        extent = max(float(np.ptp(np.vstack([start, end]), axis=0).max()), 1.0)
+        d = end - start
+        norm = np.hypot(d[:, 0], d[:, 1])
+        norm[norm == 0] = 1.0
+        right = np.column_stack([d[:, 1], -d[:, 0]]) / norm[:, None]
+        pairs = set(zip(data["from_node"], data["to_node"]))
+        twin = np.array([(b, a) in pairs for a, b in zip(data["from_node"], data["to_node"])])
+        shift = right * (0.01 * extent) * twin[:, None]
+        segments = np.stack([start + shift, end + shift], axis=1)
+        flow = data["flow"].to_numpy(dtype=float)
+        top = np.nanmax(flow) if np.isfinite(flow).any() and np.nanmax(flow) > 0 else 1.0
+        # The colour map's palest end (near white) is left out: thin quiet links stay visible.
+        cmap = mpl.colors.ListedColormap(mpl.colormaps[cmap](np.linspace(0.0, 0.85, 256)))
+        colours = cmap(np.nan_to_num(flow) / top)
+        colours[~np.isfinite(flow)] = mpl.colors.to_rgba("lightgrey")
+        widths = np.where(np.isfinite(flow), 0.6 + 5.4 * np.nan_to_num(flow) / top, 0.4)
+        ax = _axes(ax)
+        ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, capstyle="round"))
+        ax.autoscale_view()
+        ax.set_aspect("equal", adjustable="datalim")
+        mappable = mpl.cm.ScalarMappable(norm=mpl.colors.Normalize(0, top), cmap=cmap)
+        ax.figure.colorbar(mappable, ax=ax, label="flow (veh/h)")
+        if labels or (labels is None and len(data) <= 40):
+            mid = segments.mean(axis=1) + 2.5 * shift
+            for (x, y), link in zip(mid, data["link"]):
+                ax.annotate(str(link), (x, y), fontsize=7, ha="center", va="center", color="black")
+        ax.set_xlabel("x (m)")
+        ax.set_ylabel("y (m)")
+        what = "whole run" if interval is None else "intervals ending in (%g, %g]" % tuple(interval)
+        runs = "" if len(self._ds) == 1 or run is not None else ", mean of %d runs" % len(self._ds)
+        ax.set_title("link flows (%s%s)" % (what, runs))
         return ax
 
     # ---------------------------------------------------------------- market

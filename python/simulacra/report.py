@@ -5,6 +5,7 @@ the page (it opens without network access)."""
 import base64
 import html
 import io
+import os
 
 import pandas as pd
 
@@ -34,6 +35,33 @@ def _style_and_script():
     return style, script
 
 
+def figure_html(caption, draw):
+    """A <figure> with the plot `draw()` returns an Axes of, as an inline PNG."""
+    return ('<figure><img class="plot" alt="%s" src="data:image/png;base64,%s"><figcaption>%s</figcaption>'
+            "</figure>" % (html.escape(caption), _png(draw()), html.escape(caption)))
+
+
+def page(title, body):
+    """The whole HTML page around `body` (a list of HTML parts)."""
+    style, script = _style_and_script()
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head>"
+            "<body>\n%s\n<p id=\"rendered\">images not checked</p>%s</body></html>\n"
+            % (html.escape(title), style, "\n".join(body), script))
+
+
+def write_whole(path, text):
+    """Writes `text` to `path` aside, then renames it: the file appears whole or not at all."""
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def figures(ds):
     """[(title, Axes)] of every plot that applies to the dataset."""
     out = []
@@ -47,6 +75,9 @@ def figures(ds):
                         lambda pop=pop: p.epicurve(population=pop, by="age_band")))
         if n.endswith(".link_stats") and len(ds[n]):
             out.append(("%s: fundamental diagram" % pop, lambda pop=pop: p.fundamental(population=pop)))
+            if pop + ".links" in ds and len(ds[pop + ".links"]):
+                out.append(("%s: road network, width and colour by flow (veh/h)" % pop,
+                            lambda pop=pop: p.network(population=pop)))
         if n.endswith(".trajectories") and len(ds[n]):
             busiest = int(ds[n]["link"].value_counts().index[0])
             out.append(("%s: space-time diagram of link %d (the most sampled)" % (pop, busiest),
@@ -87,22 +118,12 @@ def render(ds, title=None):
     plots = figures(ds)
     if plots:
         body.append("<h2>Plots</h2>")
-        for caption, draw in plots:
-            body.append('<figure><img class="plot" alt="%s" src="data:image/png;base64,%s"><figcaption>%s</figcaption>'
-                        "</figure>" % (html.escape(caption), _png(draw()), html.escape(caption)))
+        body += [figure_html(caption, draw) for caption, draw in plots]
     body.append("<h2>Tables</h2>")
     body += [_table_section(ds, n) for n in ds.table_names]
-    style, script = _style_and_script()
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style></head>"
-            "<body>\n%s\n<p id=\"rendered\">images not checked</p>%s</body></html>\n"
-            % (html.escape(title), style, "\n".join(body), script))
+    return page(title, body)
 
 
 def write(ds, path, title=None):
     """Writes the report to `path` (whole: written aside, then renamed)."""
-    import os
-    text = render(ds, title)
-    tmp = "%s.tmp-%d" % (path, os.getpid())
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_whole(path, render(ds, title))

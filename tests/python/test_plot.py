@@ -102,3 +102,61 @@ def test_market_plots(tmp_path):
     book = snaps[(snaps["time"] == at) & (snaps["symbol"] == 0)].sort_values("level")
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), book["bid_size"].cumsum())
     saved(ax, tmp_path, "depth.png")
+
+
+@pytest.fixture(scope="module")
+def sumo_grid():
+    # Read from a SUMO .net.xml (networks/grid4x3.net.xml): 34 links, statistics every 5 minutes.
+    return simulacra.run(scenario("traffic/sumo_grid.yaml"), set={"duration": "10min"})
+
+
+def mean_flow_per_link(stats):
+    """veh/h over the run when every statistics interval has the same length."""
+    return stats.groupby("link")["flow"].mean()
+
+
+def test_network_draws_every_link_by_its_flow(sumo_grid, tmp_path):
+    links, stats = sumo_grid["city.links"], sumo_grid["city.link_stats"]
+    assert (links["name"] != "").all()  # the SUMO file's edges
+    assert sorted(stats["time"].unique()) == [300.0, 600.0]
+    ax = sumo_grid.plot.network()
+    lines = ax.collections[0]
+    segments = lines.get_segments()
+    assert len(segments) == len(links) == 34
+    # Each line joins its link's end nodes (two-way streets shifted apart by a few metres).
+    for seg, (_, l) in zip(segments, links.iterrows()):
+        np.testing.assert_allclose(seg[1] - seg[0], [l["x_to"] - l["x_from"], l["y_to"] - l["y_from"]], atol=1e-9)
+        assert np.hypot(*(seg[0] - [l["x_from"], l["y_from"]])) < 10.0
+    flows = mean_flow_per_link(stats).reindex(links["link"]).to_numpy()
+    widths = np.asarray(lines.get_linewidths())
+    assert np.argmax(widths) == np.argmax(flows) and (flows == flows.max()).sum() == 1
+    # Wider is busier, throughout.
+    order = np.argsort(flows, kind="stable")
+    assert (np.diff(widths[order]) >= 0).all() and widths.min() < widths.max() / 3
+    np.testing.assert_allclose(sumo_grid.plot.link_flows()["flow"], flows, rtol=1e-12)
+    assert len(ax.texts) == 34  # link ids, few enough to write
+    saved(ax, tmp_path, "network.png")
+
+
+def test_network_interval_and_runs(sumo_grid):
+    stats = sumo_grid["city.link_stats"]
+    first = stats[stats["time"] == 300.0].set_index("link")["flow"]
+    got = sumo_grid.plot.link_flows(interval=(0, 300)).set_index("link")["flow"]
+    np.testing.assert_allclose(got, first.reindex(got.index), rtol=1e-12)
+    with pytest.raises(ValueError, match="interval"):
+        sumo_grid.plot.link_flows(interval=(900, 1200))
+    ds = simulacra.run(scenario("traffic/ring_stop_and_go.yaml"), set={"duration": "5min"}, replicates=2,
+                       progress=False)
+    stats = ds["ring.link_stats"]
+    per_run = stats.groupby(["run", "link"])["flow"].mean().unstack("run")
+    assert not np.allclose(per_run[0], per_run[1])  # the runs differ
+    np.testing.assert_allclose(ds.plot.link_flows()["flow"], per_run.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(ds.plot.link_flows(run=1)["flow"], per_run[1], rtol=1e-12)
+    assert len(ds.plot.network(run=1).collections[0].get_segments()) == 8
+    with pytest.raises(ValueError, match="run 5"):
+        ds.plot.network(run=5)
+
+
+def test_network_needs_links(town):
+    with pytest.raises(ValueError, match="links"):
+        town.plot.network()

@@ -60,13 +60,15 @@ def test_report_of_cli_dataset(town_file, tmp_path):
 
 
 @pytest.mark.parametrize("rel, sets, expected", [
-    ("traffic/ring_stop_and_go.yaml", {}, 2),
+    ("traffic/ring_stop_and_go.yaml", {}, 3),  # fundamental diagram, network with flows, space-time
     ("market/spoofing_day.yaml", {"duration": "1h"}, 2),
 ])
 def test_report_other_domains(rel, sets, expected, tmp_path):
     ds = simulacra.run(scenario(rel), set=sets)
     report.write(ds, tmp_path / "r.html")
-    assert len(images((tmp_path / "r.html").read_text())) == expected
+    text = (tmp_path / "r.html").read_text()
+    assert len(images(text)) == expected
+    assert ("road network, width and colour by flow" in text) == rel.startswith("traffic/")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
