@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <new>
@@ -62,7 +63,7 @@ void maybe_kill(unsigned written) {
 // checking for SIGINT/SIGTERM between them (throws Interrupted), so a signal
 // is answered within a piece. Where a run is cut never changes its data
 // (checkpoints rely on the same property).
-void advance_watching(RunSession& session, SimTime until) {
+void advance_watching(RunSession& session, SimTime until, const std::function<void()>& tick = {}) {
   using Clock = std::chrono::steady_clock;
   const double end = std::min(until.value, session.end().value);
   double piece = (end - session.now().value) / 4096.0;
@@ -72,6 +73,7 @@ void advance_watching(RunSession& session, SimTime until) {
     if (!(target > session.now().value) || !(target < end)) target = end;  // a piece too small to move time
     const auto t0 = Clock::now();
     session.advance(SimTime{target});
+    if (tick) tick();
     const double took = std::chrono::duration<double>(Clock::now() - t0).count();
     if (took < 0.05) {
       piece *= 2.0;
@@ -82,10 +84,10 @@ void advance_watching(RunSession& session, SimTime until) {
 }
 
 // Drives a session to its end, writing the checkpoints the plan asks for.
-void drive(RunSession& session, const CheckpointPlan& ckpt, const OutputPlan& out) {
+void drive(RunSession& session, const CheckpointPlan& ckpt, const OutputPlan& out, const std::function<void()>& tick) {
   unsigned written = 0;
   if (!ckpt.any()) {
-    advance_watching(session, session.end());
+    advance_watching(session, session.end(), tick);
     return;
   }
   // Wall-clock checkpoints need the run cut into pieces to look at the clock.
@@ -96,7 +98,7 @@ void drive(RunSession& session, const CheckpointPlan& ckpt, const OutputPlan& ou
   while (!session.over()) {
     double target = std::min(session.end().value, session.now().value + piece);
     if (next_at < ckpt.at.size()) target = std::min(target, ckpt.at[next_at]);
-    advance_watching(session, SimTime{target});
+    advance_watching(session, SimTime{target}, tick);
     if (next_at < ckpt.at.size() && session.now().value >= ckpt.at[next_at] && !session.over()) {
       maybe_kill(written++);
       save_checkpoint(session, (ckpt.dir / (session.plan().label + ".at-" + seconds_text(ckpt.at[next_at]) + "s")).string(),
@@ -118,6 +120,16 @@ double parse_time_flag(const std::string& flag, const std::string& text) {
   const auto v = parse_quantity(text, Dimension::time, &why);
   if (!v || !(*v > 0.0)) throw UsageError("--" + flag + " '" + text + "': expected a positive time such as 30d or 10min" + (why.empty() ? "" : " (" + why + ")"));
   return *v;
+}
+
+// "days" for "d": the progress line's noun.
+std::string unit_words(const std::string& unit) {
+  if (unit == "d") return "days";
+  if (unit == "h") return "hours";
+  if (unit == "min") return "minutes";
+  if (unit == "s") return "seconds";
+  if (unit == "ms") return "milliseconds";
+  return unit;
 }
 
 void print_result(const std::string& label, std::uint64_t seed, const RunResult& r) {
@@ -258,7 +270,32 @@ int run_scenario(const Args& args) {
     const std::size_t chunk_rows = scenario.outputs.chunk_rows;
     RunSession session(std::move(scenario), registry, plan, threads);
     session.attach(make_sinks(out, plan.label, chunk_rows));
-    drive(session, ckpt, out);
+    // One run alone shows its own progress in simulated time, once it has
+    // taken longer than a progress interval (short runs print nothing).
+    std::unique_ptr<ProgressPrinter> run_progress;
+    std::function<void()> tick;
+    if (!quiet && plans.size() == 1) {
+      const bool terminal = ProgressPrinter::is_terminal(stderr);
+      const double interval = terminal ? 0.2 : 10.0;
+      const double unit = session.scenario().time_unit_seconds;
+      run_progress = std::make_unique<ProgressPrinter>(stderr, terminal, interval,
+                                                       "simulated " + unit_words(session.scenario().time_unit));
+      const auto start = std::chrono::steady_clock::now();
+      tick = [&session, &run_progress, start, interval, unit] {
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (elapsed < interval) return;
+        EnsembleProgress p;
+        p.done = static_cast<std::size_t>(session.now().value / unit);
+        p.total = static_cast<std::size_t>(std::ceil(session.end().value / unit));
+        p.elapsed_s = elapsed;
+        p.rate_per_s = session.now().value / unit / elapsed;
+        p.eta_s = p.rate_per_s > 0.0 ? (session.end().value - session.now().value) / unit / p.rate_per_s : -1.0;
+        run_progress->update(p);
+      };
+    }
+    drive(session, ckpt, out, tick);
+    if (tick) tick();  // the end, if anything was shown
+    if (run_progress) run_progress->finish();
     results[i] = session.finish(provenance);
     if (!quiet) {
       std::lock_guard<std::mutex> lock(print_mutex);
