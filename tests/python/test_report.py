@@ -80,7 +80,9 @@ def test_report_renders_in_chromium(town_file, tmp_path):
     text = out.read_text()
     first = images(text)[0]
     broken = tmp_path / "broken.html"
-    broken.write_text(text.replace(first, first[:200] + "AAAA" + first[-100:], 1))
+    # A PNG whose signature is gone cannot be decoded (a damaged middle
+    # still renders: the header gives its size and Chromium draws what it can).
+    broken.write_text(text.replace(first, "AAAAAAAAAAAA" + first[12:], 1))
     assert rendered(broken) == (1, 2)
 
 
