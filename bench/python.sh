@@ -3,7 +3,7 @@
 #  1. the 100,000-person town (scenarios/epidemic/town.yaml) by the CLI into
 #     HDF5 and by simulacra.run into DataFrames: CPU seconds (user + sys) of
 #     each, and the overhead of Python (import included);
-#  2. a PERSONS-person town (default 1,000,000; 60 days) written by the CLI,
+#  2. a PERSONS-person town (default 1,000,000) written by the CLI,
 #     then its infections table into pandas by simulacra.open: seconds and rows.
 set -euo pipefail
 BUILD="${1:-build}"
@@ -25,8 +25,8 @@ for i in 1 2 3; do
   i0=$(cpu "$PY" -c 'import simulacra')
   echo "  trial $i: CLI to HDF5 $c CPU-s; simulacra.run into DataFrames $p CPU-s ($(awk -v a="$p" -v b="$c" 'BEGIN{printf "%+.1f%%", 100*(a/b-1)}') of the CLI; python3 -c 'import simulacra' alone $i0 CPU-s)"
 done
-echo "2. $PERSONS persons, 60 days: the infections table into pandas"
-"$BIN" run scenarios/epidemic/town.yaml --set "populations[0].params.persons=$PERSONS" --set duration=60d \
+echo "2. $PERSONS persons: the infections table into pandas"
+"$BIN" run scenarios/epidemic/town.yaml --set "populations[0].params.persons=$PERSONS" \
   --set 'outputs.tables=[town.infections]' -o "$OUT/big" --quiet
 H5=$(ls "$OUT"/big/*.h5 | head -1)
 "$PY" - "$H5" <<'PY'
