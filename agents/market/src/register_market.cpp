@@ -240,7 +240,8 @@ void register_market(Registry& registry) {
   PopulationType t;
   t.name = "market";
   t.doc = "an exchange (limit order books, one per symbol) and heterogeneous trader agents with latency; "
-          "labelled manipulation; tables orders, trades, quotes, book_snapshots, bars, positions";
+          "labelled manipulation; tables orders, trades, quotes, book_snapshots, bars, positions, halts, and the ground "
+          "truth apart in labels, episodes and agent_labels";
   market_param_table().declare(t);
   t.actions = news_actions().specs();
   for (ActionSpec& a : shock_actions().specs()) t.actions.push_back(std::move(a));
