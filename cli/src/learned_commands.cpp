@@ -116,18 +116,10 @@ int fit_command(const Args& args) {
     if (!opts.has("quiet")) {
       const bool terminal = ProgressPrinter::is_terminal(stderr);
       progress = std::make_unique<ProgressPrinter>(stderr, terminal, terminal ? 0.1 : 5.0, "epochs");
-      const auto fit_start = std::chrono::steady_clock::now();
-      no.progress = [&progress, fit_start](std::size_t done, std::size_t total, double loss) {
-        EnsembleProgress p;
-        p.done = done;
-        p.total = total;
-        p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_start).count();
-        p.rate_per_s = p.elapsed_s > 0.0 ? static_cast<double>(done) / p.elapsed_s : 0.0;
-        p.eta_s = p.rate_per_s > 0.0 ? static_cast<double>(total - done) / p.rate_per_s : -1.0;
+      no.progress = [&progress](std::size_t done, std::size_t total, double loss) {
         char buf[48];
         std::snprintf(buf, sizeof buf, "loss %.4g", loss);
-        p.note = buf;
-        progress->update(p);
+        progress->update(done, total, buf);
       };
     }
     model = NeuralGenerator::fit(data, no);

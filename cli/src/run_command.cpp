@@ -280,17 +280,10 @@ int run_scenario(const Args& args) {
       const double unit = session.scenario().time_unit_seconds;
       run_progress = std::make_unique<ProgressPrinter>(stderr, terminal, interval,
                                                        "simulated " + unit_words(session.scenario().time_unit));
-      const auto start = std::chrono::steady_clock::now();
-      tick = [&session, &run_progress, start, interval, unit] {
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (elapsed < interval) return;
-        EnsembleProgress p;
-        p.done = static_cast<std::size_t>(session.now().value / unit);
-        p.total = static_cast<std::size_t>(std::ceil(session.end().value / unit));
-        p.elapsed_s = elapsed;
-        p.rate_per_s = session.now().value / unit / elapsed;
-        p.eta_s = p.rate_per_s > 0.0 ? (session.end().value - session.now().value) / unit / p.rate_per_s : -1.0;
-        run_progress->update(p);
+      tick = [&session, &run_progress, interval, unit] {
+        if (run_progress->elapsed_s() < interval) return;
+        run_progress->update(static_cast<std::size_t>(session.now().value / unit),
+                             static_cast<std::size_t>(std::ceil(session.end().value / unit)));
       };
     }
     drive(session, ckpt, out, tick);

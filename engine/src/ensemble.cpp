@@ -275,7 +275,21 @@ ProgressPrinter::ProgressPrinter(std::FILE* out, bool terminal)
     : ProgressPrinter(out, terminal, terminal ? 0.1 : 10.0) {}
 
 ProgressPrinter::ProgressPrinter(std::FILE* out, bool terminal, double interval_s, std::string noun)
-    : out_(out), terminal_(terminal), interval_s_(interval_s), noun_(std::move(noun)), last_print_s_(now_s()) {}
+    : out_(out), terminal_(terminal), interval_s_(interval_s), noun_(std::move(noun)), start_s_(now_s()),
+      last_print_s_(start_s_) {}
+
+double ProgressPrinter::elapsed_s() const { return now_s() - start_s_; }
+
+void ProgressPrinter::update(std::size_t done, std::size_t total, std::string note) {
+  EnsembleProgress p;
+  p.done = done;
+  p.total = total;
+  p.elapsed_s = elapsed_s();
+  p.rate_per_s = p.elapsed_s > 0.0 ? static_cast<double>(done) / p.elapsed_s : 0.0;
+  p.eta_s = p.rate_per_s > 0.0 ? static_cast<double>(total - std::min(done, total)) / p.rate_per_s : -1.0;
+  p.note = std::move(note);
+  update(p);
+}
 
 ProgressPrinter::~ProgressPrinter() { finish(); }
 

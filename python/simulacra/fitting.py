@@ -15,10 +15,6 @@ scenario or an external command.
     fit.parameters                          # median, 90 % interval, identified, per parameter
 """
 
-import math
-import sys
-import time
-
 import numpy as np
 import pandas as pd
 
@@ -92,26 +88,6 @@ def _summary_rows(out, names, n):
     return arr.tolist()
 
 
-class _Progress:
-    def __init__(self, budget, quiet):
-        self.budget, self.quiet = budget, quiet
-        self.t0 = time.monotonic()
-        self.last = -math.inf
-
-    def __call__(self, sims, what):
-        if self.quiet:
-            return
-        now = time.monotonic()
-        if sys.stderr.isatty() or now - self.last >= 2.0 or sims >= self.budget:
-            self.last = now
-            rate = sims / max(now - self.t0, 1e-9)
-            eta = (self.budget - sims) / rate if rate > 0 else math.inf
-            line = (f"calibrate: {sims} of {self.budget} simulations, {rate:.1f}/s, at most ~{eta:.0f} s to go"
-                    + (f"; {what}" if what else ""))
-            print(("\r" + line) if sys.stderr.isatty() else line, file=sys.stderr,
-                  end="" if sys.stderr.isatty() else "\n", flush=True)
-
-
 def calibrate(simulator, prior, observed, *, models=None, method="abc-smc", budget=None, population=200,
               draws=2000, rounds=1, replicates=1, seed=1, quiet=False):
     """Fits `prior`'s parameters so that simulator's summaries match `observed`.
@@ -164,7 +140,5 @@ def calibrate(simulator, prior, observed, *, models=None, method="abc-smc", budg
 
     raw = _core.calibrate(simulate, names, [str(prior[k]) for k in names], target_names, values,
                           [str(models.get(k, "exact")) for k in target_names], method, budget, int(population),
-                          int(draws), int(rounds), int(replicates), int(seed), _Progress(budget, quiet))
-    if not quiet and sys.stderr.isatty():
-        print(file=sys.stderr)
+                          int(draws), int(rounds), int(replicates), int(seed), bool(quiet))
     return Calibration(raw)

@@ -6,9 +6,6 @@ A DataFrame goes to the C++ side as the CSV text pandas writes, read by
 the same reader as `simulacra fit`, so fit(df) is `simulacra fit` on
 df.to_csv(index=False) — same model, same samples for the same seed."""
 
-import sys
-import time
-
 import numpy as np
 import pandas as pd
 
@@ -93,42 +90,9 @@ def fit(df, model="copula", types=None, by=None, epsilon=0.0, bins=20, epochs=0,
         raise _core.DataError("bayesnet: epsilon must be >= 0 and bins at least 2")
     if model == "neural" and batch_size < 1:
         raise _core.DataError("neural: batch_size must be at least 1")
-    report = progress if callable(progress) else (_EpochPrinter() if progress else None)
     core = _core.fit(_csv(df, "fit"), _kinds(df, types), model, "" if by is None else by,
-                     float(epsilon), int(bins), int(epochs), int(batch_size), int(seed), report)
-    if isinstance(report, _EpochPrinter):
-        report.finish()
+                     float(epsilon), int(bins), int(epochs), int(batch_size), int(seed), progress)
     return Model(core)
-
-
-class _EpochPrinter:
-    """The neural fit's progress on standard error, as `simulacra fit` prints it."""
-
-    def __init__(self):
-        self.t0 = time.monotonic()
-        self.last = self.t0
-        self.terminal = sys.stderr.isatty()
-        self.line = None
-
-    def __call__(self, done, total, loss):
-        now = time.monotonic()
-        rate = done / max(now - self.t0, 1e-9)
-        self.line = (f"epochs {done}/{total} ({100 * done // max(total, 1)}%), loss {loss:.4g}, "
-                     f"{rate:.1f} epochs/s, " + (f"done in {now - self.t0:.1f} s" if done >= total
-                                                 else f"ETA {(total - done) / rate:.0f} s"))
-        if now - self.last >= (0.1 if self.terminal else 5.0):
-            self.last = now
-            self._show()
-
-    def _show(self):
-        print(("\r" + self.line + "\x1b[K") if self.terminal else self.line, end="" if self.terminal else "\n",
-              file=sys.stderr, flush=True)
-
-    def finish(self):
-        if self.line is not None:
-            self._show()
-            if self.terminal:
-                print(file=sys.stderr, flush=True)
 
 
 def load_model(path):

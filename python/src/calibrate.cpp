@@ -4,9 +4,12 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "simulacra/engine/ensemble.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/experiments/bo_calibration.hpp"
 #include "simulacra/experiments/calibrate.hpp"
@@ -124,15 +127,21 @@ py::dict result_dict(const calibrate::Problem& p, const calibrate::AbcResult& r,
   return d;
 }
 
-py::dict run(py::function simulate, const Request& q, py::object progress) {
+py::dict run(py::function simulate, const Request& q, bool quiet) {
   const calibrate::Problem p = problem_of(q, std::move(simulate));
-  auto report = [&](std::size_t sims, const std::string& what) {
-    if (!progress.is_none()) progress(sims, what);
+  // Progress as the CLI's ProgressPrinter shows it: live on a terminal, a line every 2 s otherwise.
+  std::unique_ptr<ProgressPrinter> printer;
+  if (!quiet) {
+    const bool terminal = ProgressPrinter::is_terminal(stderr);
+    printer = std::make_unique<ProgressPrinter>(stderr, terminal, terminal ? 0.1 : 2.0, "simulations");
+  }
+  auto report = [&](std::size_t sims, std::string what) {
+    if (printer) printer->update(sims, q.budget, std::move(what));
   };
   calibrate::AbcResult r;
   if (q.method == "abc-smc") {
     calibrate::AbcOptions o;
-    o.budget = q.budget == 0 ? 5000 : q.budget;
+    o.budget = q.budget;
     o.population = q.population;
     o.seed = q.seed;
     r = calibrate::run_abc_smc(p, o, [&](const calibrate::Generation& g, std::size_t sims) {
@@ -140,14 +149,14 @@ py::dict run(py::function simulate, const Request& q, py::object progress) {
     });
   } else if (q.method == "npe") {
     calibrate::NpeCalibrationOptions o;
-    o.budget = q.budget == 0 ? 5000 : q.budget;
+    o.budget = q.budget;
     o.draws = q.draws;
     o.rounds = q.rounds;
     o.seed = q.seed;
     r = calibrate::run_npe_calibration(p, o, [&](std::size_t sims) { report(sims, ""); });
   } else if (q.method == "bo") {
     calibrate::BoCalibrationOptions o;
-    o.budget = q.budget == 0 ? 200 : q.budget;
+    o.budget = q.budget;
     o.draws = q.draws;
     o.seed = q.seed;
     r = calibrate::run_bo_calibration(p, o, [&](std::size_t sims, double best) {
@@ -156,6 +165,7 @@ py::dict run(py::function simulate, const Request& q, py::object progress) {
   } else {
     throw UserError("calibrate: method '" + q.method + "': expected abc-smc, npe or bo");
   }
+  if (printer) printer->finish();
   return result_dict(p, r, q.method, q.seed);
 }
 
@@ -167,14 +177,14 @@ void register_calibrate(py::module_& m) {
       [](py::function simulate, std::vector<std::string> names, std::vector<std::string> priors,
          std::vector<std::string> target_names, std::vector<std::vector<double>> observed,
          std::vector<std::string> models, std::string method, std::size_t budget, std::size_t population,
-         std::size_t draws, std::size_t rounds, std::size_t replicates, std::uint64_t seed, py::object progress) {
+         std::size_t draws, std::size_t rounds, std::size_t replicates, std::uint64_t seed, bool quiet) {
         Request q{std::move(names), std::move(priors), std::move(target_names), std::move(models), std::move(observed),
                   std::move(method), budget, population, draws, rounds, replicates, seed};
-        return run(std::move(simulate), q, std::move(progress));
+        return run(std::move(simulate), q, quiet);
       },
       py::arg("simulate"), py::arg("names"), py::arg("priors"), py::arg("target_names"), py::arg("observed"),
       py::arg("models"), py::arg("method"), py::arg("budget"), py::arg("population"), py::arg("draws"),
-      py::arg("rounds"), py::arg("replicates"), py::arg("seed"), py::arg("progress"),
+      py::arg("rounds"), py::arg("replicates"), py::arg("seed"), py::arg("quiet"),
       "Calibrates a Python simulator: simulate(thetas, seeds) -> rows of summaries.");
 }
 

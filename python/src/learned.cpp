@@ -3,11 +3,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "simulacra/engine/ensemble.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/data_table.hpp"
@@ -96,13 +98,25 @@ Model fit(const std::string& csv, const std::map<std::string, std::string>& type
     no.epochs = epochs;
     no.batch_size = batch_size;
     no.seed = seed;
-    if (!progress.is_none()) {
+    // A function is called after every epoch; True prints as `simulacra fit` does.
+    std::unique_ptr<ProgressPrinter> printer;
+    if (PyCallable_Check(progress.ptr())) {
       no.progress = [&progress](std::size_t done, std::size_t total, double loss) {
         py::gil_scoped_acquire acquire;
         progress(done, total, loss);
       };
+    } else if (progress.cast<bool>()) {
+      const bool terminal = ProgressPrinter::is_terminal(stderr);
+      printer = std::make_unique<ProgressPrinter>(stderr, terminal, terminal ? 0.1 : 5.0, "epochs");
+      no.progress = [&printer](std::size_t done, std::size_t total, double loss) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "loss %.4g", loss);
+        printer->update(done, total, buf);
+      };
     }
-    return Model{NeuralGenerator::fit(data, no)};
+    Model m{NeuralGenerator::fit(data, no)};
+    if (printer) printer->finish();
+    return m;
 #else
     (void)epochs, (void)batch_size, (void)seed, (void)progress;
     throw DataError("model 'neural': this build has no neural generator (SIMULACRA_WITH_TORCH=OFF)");

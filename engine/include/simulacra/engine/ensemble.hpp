@@ -146,6 +146,12 @@ class ProgressPrinter {
 
   /// Records `progress`; prints it if the interval has passed.
   void update(const EnsembleProgress& progress);
+  /// Records `done` of `total` (with an optional note such as "loss 1.2")
+  /// at the time since this printer was made, rate and ETA from it, and
+  /// prints as update() does: for progress that is not an ensemble's runs.
+  void update(std::size_t done, std::size_t total, std::string note = {});
+  /// Seconds since this printer was made.
+  double elapsed_s() const;
   /// For run_ensemble: calls update() on this printer, which must outlive it.
   ProgressCallback callback();
   /// Prints the last recorded progress unless it is already the last line
@@ -158,6 +164,7 @@ class ProgressPrinter {
   bool terminal_;
   double interval_s_;
   std::string noun_;
+  double start_s_;
   double last_print_s_;
   EnsembleProgress last_{};
   bool seen_ = false;
