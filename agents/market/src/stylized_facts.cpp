@@ -6,6 +6,33 @@
 
 namespace simulacra::market {
 
+namespace {
+
+// Second, third and fourth central moments (divided by n).
+struct CentralMoments {
+  double m2 = 0.0, m3 = 0.0, m4 = 0.0;
+};
+
+CentralMoments central_moments(const std::vector<double>& x) {
+  double mean = 0.0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  CentralMoments m;
+  for (double v : x) {
+    const double d = v - mean, d2 = d * d;
+    m.m2 += d2;
+    m.m3 += d2 * d;
+    m.m4 += d2 * d2;
+  }
+  const auto n = static_cast<double>(x.size());
+  m.m2 /= n;
+  m.m3 /= n;
+  m.m4 /= n;
+  return m;
+}
+
+}  // namespace
+
 std::vector<double> log_returns(const std::vector<double>& prices) {
   std::vector<double> r;
   for (std::size_t i = 1; i < prices.size(); ++i) {
@@ -17,18 +44,8 @@ std::vector<double> log_returns(const std::vector<double>& prices) {
 
 double excess_kurtosis(const std::vector<double>& x) {
   if (x.size() < 4) return 0.0;
-  double mean = 0.0;
-  for (double v : x) mean += v;
-  mean /= static_cast<double>(x.size());
-  double m2 = 0.0, m4 = 0.0;
-  for (double v : x) {
-    const double d = (v - mean) * (v - mean);
-    m2 += d;
-    m4 += d * d;
-  }
-  m2 /= static_cast<double>(x.size());
-  m4 /= static_cast<double>(x.size());
-  return m2 > 0.0 ? m4 / (m2 * m2) - 3.0 : 0.0;
+  const CentralMoments m = central_moments(x);
+  return m.m2 > 0.0 ? m.m4 / (m.m2 * m.m2) - 3.0 : 0.0;
 }
 
 double autocorrelation(const std::vector<double>& x, std::size_t lag) {
@@ -64,18 +81,8 @@ double hill_tail_index(const std::vector<double>& x, std::size_t k) {
 
 double skewness(const std::vector<double>& x) {
   if (x.size() < 3) return 0.0;
-  double mean = 0.0;
-  for (double v : x) mean += v;
-  mean /= static_cast<double>(x.size());
-  double m2 = 0.0, m3 = 0.0;
-  for (double v : x) {
-    const double d = v - mean;
-    m2 += d * d;
-    m3 += d * d * d;
-  }
-  m2 /= static_cast<double>(x.size());
-  m3 /= static_cast<double>(x.size());
-  return m2 > 0.0 ? m3 / std::pow(m2, 1.5) : 0.0;
+  const CentralMoments m = central_moments(x);
+  return m.m2 > 0.0 ? m.m3 / std::pow(m.m2, 1.5) : 0.0;
 }
 
 }  // namespace simulacra::market
