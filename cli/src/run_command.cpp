@@ -310,11 +310,15 @@ int run_scenario(const Args& args) {
   };
 
   // Rank 0 prints each run as it ends, wherever it ran; under mpirun it also
-  // keeps runs.csv current (at most every second), so that if a rank dies the
-  // list says which runs finished and which did not.
+  // keeps runs.csv current from the start, so that if a rank dies (and Open
+  // MPI stops the launch) the list says which runs finished and which did
+  // not. It is rewritten after a run ends unless the last rewrite was more
+  // recent than ten times what it took: at most a tenth of rank 0's time.
   std::vector<RunReport> reports(plans.size());
   std::vector<JobStatus> status(plans.size(), JobStatus::not_run);
-  auto last_list = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  using Clock = std::chrono::steady_clock;
+  auto last_list = Clock::now() - std::chrono::hours(1);
+  Clock::duration list_cost{};
   auto done = [&](std::size_t i, const JobOutcome& outcome, int, const std::string& payload) {
     status[i] = outcome.status;
     if (outcome.status != JobStatus::succeeded) return;
@@ -324,12 +328,14 @@ int run_scenario(const Args& args) {
       if (!reports[i].stop_reason.empty()) std::printf("  ended early: %s\n", reports[i].stop_reason.c_str());
       std::fflush(stdout);
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (cluster::distributed() && now - last_list >= std::chrono::seconds(1)) {
+    const auto now = Clock::now();
+    if (cluster::distributed() && now - last_list >= 10 * list_cost) {
       write_atomically(out.dir / "runs.csv", run_list_csv(plans, out, reports, status));
-      last_list = now;
+      last_list = Clock::now();
+      list_cost = last_list - now;
     }
   };
+  if (lead && cluster::distributed()) write_atomically(out.dir / "runs.csv", run_list_csv(plans, out, reports, status));
   std::unique_ptr<ProgressPrinter> progress;
   if (!quiet && plans.size() > 1) progress = std::make_unique<ProgressPrinter>(stderr);
   const cluster::DistributedResult ran =

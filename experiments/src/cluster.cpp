@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 int g_rank = 0;
 int g_size = 1;
-bool g_started = false;
+[[maybe_unused]] bool g_started = false;  // MPI_Init_thread was called (builds with MPI)
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -419,6 +419,11 @@ void init(int& argc, char**& argv) {
 #else
   (void)argc;
   (void)argv;
+  const char* ranks = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (ranks != nullptr && std::string(ranks) != "1") {
+    throw std::runtime_error("this simulacra was built without MPI (SIMULACRA_MPI=OFF), so its " + std::string(ranks) +
+                             " copies under mpirun would each do all the work; run it without mpirun");
+  }
 #endif
 }
 

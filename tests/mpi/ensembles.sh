@@ -67,3 +67,29 @@ grep -qF "beta" <<< "$msg"
 if [ -e "$OUT/bad" ]; then echo "output written for a refused scenario" >&2; exit 1; fi
 test "$(grep -c "beta" <<< "$msg")" -eq 1  # printed once, by rank 0
 echo "a bad sweep point under mpirun: exit 2, named"
+
+# 5. A rank that dies (killed at its first checkpoint) stops the launch with a
+#    non-zero status; runs.csv on disk lists the runs that finished (their
+#    tables equal the single-process ones) and marks the dead rank's run
+#    unfinished, with no file of it under its final name.
+set +e
+"$MPI" 1 "$BIN" run "${TOWN[@]}" -o "$OUT/died" --checkpoint-at 40d : \
+  -np 1 env SIMULACRA_FAULT_KILL_AT_CHECKPOINT=1 "$BIN" run "${TOWN[@]}" -o "$OUT/died" --checkpoint-at 40d > /dev/null 2>&1
+rc=$?
+set -e
+if [ "$rc" -eq 0 ]; then echo "a launch with a killed rank exited 0" >&2; exit 1; fi
+test -f "$OUT/died/runs.csv"
+python3 - "$OUT/died/runs.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 6 and {r["status"] for r in rows} <= {"ok", "unfinished"}, rows
+assert any(r["status"] == "unfinished" for r in rows), "the killed rank's run is not marked unfinished"
+PY
+while IFS=, read -r _ label _ _ _ _ _ _ _ _ status; do
+  if [ "$status" = ok ]; then
+    diff -r -x provenance.json "$OUT/one/$label" "$OUT/died/$label"
+  else
+    test ! -e "$OUT/died/$label"
+  fi
+done < <(tail -n +2 "$OUT/died/runs.csv")
+echo "a killed rank: exit $rc, runs.csv says $(grep -c ',ok$' "$OUT/died/runs.csv") of 6 finished (identical tables), the rest unfinished"

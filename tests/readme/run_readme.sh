@@ -6,6 +6,7 @@
 set -euo pipefail
 SRC="$1"
 BUILD="$2"
+MPI="${3:-ON}"  # OFF: a build without MPI skips the mpirun lines
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 ln -s "$SRC/scenarios" "$WORK/scenarios"
@@ -18,6 +19,7 @@ export OMPI_MCA_btl="self,vader" OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mp
 n=0
 while IFS= read -r line; do
   cmd="${line%%#*}"            # drop trailing comments
+  if [ "$MPI" = OFF ] && [[ "$cmd" == mpirun* ]]; then continue; fi
   echo "+ $cmd"
   eval "$cmd" > /dev/null
   n=$((n + 1))
