@@ -147,6 +147,12 @@ Handle Hdf5Sink::Impl::file_access_plist() const {
   // A strong close degree guarantees the file is really closed before rename.
   Handle plist = own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, path, "cannot create HDF5 file");
   check(H5Pset_fclose_degree(plist.get(), H5F_CLOSE_STRONG), path, "cannot create HDF5 file");
+  // The 1.8 file format: the superblock and object headers carry checksums,
+  // so a damaged header is refused by any reader instead of being misread;
+  // every HDF5 since 1.8 (h5py, pandas) reads it. (The 1.10 format would add
+  // file-consistency flags that make a copy of a file still being written,
+  // a checkpoint's snapshot, unreadable.)
+  check(H5Pset_libver_bounds(plist.get(), H5F_LIBVER_V18, H5F_LIBVER_V18), path, "cannot create HDF5 file");
   return plist;
 }
 

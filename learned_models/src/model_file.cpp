@@ -71,21 +71,25 @@ int sync_to_disk(const std::string& file) {
   return error;
 }
 
-herr_t innermost(unsigned, const H5E_error2_t* err, void* client) {
-  if (err != nullptr && err->desc != nullptr) *static_cast<std::string*>(client) = err->desc;
+herr_t collect(unsigned, const H5E_error2_t* err, void* client) {
+  if (err != nullptr && err->desc != nullptr) static_cast<std::vector<std::string>*>(client)->push_back(err->desc);
   return 0;
 }
 
 // The system's reason for the last HDF5 failure when its file driver quotes
-// one ("..., error message = 'File too large', ..."), else HDF5's own words.
+// one at any depth of the error stack ("..., error message = 'File too
+// large', ..."), else HDF5's innermost words.
 std::string hdf5_reason() {
-  std::string cause;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost, &cause);
+  std::vector<std::string> stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect, &stack);
   static constexpr std::string_view kSystem = "error message = '";
-  const std::size_t at = cause.find(kSystem);
-  if (at == std::string::npos) return cause.empty() ? "HDF5 failed" : "HDF5: " + cause;
-  const std::size_t from = at + kSystem.size();
-  return cause.substr(from, cause.find('\'', from) - from);
+  for (const std::string& cause : stack) {
+    const std::size_t at = cause.find(kSystem);
+    if (at == std::string::npos) continue;
+    const std::size_t from = at + kSystem.size();
+    return cause.substr(from, cause.find('\'', from) - from);
+  }
+  return stack.empty() ? "HDF5 failed" : "HDF5: " + stack.back();
 }
 
 // Owns one HDF5 id so an exception never leaves the file open.
@@ -176,27 +180,40 @@ void save_archive(const ModelArchive& archive, const std::string& kind, const st
   name += ".tmp-" + std::to_string(::getpid());
   const std::string tmp = (target.parent_path() / name).string();
   bool ok = false;
+  // HDF5 clears its error stack at every call: keep the reason of the first
+  // step that failed (a full disk shows at the write, not at the close).
+  std::string first_why;
+  auto noted = [&](bool good) {
+    if (!good && first_why.empty()) first_why = hdf5_reason();
+    return good;
+  };
   {
-    Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    // The 1.8 format: checksummed superblock and object headers (the
+    // archive inside carries its own checksum too).
+    Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!access.ok() || H5Pset_libver_bounds(access.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+      throw DataError(path + ": cannot create model file");
+    }
+    Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
     if (!file.ok()) throw DataError(path + ": cannot create model file");
-    ok = write_string_attr(file.get(), "format", "simulacra-model") &&
+    ok = noted(write_string_attr(file.get(), "format", "simulacra-model") &&
          write_string_attr(file.get(), "kind", kind) &&
-         write_string_attr(file.get(), "checksum", hex(archive.checksum()));
+         write_string_attr(file.get(), "checksum", hex(archive.checksum())));
     {
       Id space(H5Screate(H5S_SCALAR), H5Sclose);
       Id attr(H5Acreate2(file.get(), "format_version", H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
       const std::int64_t version = kModelFormatVersion;
-      ok = ok && attr.ok() && H5Awrite(attr.get(), H5T_NATIVE_INT64, &version) >= 0;
+      ok = noted(ok && attr.ok() && H5Awrite(attr.get(), H5T_NATIVE_INT64, &version) >= 0);
     }
     Id group(H5Gcreate2(file.get(), "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-    ok = ok && group.ok();
+    ok = noted(ok && group.ok());
     for (const auto& [key, array] : archive.arrays()) {
       if (!ok) break;
       if (const auto* d = std::get_if<std::vector<double>>(&array)) {
         const hsize_t n = d->size();
         Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
         Id set(H5Dcreate2(group.get(), key.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-        ok = set.ok() && (n == 0 || H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->data()) >= 0);
+        ok = noted(set.ok() && (n == 0 || H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->data()) >= 0));
       } else {
         const auto& s = std::get<std::vector<std::string>>(array);
         std::vector<const char*> ptrs;
@@ -205,19 +222,19 @@ void save_archive(const ModelArchive& archive, const std::string& kind, const st
         Id type = string_type();
         Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
         Id set(H5Dcreate2(group.get(), key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
-        ok = set.ok() && (n == 0 || H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0);
+        ok = noted(set.ok() && (n == 0 || H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0));
       }
     }
     // A full disk or a file size limit often shows only here, when HDF5
     // writes its metadata: a failed close means the file is not whole.
-    ok = group.close() && ok;
-    ok = file.close() && ok;
+    ok = noted(group.close() && ok);
+    ok = noted(file.close() && ok);
   }
   std::string why;
   if (ok) {
     if (const int error = sync_to_disk(tmp); error != 0) why = std::strerror(error);
   } else {
-    why = hdf5_reason();
+    why = first_why.empty() ? hdf5_reason() : first_why;
   }
   std::error_code ec;
   if (why.empty()) {

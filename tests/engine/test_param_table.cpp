@@ -276,3 +276,43 @@ TEST_CASE("set_number sets a numeric key by name, within its range", "[registry]
   CHECK(!t.set_number(p, "nope", 1));
   CHECK(p.count == 7);
 }
+
+TEST_CASE("an integer field's own limits bound its key: a value it cannot hold is refused, not wrapped",
+          "[registry][params]") {
+  struct Small {
+    std::uint32_t lanes = 2;
+    std::uint32_t agents = 10;
+    std::int64_t offset = 0;
+  };
+  ParamTable<Small> t("small");
+  t.param("lanes", &Small::lanes).doc("no range declared");
+  t.param("agents", &Small::agents).range(1, 1e12).doc("a range wider than the field");
+  t.param("offset", &Small::offset).doc("signed, 64 bits");
+  const std::vector<ParamSpec> specs = t.specs();
+  CHECK(specs[0].min == 0.0);
+  CHECK(specs[0].max == 4294967295.0);
+  CHECK(specs[1].min == 1.0);
+  CHECK(specs[1].max == 4294967295.0);
+  CHECK(specs[2].min == -9223372036854775808.0);
+
+  Registry r;
+  PopulationType type;
+  type.name = "small";
+  t.declare(type);
+  type.make = [](const PopulationSpec&, const BuildInfo&) -> std::unique_ptr<Population> { return nullptr; };
+  r.add(std::move(type));
+  auto parse = [&](const std::string& params) {
+    return parse_scenario("name: t\nduration: 1s\npopulations:\n  - name: p\n    type: small\n    params: {" + params + "}\n",
+                          "t.yaml", {}, r);
+  };
+  // 2^32 + 5 would become 5 in the field.
+  try {
+    (void)parse("lanes: 4294967301");
+    FAIL("2^32 + 5 lanes accepted");
+  } catch (const ScenarioError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("lanes") && Catch::Contains("4294967295"));
+  }
+  CHECK_THROWS_AS(parse("agents: 5000000000"), ScenarioError);
+  CHECK_THROWS_AS(parse("lanes: -1"), ScenarioError);
+  CHECK(t.bind(parse("lanes: 4294967295, agents: 7").populations.at(0).params).lanes == 4294967295u);
+}

@@ -241,6 +241,58 @@ TEST_CASE("Hdf5Sink round-trips every column type exactly, across partial chunks
   CHECK(open_hdf5_objects() == 0);
 }
 
+TEST_CASE("Hdf5Sink writes the checksummed 1.8 format: a flipped byte in a header is refused, not misread",
+          "[hdf5]") {
+  TempDir dir;
+  const std::string path = dir / "run.h5";
+  const TableSchema schema = every_type_schema();
+  {
+    Hdf5Sink sink(path, 4);
+    sink.open({schema});
+    write_chunks(sink, schema, {9});
+    sink.commit({});
+  }
+  // Superblock version 2 and version-2 object headers: both checksummed.
+  haddr_t header = 0;
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    H5F_info2_t info;
+    REQUIRE(H5Fget_info2(file, &info) >= 0);
+    CHECK(info.super.version >= 2);
+    const hid_t dataset = H5Dopen2(file, "/town.events/count", H5P_DEFAULT);
+    REQUIRE(dataset >= 0);
+    H5O_info_t object;
+    REQUIRE(H5Oget_info2(dataset, &object, H5O_INFO_BASIC | H5O_INFO_HDR) >= 0);
+    CHECK(object.hdr.version == 2);
+    header = object.addr;
+    H5Dclose(dataset);
+    H5Fclose(file);
+  }
+  // One byte inside the column's object header (past its "OHDR" signature).
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(header));
+    char sig[4] = {};
+    f.read(sig, 4);
+    REQUIRE(std::string(sig, 4) == "OHDR");
+    f.seekg(static_cast<std::streamoff>(header + 12));
+    char byte = 0;
+    f.read(&byte, 1);
+    byte = static_cast<char>(byte ^ 0x5a);
+    f.seekp(static_cast<std::streamoff>(header + 12));
+    f.write(&byte, 1);
+  }
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  const hid_t dataset = H5Dopen2(file, "/town.events/count", H5P_DEFAULT);
+  CHECK(dataset < 0);  // the checksum does not match
+  if (dataset >= 0) H5Dclose(dataset);
+  H5Fclose(file);
+  CHECK(open_hdf5_objects() == 0);
+}
+
 TEST_CASE("Hdf5Sink writes units, docs, row meaning, row counts and provenance", "[hdf5]") {
   TempDir dir;
   const std::string path = dir / "run.h5";

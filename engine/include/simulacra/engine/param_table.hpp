@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -112,11 +113,18 @@ class ParamTable {
     }
     /// Inclusive bounds, in base units.
     Decl& range(double lo, double hi) { return min(lo).max(hi); }
+    /// Bounds of an integer field stay within what the field can hold.
     Decl& min(double lo) {
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        lo = std::max(lo, static_cast<double>(std::numeric_limits<T>::lowest()));
+      }
       e_->spec.min = lo;
       return *this;
     }
     Decl& max(double hi) {
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        hi = std::min(hi, static_cast<double>(std::numeric_limits<T>::max()));
+      }
       e_->spec.max = hi;
       return *this;
     }
@@ -187,6 +195,12 @@ class ParamTable {
     std::shared_ptr<std::vector<std::pair<std::string, T>>> named;
     if constexpr (std::is_enum_v<T>) named = std::make_shared<std::vector<std::pair<std::string, T>>>();
     add_target<T>(e, named, first, rest...);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // What the field can hold: a value beyond is refused, never wrapped
+      // (2^32 + 5 into an unsigned field would otherwise become 5).
+      e.spec.min = static_cast<double>(std::numeric_limits<T>::lowest());
+      e.spec.max = static_cast<double>(std::numeric_limits<T>::max());
+    }
     return Decl<T>(e, named);
   }
 
