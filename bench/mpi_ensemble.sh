@@ -4,6 +4,8 @@
 # mpirun with 1, 2 and 4 ranks. Prints wall seconds, CPU seconds (user + sys
 # of every rank, from /usr/bin/time on mpirun), runs per second and runs per
 # CPU-second. On a 2-core machine 4 ranks share 2 cores.
+# Then the pool's own cost: 4,000 empty jobs and 2,000 jobs of 1 ms busy work
+# (bench_dispatch) on 1, 2 and 4 ranks.
 # Usage: bench/mpi_ensemble.sh [build-dir]   MPI_RUNS=N sets the run count (default 40).
 set -euo pipefail
 BUILD="${1:-build}"
@@ -28,4 +30,13 @@ printf '%-14s %8s %8s %9s %12s\n' launch wall_s cpu_s runs_per_s runs_per_cpu_s
 measure "1 process" "$BIN" "${ARGS[@]}"
 for n in 1 2 4; do
   measure "mpirun -np $n" bash "$ROOT/tests/mpi/mpirun.sh" "$n" "$BIN" "${ARGS[@]}"
+done
+
+echo
+echo "\$ mpirun -np N bench_dispatch JOBS WORK_US   (the job pool alone)"
+for n in 1 2 4; do
+  for w in "4000 0" "2000 1000"; do
+    # shellcheck disable=SC2086
+    bash "$ROOT/tests/mpi/mpirun.sh" "$n" "$(cd "$BUILD" && pwd)/bin/bench_dispatch" $w
+  done
 done

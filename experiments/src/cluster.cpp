@@ -127,6 +127,19 @@ class Board {
     return next_++;
   }
 
+  /// For another rank's worker: the next indices [first, first + n), n = 0
+  /// once none is left. Guided self-scheduling: a share of what remains
+  /// (remaining / (2 x workers), at least 1), so a request's round trip is
+  /// paid once for many short jobs while the last jobs still go one by one.
+  std::pair<std::size_t, std::size_t> take_batch(std::size_t workers) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stop_ || next_ >= count_) return {next_, 0};
+    const std::size_t n = std::max<std::size_t>(1, (count_ - next_) / (2 * std::max<std::size_t>(workers, 1)));
+    const std::size_t first = next_;
+    next_ += n;
+    return {first, n};
+  }
+
   void record(Finished f, int rank) {
     std::lock_guard<std::mutex> lock(mutex_);
     EnsembleResult& r = result_.result;
@@ -166,6 +179,8 @@ class Board {
     StateArchive ar;
     std::uint64_t n = count_;
     ar.io(n);
+    std::uint64_t workers = result_.workers;
+    ar.io(workers);
     for (std::size_t i = 0; i < count_; ++i) {
       JobOutcome& o = result_.result.outcomes[i];
       auto status = static_cast<std::uint8_t>(o.status);
@@ -206,6 +221,9 @@ class Board {
     std::uint64_t n = 0;
     ar.io(n);
     if (n != count_) throw std::logic_error("cluster: ranks disagree on the job count");
+    std::uint64_t workers = 0;
+    ar.io(workers);
+    result_.workers = workers;
     EnsembleResult& r = result_.result;
     r.succeeded = r.failed = 0;
     for (std::size_t i = 0; i < count_; ++i) {
@@ -226,7 +244,11 @@ class Board {
     }
   }
 
-  void set_plan(const EnsemblePlan& plan) { result_.result.plan = plan; }
+  void set_plan(const EnsemblePlan& plan) {
+    result_.result.plan = plan;
+    result_.workers = plan.jobs;
+  }
+  void set_workers(std::size_t workers) { result_.workers = workers; }
   void add_local_error(std::size_t i, std::exception_ptr e) { local_errors_.emplace_back(i, std::move(e)); }
 
  private:
@@ -280,14 +302,33 @@ void wait_all(MPI_Request* requests, int n) {
     }
     if (flag) return;
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    pause = std::min(pause * 2, std::chrono::microseconds(500));
   }
 }
 
+// What a worker of another rank sends: its slot and the jobs it finished.
+void io_request(StateArchive& ar, std::uint32_t& slot, std::vector<Finished>& done) {
+  ar.io(slot);
+  ar.io_each(done, [](StateArchive& a, Finished& f) {
+    std::uint64_t index = f.index;
+    auto st = static_cast<std::uint8_t>(f.outcome.status);
+    auto kind = static_cast<std::int32_t>(f.kind);
+    a.io(index);
+    a.io(st);
+    a.io(kind);
+    a.io(f.outcome.error);
+    a.io(f.outcome.seconds);
+    a.io(f.payload);
+    f.index = index;
+    f.outcome.status = static_cast<JobStatus>(st);
+    f.kind = static_cast<ErrorKind>(kind);
+  });
+}
+
 // Rank 0: answers the other ranks' workers until each was told to stop.
-void serve(Board& board, std::size_t remote_workers) {
+void serve(Board& board, std::size_t remote_workers, std::size_t all_workers) {
   std::size_t stopped = 0;
-  auto pause = std::chrono::microseconds(20);
+  auto pause = std::chrono::microseconds(10);
   while (stopped < remote_workers) {
     int flag = 0;
     MPI_Status status;
@@ -305,73 +346,42 @@ void serve(Board& board, std::size_t remote_workers) {
     }
     if (!flag) {
       std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+      pause = std::min(pause * 2, std::chrono::microseconds(250));
       continue;
     }
-    pause = std::chrono::microseconds(20);
+    pause = std::chrono::microseconds(10);
     StateArchive ar(bytes);
     std::uint32_t slot = 0;
-    std::uint8_t has = 0;
-    ar.io(slot);
-    ar.io(has);
-    if (has) {
-      Finished f;
-      std::uint64_t index = 0;
-      std::uint8_t st = 0;
-      std::int32_t kind = 0;
-      ar.io(index);
-      ar.io(st);
-      ar.io(kind);
-      ar.io(f.outcome.error);
-      ar.io(f.outcome.seconds);
-      ar.io(f.payload);
-      f.index = index;
-      f.outcome.status = static_cast<JobStatus>(st);
-      f.kind = static_cast<ErrorKind>(kind);
-      board.record(std::move(f), status.MPI_SOURCE);
-    }
-    const auto next = board.take();
-    std::int64_t reply = next ? static_cast<std::int64_t>(*next) : -1;
-    if (!next) ++stopped;
+    std::vector<Finished> done;
+    io_request(ar, slot, done);
+    for (auto& f : done) board.record(std::move(f), status.MPI_SOURCE);
+    const auto [first, n] = board.take_batch(all_workers);
+    std::int64_t reply[2] = {static_cast<std::int64_t>(first), static_cast<std::int64_t>(n)};
+    if (n == 0) ++stopped;
     std::lock_guard<std::mutex> lock(g_mpi);
-    check(MPI_Send(&reply, 1, MPI_INT64_T, status.MPI_SOURCE, kTagReplyBase + static_cast<int>(slot), MPI_COMM_WORLD),
+    check(MPI_Send(reply, 2, MPI_INT64_T, status.MPI_SOURCE, kTagReplyBase + static_cast<int>(slot), MPI_COMM_WORLD),
           "MPI_Send");
   }
 }
 
-// Another rank's worker: reports its last job (if any) and asks for the next.
-std::int64_t ask(std::uint32_t slot, const Finished* last) {
+// Another rank's worker: reports the jobs it finished and asks for more;
+// returns the next indices as (first, count), count 0 to stop.
+std::pair<std::size_t, std::size_t> ask(std::uint32_t slot, std::vector<Finished>& done) {
   StateArchive ar;
-  std::uint8_t has = last ? 1 : 0;
-  ar.io(slot);
-  ar.io(has);
-  if (last) {
-    std::uint64_t index = last->index;
-    auto st = static_cast<std::uint8_t>(last->outcome.status);
-    auto kind = static_cast<std::int32_t>(last->kind);
-    std::string error = last->outcome.error;
-    double seconds = last->outcome.seconds;
-    std::string payload = last->payload;
-    ar.io(index);
-    ar.io(st);
-    ar.io(kind);
-    ar.io(error);
-    ar.io(seconds);
-    ar.io(payload);
-  }
+  io_request(ar, slot, done);
   const std::string& bytes = ar.bytes();
-  std::int64_t reply = -1;
+  std::int64_t reply[2] = {0, 0};
   MPI_Request requests[2];
   {
     std::lock_guard<std::mutex> lock(g_mpi);
     check(MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0, kTagRequest, MPI_COMM_WORLD,
                     &requests[0]),
           "MPI_Isend");
-    check(MPI_Irecv(&reply, 1, MPI_INT64_T, 0, kTagReplyBase + static_cast<int>(slot), MPI_COMM_WORLD, &requests[1]),
+    check(MPI_Irecv(reply, 2, MPI_INT64_T, 0, kTagReplyBase + static_cast<int>(slot), MPI_COMM_WORLD, &requests[1]),
           "MPI_Irecv");
   }
   wait_all(requests, 2);
-  return reply;
+  return {static_cast<std::size_t>(reply[0]), static_cast<std::size_t>(reply[1])};
 }
 
 void remote_workers(Board& board, const EnsemblePlan& plan, const PayloadJob& job, const EnsembleOptions& options) {
@@ -382,14 +392,18 @@ void remote_workers(Board& board, const EnsemblePlan& plan, const PayloadJob& jo
   pool.stop_on_failure = false;
   std::mutex errors;
   run_ensemble(plan.jobs, pool, [&](std::size_t slot, unsigned threads) {
-    std::optional<Finished> last;
+    std::vector<Finished> done;
     for (;;) {
-      const std::int64_t i = ask(static_cast<std::uint32_t>(slot), last ? &*last : nullptr);
-      if (i < 0) return;
-      last = execute(job, static_cast<std::size_t>(i), threads, options);
-      if (last->error) {
-        std::lock_guard<std::mutex> lock(errors);
-        board.add_local_error(last->index, last->error);
+      const auto [first, n] = ask(static_cast<std::uint32_t>(slot), done);
+      if (n == 0) return;
+      done.clear();
+      for (std::size_t i = first; i < first + n; ++i) {
+        done.push_back(execute(job, i, threads, options));
+        if (done.back().error) {
+          std::lock_guard<std::mutex> lock(errors);
+          board.add_local_error(i, done.back().error);
+          if (options.stop_on_failure) break;  // the rest of the batch is not run
+        }
       }
     }
   }).rethrow_first_error();
@@ -516,10 +530,11 @@ DistributedResult run_distributed(std::size_t count, const EnsembleOptions& opti
   if (g_rank == 0) {
     std::size_t remote = 0;
     for (int r = 1; r < g_size; ++r) remote += static_cast<std::size_t>(all[static_cast<std::size_t>(r)]);
+    board.set_workers(plan.jobs + remote);
     std::exception_ptr server_error;
     std::thread server([&] {
       try {
-        serve(board, remote);
+        serve(board, remote, plan.jobs + remote);
       } catch (...) {
         server_error = std::current_exception();
       }

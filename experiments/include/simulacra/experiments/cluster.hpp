@@ -77,6 +77,7 @@ struct DistributedResult {
   EnsembleResult result;
   std::vector<std::string> payloads;  ///< by job; empty for jobs that failed or did not run
   std::vector<int> ranks;             ///< by job: the rank that ran it, -1 if none did
+  std::size_t workers = 0;            ///< jobs that could run at once, over every rank
 };
 
 /// run_ensemble over every rank: collective, so every rank calls it with the
