@@ -162,6 +162,22 @@ int fit_command(const Args& args) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "fitted " << kind << " to " << data.rows << " rows x " << data.columns.size() << " columns in "
             << secs << " s; wrote " << opts.get("output") << '\n';
+  // What was detected, so a surprise (a number read as categories) shows.
+  std::cout << "columns:";
+  for (const DataColumn& c : data.columns) {
+    std::cout << ' ' << c.name << " (";
+    if (c.kind == ColumnKind::categorical) {
+      std::cout << "categorical, " << c.levels.size() << " level" << (c.levels.size() == 1 ? "" : "s");
+    } else if (c.integral) {
+      std::cout << "integer";
+    } else if (c.decimals > 0) {
+      std::cout << "numeric, " << c.decimals << " decimal" << (c.decimals == 1 ? "" : "s");
+    } else {
+      std::cout << "numeric";
+    }
+    std::cout << ')' << (&c == &data.columns.back() ? "" : ",");
+  }
+  std::cout << '\n';
   return 0;
 }
 

@@ -208,6 +208,14 @@ DataTable parse_csv(const std::string& text, const std::string& source,
       col.values = std::move(numbers);
       col.integral = std::all_of(col.values.begin(), col.values.end(),
                                  [](double v) { return v == std::round(v); });
+      for (std::size_t r = 0; r < table.rows; ++r) {
+        const int d = decimals_of(records[r + 1][c].text);
+        if (d < 0) {
+          col.decimals = -1;
+          break;
+        }
+        col.decimals = std::max(col.decimals, d);
+      }
       continue;
     }
     col.kind = ColumnKind::categorical;
@@ -246,6 +254,38 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
+int decimals_of(const std::string& text) {
+  if (text.find_first_of("eE") != std::string::npos) {
+    // "-3e2" is a whole number; "1.5e-3" says nothing about a precision.
+    double v = 0.0;
+    return parse_double(text, v) && v == std::round(v) ? 0 : -1;
+  }
+  const std::size_t dot = text.find('.');
+  if (dot == std::string::npos) return 0;
+  std::size_t end = text.size();
+  while (end > dot + 1 && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
+  const auto places = static_cast<int>(end - dot - 1);
+  return places > kMaxDecimals ? -1 : places;
+}
+
+namespace {
+
+// `v` with exactly `places` decimals ("83799.50"), or the shortest form when
+// that would not be exact enough to read back as a value of that precision.
+std::string fixed_number(double v, int places) {
+  if (!std::isfinite(v)) return format_number(v);
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, places);
+  if (r.ec != std::errc()) return format_number(v);
+  std::string s(buf, r.ptr);
+  if (s == "-0" || s.rfind("-0.", 0) == 0) {
+    if (s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);  // no "-0.00"
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string to_csv(const DataTable& table) {
   std::string out;
   for (std::size_t c = 0; c < table.columns.size(); ++c)
@@ -259,6 +299,7 @@ std::string to_csv(const DataTable& table) {
       if (c) out += ',';
       const DataColumn& col = table.columns[c];
       if (col.kind == ColumnKind::categorical) out += csv_field(table.cell_text(c, r));
+      else if (col.decimals > 0) out += fixed_number(col.values[r], col.decimals);
       else out += format_number(col.values[r]);
     }
     out += '\n';

@@ -62,6 +62,7 @@ void Generator::init_columns(const DataTable& data) {
     marginals_.push_back(Marginal::empirical(c.values, c.kind == ColumnKind::categorical, c.levels.size()));
     Constraint k;
     k.integer = c.kind == ColumnKind::numeric && c.integral;
+    if (c.kind == ColumnKind::numeric && !c.integral && c.decimals > 0) k.decimals = c.decimals;
     constraints_.push_back(k);
   }
 }
@@ -83,7 +84,9 @@ void Generator::set_constraint(const std::string& column, const Constraint& c) {
     if (info.kind == ColumnKind::categorical) level_index(info, a);
     else parse_number(a, "allowed value of column '" + column + "'");
   }
+  const int detected = constraints_[i].decimals;
   constraints_[i] = c;
+  if (c.decimals < 0) constraints_[i].decimals = detected;  // the column's own precision stays
 }
 
 USet Generator::allowed_set(std::size_t i, const Marginal& m) const {
@@ -153,7 +156,12 @@ double Generator::finish(std::size_t column, double u, const Marginal& m) const 
   double x = m.quantile(u);
   if (columns_[column].kind == ColumnKind::categorical) return x;
   const Constraint& k = constraints_[column];
-  if (k.integer) x = std::round(x);
+  if (k.integer) {
+    x = std::round(x);
+  } else if (k.decimals > 0) {
+    const double scale = std::pow(10.0, k.decimals);
+    x = std::round(x * scale) / scale;
+  }
   if (k.min && x < *k.min) x = k.integer ? std::ceil(*k.min) : *k.min;
   if (k.max && x > *k.max) x = k.integer ? std::floor(*k.max) : *k.max;
   if (!k.allowed.empty()) {
@@ -187,6 +195,7 @@ DataTable Generator::sample(std::size_t n, RandomStream& rng, const std::vector<
     for (std::size_t r = 0; r < n; ++r) col.values[r] = ev[c].fixed ? ev[c].value : x[r * d + c];
     col.integral = col.kind == ColumnKind::numeric &&
                    std::all_of(col.values.begin(), col.values.end(), [](double v) { return v == std::round(v); });
+    if (col.kind == ColumnKind::numeric && !constraints_[c].integer) col.decimals = constraints_[c].decimals;
     out.columns.push_back(std::move(col));
   }
   return out;
@@ -226,6 +235,7 @@ void Generator::store_common(ModelArchive& a) const {
     a.put(p + "min", k.min ? std::vector<double>{*k.min} : std::vector<double>{});
     a.put(p + "max", k.max ? std::vector<double>{*k.max} : std::vector<double>{});
     a.put_number(p + "integer", k.integer ? 1 : 0);
+    a.put_number(p + "decimals", k.decimals);
     a.put(p + "allowed", k.allowed);
   }
 }
@@ -264,6 +274,14 @@ void Generator::load_common(const ModelArchive& a) {
     if (!a.numbers(p + "min").empty()) k.min = a.numbers(p + "min")[0];
     if (!a.numbers(p + "max").empty()) k.max = a.numbers(p + "max")[0];
     k.integer = a.number(p + "integer") > 0.5;
+    // Model files written before precision was kept have no "decimals".
+    if (a.has(p + "decimals")) {
+      const double d = a.number(p + "decimals");
+      if (!(d >= -1.0 && d <= kMaxDecimals) || d != std::round(d)) {
+        throw ModelFileError(a.source + ": column '" + names[i] + "' has decimals " + std::to_string(d));
+      }
+      k.decimals = static_cast<int>(d);
+    }
     k.allowed = a.strings(p + "allowed");
     columns_.push_back(std::move(c));
     constraints_.push_back(std::move(k));

@@ -45,6 +45,7 @@ py::list table_columns(DataTable&& t) {
     d["values"] = py::array_t<double>({static_cast<py::ssize_t>(owned->size())}, owned->data(), owner);
     d["levels"] = c.levels;
     d["integral"] = c.integral;
+    d["decimals"] = c.decimals;
     out.append(d);
   }
   return out;

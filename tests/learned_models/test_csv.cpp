@@ -1,6 +1,11 @@
 // CSV reading: type detection, overrides, and exact messages for bad input.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "simulacra/learned/copula.hpp"
 #include "simulacra/learned/data_table.hpp"
 
 using namespace simulacra;
@@ -54,4 +59,49 @@ TEST_CASE("malformed CSV is reported with file, line and column", "[learned][csv
   const auto t = parse_csv("a,b\n1,2\n", "t.csv");
   CHECK_THROWS_WITH(t.index("z"), "unknown column 'z' (columns: a, b)");
   CHECK_THROWS_WITH(read_csv("/nonexistent/x.csv"), "/nonexistent/x.csv: cannot open file for reading");
+}
+
+TEST_CASE("a numeric column keeps its precision: detected from the text, sampled and written with it",
+          "[learned][csv]") {
+  CHECK(decimals_of("42") == 0);
+  CHECK(decimals_of("-3.50") == 2);
+  CHECK(decimals_of("0.125") == 3);
+  CHECK(decimals_of("1e5") == 0);
+  CHECK(decimals_of("1.5e-3") == -1);
+  CHECK(decimals_of("3.14159265") == -1);  // beyond kMaxDecimals: measured, not a precision
+  // Incomes written with two decimals, one of them with one, one whole.
+  std::string text = "income,region\n";
+  for (int i = 0; i < 400; ++i) {
+    const double v = 20000.0 + 137.37 * i + (i % 7) * 0.01;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, i == 3 ? "%.1f" : i == 5 ? "%.0f" : "%.2f", v);
+    text += std::string(buf) + (i % 2 ? ",north\n" : ",south\n");
+  }
+  const DataTable real = parse_csv(text, "incomes.csv");
+  REQUIRE(real.columns[0].kind == ColumnKind::numeric);
+  CHECK(real.columns[0].decimals == 2);
+  CHECK_FALSE(real.columns[0].integral);
+  CHECK(parse_csv("x\n1.5\n2.5e-3\n", "e.csv").columns[0].decimals == -1);
+
+  const auto model = GaussianCopula::fit(real);
+  RandomStream rng(3, 0);
+  const DataTable synth = model->sample(500, rng, {});
+  CHECK(synth.columns[0].decimals == 2);
+  for (const double v : synth.columns[0].values) {
+    INFO(v);
+    CHECK(std::abs(v * 100.0 - std::round(v * 100.0)) < 1e-6);  // a whole number of cents
+  }
+  // Every value is written with exactly two places, as in the input.
+  const std::string csv = to_csv(synth);
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  std::size_t checked = 0;
+  while (std::getline(lines, line)) {
+    const std::string value = line.substr(0, line.find(','));
+    INFO(value);
+    CHECK(decimals_of(value) == 2);
+    ++checked;
+  }
+  CHECK(checked == 500);
 }

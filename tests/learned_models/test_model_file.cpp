@@ -54,6 +54,7 @@ TEST_CASE("models survive a save and load exactly", "[learned][model_file]") {
     CHECK(back->kind() == m->kind());
     RandomStream a(5, 0), b(5, 0);
     CHECK(to_csv(back->sample(200, a, {{"sex", "m"}})) == to_csv(m->sample(200, b, {{"sex", "m"}})));
+    CHECK(back->constraint(2).decimals == 2);  // income's precision ("800.25") survives the file
     fs::remove(p);
   }
 }

@@ -27,7 +27,15 @@ struct DataColumn {
   std::vector<std::string> levels;
   /// Numeric only: every value is a whole number (samples are then rounded).
   bool integral = false;
+  /// Numeric only: the most decimal places any value was written with, when
+  /// every value is plain decimal text with at most kMaxDecimals places
+  /// ("83799.50": 2); -1 otherwise (exponents, long fractions, or not from
+  /// text). Samples are rounded to it and written with exactly that many.
+  int decimals = -1;
 };
+
+/// Longer fractions count as measured, not as a precision: no rounding.
+inline constexpr int kMaxDecimals = 6;
 
 struct DataTable {
   std::vector<DataColumn> columns;
@@ -59,7 +67,8 @@ DataTable parse_csv(const std::string& text, const std::string& source,
                     const TypeOverrides& overrides = {});
 
 /// CSV text of a table: header, then one line per row; numbers in the shortest
-/// form that reads back exactly, integral columns without a fraction.
+/// form that reads back exactly, integral columns without a fraction, and
+/// columns with decimals >= 1 with exactly that many places.
 std::string to_csv(const DataTable& table);
 
 /// Writes to_csv(table) to `path` whole or not at all (write aside, rename).
@@ -68,6 +77,10 @@ void write_csv(const DataTable& table, const std::string& path);
 
 /// Parses "name=numeric|categorical". Throws DataError for any other text.
 std::pair<std::string, ColumnKind> parse_type_override(const std::string& text);
+
+/// The decimal places of a number's text: 2 for "-3.50", 0 for "42" and
+/// "-3e2", -1 for other text with an exponent or more than kMaxDecimals places.
+int decimals_of(const std::string& text);
 
 /// Shortest decimal text that reads back as exactly `v`.
 std::string format_number(double v);

@@ -26,6 +26,10 @@ struct Constraint {
   std::optional<double> min;  ///< numeric: inclusive bounds
   std::optional<double> max;
   bool integer = false;       ///< numeric: round to whole numbers
+  /// Numeric: round to this many decimal places (the real column's
+  /// precision, detected at fit); -1: none (set_constraint then keeps the
+  /// detected precision).
+  int decimals = -1;
   /// Categorical: the levels that may appear. Numeric: values snapped to the
   /// nearest of these.
   std::vector<std::string> allowed;
