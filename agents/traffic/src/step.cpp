@@ -41,6 +41,7 @@ void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
     return interval > 0.0 && std::floor((t + 1e-9) / interval) != std::floor((t - dt + 1e-9) / interval);
   };
   sample(ctx, lp, t, crossed(s.p.trajectory_interval), crossed(s.p.stats_interval));
+  sample_detectors(ctx, lp, t);
   if (crossed(s.p.reroute_interval)) share_travel_times(ctx, lp);
   publish(ctx, lp, k);
 }
@@ -272,6 +273,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     }
     dyn_[v].pos += dx;
     distance_[v] += dx;
+    detect(l.first_lane + lane, v, dyn_[v].pos - dx, dyn_[v].pos);
     ++moved_[lp];
     if (a < -s.p.hard_brake) {
       if ((dyn_[v].flags & kHardBrakeFlag) == 0) {
@@ -388,6 +390,8 @@ void TrafficPopulation::insert(Context& ctx, std::uint32_t v, double t) {
     return dyn_[u].pos < p;
   });
   const auto inserted = vs.insert(it, v);
+  // Entering past a detector near the link's start counts as passing it.
+  detect(s.net.links[dyn_[v].link].first_lane + dyn_[v].lane, v, -1.0, dyn_[v].pos);
   const auto at = static_cast<std::size_t>(inserted - vs.begin());
   // Vehicles entering from different approaches in one step can only be
   // checked here: an overlap is a collision, recorded, never hidden.
