@@ -230,7 +230,7 @@ TrafficParams network_params_from(const PopulationSpec& spec, const std::string&
   TrafficParams p = traffic_param_table().bind(spec.params);
   auto resolve = [&](std::string& f) {
     if (!f.empty() && std::filesystem::path(f).is_relative() && !scenario_dir.empty()) {
-      f = (std::filesystem::path(scenario_dir) / f).string();
+      f = (std::filesystem::path(scenario_dir) / f).lexically_normal().string();
     }
   };
   resolve(p.sumo_file);

@@ -165,12 +165,9 @@ class DemandReader {
     }
     if (t.speed_dev < 0.0) r.fail(e, "speedDev must not be negative");
     if (probability != nullptr) *probability = r.number_or(e, "probability", 1.0);
-    const bool redefined_default = t.id == "DEFAULT_VEHTYPE" && type_ids_.count(t.id) > 0 && !default_used_;
-    if (type_ids_.count(t.id) > 0 && !redefined_default) r.fail(e, "duplicate vType id");
-    if (redefined_default) {
-      out.types[type_ids_.at(t.id).items.front()] = t;
-      return;
-    }
+    // (All definitions are read before any vehicle, so a file's own
+    // DEFAULT_VEHTYPE is the default's definition.)
+    if (type_ids_.count(t.id) > 0) r.fail(e, "duplicate vType id");
     type_ids_[t.id] = Choice{{static_cast<std::uint32_t>(out.types.size())}, {1.0}};
     out.types.push_back(std::move(t));
   }
@@ -308,7 +305,6 @@ class DemandReader {
       out.types.push_back(std::move(t));
     }
     if (it == type_ids_.end()) r.fail(e, "type '" + id + "' is no vType or vTypeDistribution");
-    if (id == "DEFAULT_VEHTYPE") default_used_ = true;
     return it->second.draw(type_rng_);
   }
 
@@ -386,7 +382,6 @@ class DemandReader {
   std::vector<std::vector<std::string>> routes_;
   std::set<std::string> vehicle_ids_, detector_ids_;
   const Choice* route_choice_ = nullptr;  ///< the route a vehicle named by id, until keep()
-  bool default_used_ = false;
 };
 
 }  // namespace

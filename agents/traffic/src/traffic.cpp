@@ -410,7 +410,8 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"link", C::int64, "", "link id; -1 for a detector on an edge joined into a junction (shorter than the step "
                                "allows), which measures nothing: NaN in count, flow, mean_speed and occupancy"},
         {"lane", C::int64, "", "lane, 0 = leftmost"},
-        {"count", C::float64, "", "vehicles whose front passed the detector (SUMO's nVehContrib)"},
+        {"count", C::float64, "", "vehicles whose front passed the detector (SUMO's nVehContrib counts them when "
+                                  "their rear has passed: the two differ by the vehicles over it at an interval end)"},
         {"flow", C::float64, "veh/h", "count per hour of the interval"},
         {"mean_speed", C::float64, "m/s", "mean speed of those vehicles as they passed (NaN if none)"},
         {"occupancy", C::float64, "%", "share of steps that ended with a vehicle over the detector"}}},

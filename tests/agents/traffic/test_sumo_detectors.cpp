@@ -142,6 +142,16 @@ TEST_CASE("a scenario naming a .sumocfg runs its network, demand and detectors f
   CHECK(contains(bad[0], "cfg.yaml:11:"));
   CHECK(contains(bad[0], "populations[0].params.routes"));
   CHECK(contains(bad[0], "missing.rou.xml: cannot open the file"));
+  // ... and every vehicle the network cannot carry, at its line in its file.
+  std::ofstream(demand_dir().path / "unroutable.rou.xml")
+      << "<routes>\n  <vehicle id=\"a\" depart=\"150\"><route edges=\"in E7\"/></vehicle>\n"
+         "  <vehicle id=\"b\" depart=\"160\"><route edges=\"in bus\"/></vehicle>\n</routes>\n";
+  const auto unroutable = simulacra::testing::issues_of(demand_dir().path / "cfg.yaml",
+                                                        yaml + "      routes: unroutable.rou.xml\n", registry);
+  REQUIRE(unroutable.size() == 3);
+  CHECK(contains(unroutable[0], "unroutable.rou.xml:2: <vehicle id=\"a\">: route edge 'E7' is not in the network"));
+  CHECK(contains(unroutable[1], "unroutable.rou.xml:3: <vehicle id=\"b\">: route edge 'bus' has no lane open"));
+  CHECK(contains(unroutable[2], "2 of "));
 }
 
 TEST_CASE("imported demand and detectors give the same rows for any threads and blocks",
