@@ -70,6 +70,11 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
     const std::uint32_t u = other.back();
     if (u == v || dyn_[u].status != static_cast<std::uint8_t>(Status::active) || next_link(u) != next) continue;
     if (dyn_[u].pos < dyn_[v].pos || (dyn_[u].pos == dyn_[v].pos && u > v)) continue;  // behind: it waits for v
+    // One standing at the line that must stay there (a right-of-way
+    // junction granted to v, red, giving way) is not followed: waiting for
+    // it while it waits for v's grant deadlocked Acosta's junction 23 for the
+    // rest of the hour. (One still moving may be unable to stop: followed.)
+    if (dyn_[u].speed < 0.1 && must_stop(u, link, q, t)) continue;
     const double gap = dyn_[u].pos - s.veh[u].length - pos;
     const Obstacle merge = gap >= 0.0 ? Obstacle{gap, dyn_[u].speed, u} : Obstacle{to_end, 0.0, kNone};
     if (merge.gap < o.gap) o = merge;

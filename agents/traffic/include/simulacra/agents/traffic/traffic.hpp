@@ -229,6 +229,9 @@ class TrafficPopulation final : public Population {
   void step(Context& ctx, std::uint32_t lp);
   void control_junctions(Context& ctx, std::uint32_t lp, double t);
   void give_way(std::uint32_t node, std::uint64_t k);
+  /// Whether vehicle v could enter its next link at step k: the entry
+  /// lane's tail (as this LP, upstream, knows it) leaves its length and s0.
+  bool has_room(std::uint32_t v, std::uint64_t k) const;
   void depart(Context& ctx, std::uint32_t lp, double t, std::uint64_t k);
   void change_lanes(Context& ctx, std::uint32_t link, double t);
   void move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t, std::uint64_t k);
