@@ -1,7 +1,8 @@
 // SUMO additional files and configurations: induction loops counting every
 // vehicle that passes them (per interval, like SUMO's e1 output), programs
-// replacing the network's, a .sumocfg scenario run end to end, and imported
-// demand giving the same rows for any threads and blocks.
+// replacing the network's, a .sumocfg scenario run end to end, imported
+// demand giving the same rows for any threads and blocks, and checkpoints
+// carrying the loops' intervals in progress.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
@@ -12,6 +13,7 @@
 #include "simulacra/agents/traffic/sumo_demand.hpp"
 #include "simulacra/engine/runner.hpp"
 #include "simulacra/engine/scenario.hpp"
+#include "simulacra/engine/state_archive.hpp"
 #include "sumo_fixture.hpp"
 
 using namespace traffic_test;
@@ -167,4 +169,36 @@ TEST_CASE("imported demand and detectors give the same rows for any threads and 
     CHECK(one.rows[table].rows() > 10);
     CHECK(same_rows(one.rows[table], three.rows[table]));
   }
+}
+
+TEST_CASE("a checkpoint carries the induction loops' interval in progress", "[traffic][sumo_demand][checkpoint]") {
+  const TrafficParams p = fixture_params();
+  auto lines = [](const TableChunk& det, double after) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < det.rows(); ++i) {
+      if (reals(det, kEnd)[i] <= after) continue;
+      std::ostringstream s;
+      s.precision(17);
+      s << strings(det, kDetector)[i] << ' ' << reals(det, kEnd)[i] << ' ' << reals(det, kCount)[i] << ' '
+        << reals(det, kSpeed)[i] << ' ' << reals(det, kOccupancy)[i];
+      out.push_back(s.str());
+    }
+    return out;
+  };
+  const Run whole = run(p, p.duration);
+  // 450.25: inside loop_out's and loop_in's intervals, handovers in flight.
+  Simulation first = simulation_of(p, 1);
+  first.run_until(SimTime{450.25});
+  StateArchive ar;
+  first.save_state(ar);
+  Simulation second = simulation_of(p, 2);
+  StateArchive in(ar.take());
+  second.load_state(in);
+  Collect out(second.tables());
+  second.set_row_consumer(&out);
+  second.run_until(SimTime{p.duration});
+  second.finish();
+  const auto expected = lines(whole.rows[TrafficPopulation::kDetectors], 450.25);
+  CHECK(expected.size() > 10);
+  CHECK(lines(out.all[TrafficPopulation::kDetectors], 450.25) == expected);
 }
