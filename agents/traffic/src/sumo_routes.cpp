@@ -156,8 +156,7 @@ class DemandReader {
     v.decel = r.number_or(e, "decel", v.decel);
     v.max_speed = r.number_or(e, "maxSpeed", v.max_speed);
     v.headway = r.number_or(e, "tau", v.headway);
-    t.speed_factor = r.number_or(e, "speedFactor", t.speed_factor);
-    t.speed_dev = r.number_or(e, "speedDev", t.speed_dev);
+    speed_factor(r, e, t);
     for (const auto& [attr, x] : {std::pair{"length", v.length}, {"minGap", v.min_gap}, {"accel", v.accel},
                                   {"decel", v.decel}, {"maxSpeed", v.max_speed}, {"tau", v.headway},
                                   {"speedFactor", t.speed_factor}}) {
@@ -170,6 +169,24 @@ class DemandReader {
     if (type_ids_.count(t.id) > 0) r.fail(e, "duplicate vType id");
     type_ids_[t.id] = Choice{{static_cast<std::uint32_t>(out.types.size())}, {1.0}};
     out.types.push_back(std::move(t));
+  }
+
+  // speedFactor as a number, or as SUMO's "norm(mean, dev)" or
+  // "normc(mean, dev, min, max)" (the bounds are ours: 0.2 .. 1.4).
+  static void speed_factor(const Reader& r, const pugi::xml_node& e, SumoVType& t) {
+    const std::string text = e.attribute("speedFactor").as_string();
+    if (text.starts_with("norm(") || text.starts_with("normc(")) {
+      const auto open = text.find('('), close = text.rfind(')');
+      std::string args = text.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+      std::replace(args.begin(), args.end(), ',', ' ');
+      std::istringstream in(args);
+      if (close == std::string::npos || !(in >> t.speed_factor >> t.speed_dev)) {
+        r.fail(e, "speedFactor = '" + text + "' is neither a number nor norm(mean, dev) / normc(mean, dev, min, max)");
+      }
+    } else {
+      t.speed_factor = r.number_or(e, "speedFactor", t.speed_factor);
+    }
+    t.speed_dev = r.number_or(e, "speedDev", t.speed_dev);
   }
 
   void add_type_distribution(const Reader& r, const pugi::xml_node& e) {

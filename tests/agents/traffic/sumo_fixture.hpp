@@ -46,9 +46,9 @@ inline const char* kDemandNet = R"(<net version="1.9">
 )";
 
 // Line numbers matter: the tests name them (vehicle v1 is on line 9).
-inline const char* kDemandRoutes = R"(<routes>
+inline const char* kDemandRoutes = R"xml(<routes>
   <vType id="car" accel="2.0" decel="4.0" length="4.5" minGap="2.0" maxSpeed="30" tau="1.2" speedDev="0"/>
-  <vType id="lorry" vClass="truck"/>
+  <vType id="lorry" vClass="truck" speedFactor="normc(0.9, 0.05, 0.2, 2)"/>
   <vTypeDistribution id="mix">
     <vType id="m1" probability="3"/><vType id="m2" length="8" probability="1"/>
   </vTypeDistribution>
@@ -63,7 +63,7 @@ inline const char* kDemandRoutes = R"(<routes>
   <flow id="f_number" begin="100" end="200" number="4" route="rd" type="mix"/>
   <flow id="f_prob" begin="0" end="100" probability="0.3" route="r_out"/>
 </routes>
-)";
+)xml";
 
 // A program for C that replaces the network's, and two induction loops.
 inline const char* kDemandAdditional = R"(<additional>

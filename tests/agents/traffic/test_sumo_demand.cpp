@@ -92,6 +92,8 @@ TEST_CASE("a route file's vehicles, trips, flows and types are read as SUMO defi
   const SumoVType& lorry = d.types[vehicle(d, "v1").type];
   CHECK(lorry.heavy);
   CHECK(lorry.type.length == 7.1);
+  CHECK(lorry.speed_factor == 0.9);
+  CHECK(lorry.speed_dev == 0.05);
   CHECK(d.types[vehicle(d, "t0").type].id == "DEFAULT_VEHTYPE");
   CHECK(d.types[vehicle(d, "t0").type].type.min_gap == 2.5);
 
@@ -140,6 +142,8 @@ TEST_CASE("demand the network cannot carry is an error naming file, line and SUM
   CHECK(contains(route_error(R"(<vehicle id="x" depart="now" route="r_out"/>)"), "depart = 'now' is not supported"));
   CHECK(contains(route_error(R"(<vehicle id="x" depart="1" route="r_nowhere"/>)"), "route 'r_nowhere' is no route"));
   CHECK(contains(route_error(R"(<vType id="bike" vClass="bicycle"/>)"), "vClass 'bicycle' does not drive on car lanes"));
+  CHECK(contains(route_error(R"x(<vType id="odd" speedFactor="unif(0.8,1.2)"/>)x"),
+                 "attribute 'speedFactor' = 'unif(0.8,1.2)' is not a number"));
   CHECK(contains(route_error(R"(<vehicle id="v0" depart="1" route="r_out"/>)"), "duplicate vehicle id"));
   CHECK(contains(route_error(R"(<flow id="x" begin="0" end="10" route="r_out"/>)"), "needs vehsPerHour, period"));
   CHECK(contains(route_error(R"(<person id="p" depart="1"/>)"), "persons and containers are not modelled"));
