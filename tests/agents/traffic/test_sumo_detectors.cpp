@@ -192,7 +192,8 @@ TEST_CASE("a checkpoint carries the induction loops' interval in progress", "[tr
   StateArchive ar;
   first.save_state(ar);
   Simulation second = simulation_of(p, 2);
-  StateArchive in(ar.take());
+  const std::string bytes = ar.take();  // the reading archive views these bytes
+  StateArchive in(bytes);
   second.load_state(in);
   Collect out(second.tables());
   second.set_row_consumer(&out);
