@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -239,11 +238,7 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
 }
 
 Network read_sumo_net(const std::string& path, Control unsignalised) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NetworkFileError(path + ": cannot open the network file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_sumo_net(ss.str(), path, unsignalised);
+  return parse_sumo_net(read_whole_file<NetworkFileError>(path, "network file"), path, unsignalised);
 }
 
 }  // namespace simulacra::traffic

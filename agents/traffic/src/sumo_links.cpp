@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "simulacra/agents/traffic/sumo_demand.hpp"
@@ -148,11 +147,7 @@ std::vector<std::string> file_list(const std::string& value, const std::filesyst
 }  // namespace
 
 SumoConfig read_sumocfg(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DemandFileError(path + ": cannot open the SUMO configuration");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const std::string text = read_whole_file<DemandFileError>(path, "SUMO configuration");
   pugi::xml_document doc;
   parse_xml<DemandFileError>(doc, text, path);
   const XmlReader<DemandFileError> r(text, path);

@@ -4,7 +4,6 @@
 // sumo_links.cpp maps them onto a network.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -408,11 +407,7 @@ SumoDemand read_sumo_demand(const std::vector<std::string>& files, std::uint64_t
   for (std::size_t i = 0; i < files.size(); ++i) {
     File& f = docs[i];
     f.path = files[i];
-    std::ifstream in(f.path, std::ios::binary);
-    if (!in) throw DemandFileError(f.path + ": cannot open the file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    const std::string text = read_whole_file<DemandFileError>(f.path, "file");
     parse_xml<DemandFileError>(f.doc, text, f.path);
     f.reader = std::make_unique<Reader>(text, f.path);
     const auto root = f.doc.document_element();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,6 +72,16 @@ class XmlReader {
   std::string path_;
   std::vector<std::size_t> newlines_;  ///< offsets of the text's line ends
 };
+
+/// The whole file; throws Error "path: cannot open the <what>" when it cannot be read.
+template <class Error>
+std::string read_whole_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the " + what);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 /// Parses `text` into `doc`; throws Error naming the line of malformed XML.
 template <class Error>
