@@ -11,6 +11,7 @@
 #include <string>
 
 #include "simulacra/agents/traffic/traffic.hpp"
+#include "draws.hpp"
 #include "text.hpp"
 #include "simulacra/engine/attribute_block.hpp"
 #include "simulacra/engine/errors.hpp"
@@ -19,15 +20,6 @@
 namespace simulacra::traffic {
 
 namespace {
-
-double truncated_normal(RandomStream& rng, double mean, double sd, double lo, double hi) {
-  if (sd <= 0.0) return mean;
-  for (int i = 0; i < 100; ++i) {
-    const double x = rng.normal(mean, sd);
-    if (x >= lo && x <= hi) return x;
-  }
-  return std::clamp(mean, lo, hi);
-}
 
 void draw_vehicle(const TrafficParams& p, RandomStream& rng, std::uint8_t type, Driver& d, double& factor,
                   double& length) {

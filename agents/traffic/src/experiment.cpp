@@ -249,6 +249,13 @@ void TrafficPopulation::state(StateArchive& ar) {
   io_column(ar, summary_, &StepSummary::speed_sum, "step summaries");
   io_column(ar, summary_, &StepSummary::min_ttc, "step summaries");
 
+  ar.tag("traffic.detectors");
+  const std::size_t detectors = s.detectors.size();
+  io_sized(ar, det_count_, detectors, "detector counts");
+  io_sized(ar, det_occupied_, detectors, "detector occupancy");
+  io_sized(ar, det_steps_, detectors, "detector steps");
+  io_sized(ar, det_speed_, detectors, "detector speeds");
+
   if (!ar.loading()) return;
   // Routers are caches of the snapshots: rebuilt, identically, on first use.
   for (std::uint32_t lp = 0; lp < lps; ++lp) {

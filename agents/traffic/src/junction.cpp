@@ -35,8 +35,16 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
         bump(lp, kSignalChanges);
       }
       give_way(n, k);
-    } else if (node.control == Control::yield && grant_[n] == kNone) {
-      // First come, first served among the front vehicles close to the line.
+    } else if (node.control == Control::yield) {
+      // A holder standing at the line without room on its next link gives
+      // the junction back: holding it blocks every approach, and deadlocks
+      // where the room can only come through this junction (Acosta: a link
+      // from a joined cluster back into it, full, its front vehicle waiting
+      // for the grant a vehicle bound for it held).
+      if (grant_[n] != kNone && dyn_[grant_[n]].speed < 0.1 && !has_room(grant_[n], k)) grant_[n] = kNone;
+      if (grant_[n] != kNone) continue;
+      // First come, first served among the front vehicles close to the line
+      // that have room to enter their next link.
       double best = kFar;
       for (std::uint32_t a : s.net.approaches[n]) {
         const Link& l = s.net.links[a];
@@ -46,7 +54,7 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
           const std::uint32_t v = lane.back();
           if (dyn_[v].status != static_cast<std::uint8_t>(Status::active) || next_link(v) == kNone) continue;
           const double dist = l.length - dyn_[v].pos;
-          if (dist > std::max(30.0, 3.0 * dyn_[v].speed)) continue;
+          if (dist > std::max(30.0, 3.0 * dyn_[v].speed) || !has_room(v, k)) continue;
           const double eta = dist / std::max(dyn_[v].speed, 1.0);
           if (eta < best || (eta == best && v < grant_[n])) {
             best = eta;
@@ -56,6 +64,14 @@ void TrafficPopulation::control_junctions(Context& ctx, std::uint32_t lp, double
       }
     }
   }
+}
+
+bool TrafficPopulation::has_room(std::uint32_t v, std::uint64_t k) const {
+  const Shared& s = *shared_;
+  const std::uint32_t next = next_link(v);
+  if (next == kNone) return true;
+  const std::uint32_t lane = s.net.links[next].first_lane + s.net.entry_lane(dyn_[v].link, dyn_[v].lane, next);
+  return tail(lane, k).rear >= s.veh[v].length + s.veh[v].drv.s0;
 }
 
 void TrafficPopulation::give_way(std::uint32_t n, std::uint64_t k) {

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 
 #include "attributes_block.hpp"
 #include "simulacra/agents/traffic/sumo.hpp"
+#include "simulacra/agents/traffic/sumo_demand.hpp"
 #include "simulacra/agents/traffic/traffic.hpp"
 #include "simulacra/engine/errors.hpp"
 #include "simulacra/engine/param_table.hpp"
@@ -40,6 +42,23 @@ std::string od_text(const TrafficParams& p) {
   return param_text::list(flat.data(), flat.size());
 }
 
+// routes and additional as the scenario writes them: one file or a list.
+std::vector<std::string> file_names(const ParamValues::Value& v) {
+  std::vector<std::string> out;
+  if (v.node.IsScalar()) out.push_back(v.node.as<std::string>());
+  if (v.node.IsSequence()) {
+    for (const auto& item : v.node) {
+      if (item.IsScalar()) out.push_back(item.as<std::string>());
+    }
+  }
+  return out;
+}
+std::string files_text(const std::vector<std::string>& files) {
+  std::string out;
+  for (const std::string& f : files) out += (out.empty() ? "" : ", ") + param_text::string(f);
+  return "[" + out + "]";
+}
+
 // The car_ and truck_ keys of one vehicle type.
 void vehicle_params(ParamTable<TrafficParams>& t, const std::string& pre, VehicleType TrafficParams::*type) {
   const std::string name = pre.substr(0, pre.size() - 1);
@@ -68,6 +87,20 @@ const ParamTable<TrafficParams>& traffic_param_table() {
     t.param("network", &P::network).choices({"grid", "ring", "corridor", "sumo"})
         .doc("which network: a generated grid, ring or corridor, or a SUMO .net.xml file");
     t.param("sumo_file", &P::sumo_file).doc("SUMO .net.xml file (network: sumo), relative to the scenario");
+    t.param("sumocfg", &P::sumocfg)
+        .doc("SUMO configuration (network: sumo): its net-file (unless sumo_file is given), route-files and "
+             "additional-files are loaded, its begin is the run's start in SUMO time, its end stops departures, "
+             "its step-length is the step unless the scenario sets step; relative to the scenario");
+    t.custom("routes", ParamType::node, [](const ParamValues::Value& v, P& p) { p.route_files = file_names(v); },
+             [](const P& p) { return files_text(p.route_files); })
+        .doc("SUMO route files (.rou.xml; one or a list; network: sumo): vTypes, routes, vehicles, trips and flows "
+             "added to the demand; relative to the scenario");
+    t.custom("additional", ParamType::node,
+             [](const ParamValues::Value& v, P& p) { p.additional_files = file_names(v); },
+             [](const P& p) { return files_text(p.additional_files); })
+        .doc("SUMO additional files (one or a list; network: sumo): tlLogic programs replacing the network's, "
+             "induction loops (the detectors table), and vTypes, routes and vehicles as in route files; relative "
+             "to the scenario");
     t.param("grid_nx", &P::grid, &GridSpec::nx).range(2, 1000).doc("grid: nodes per row");
     t.param("grid_ny", &P::grid, &GridSpec::ny).range(2, 1000).doc("grid: nodes per column");
     t.param("block_length", &P::grid, &GridSpec::block).dimension(kLength).min(20)
@@ -191,12 +224,30 @@ namespace {
 // Every bound parameter, with the SUMO file found relative to the scenario
 // (check_network needs the network's: generator or file, step, vehicle top
 // speeds, od flows).
+// SUMO files found relative to the scenario, and a sumocfg's read in. Throws
+// DemandFileError from with_sumocfg.
 TrafficParams network_params_from(const PopulationSpec& spec, const std::string& scenario_dir) {
   TrafficParams p = traffic_param_table().bind(spec.params);
-  if (!p.sumo_file.empty() && std::filesystem::path(p.sumo_file).is_relative() && !scenario_dir.empty()) {
-    p.sumo_file = (std::filesystem::path(scenario_dir) / p.sumo_file).string();
+  auto resolve = [&](std::string& f) {
+    if (!f.empty() && std::filesystem::path(f).is_relative() && !scenario_dir.empty()) {
+      f = (std::filesystem::path(scenario_dir) / f).lexically_normal().string();
+    }
+  };
+  resolve(p.sumo_file);
+  resolve(p.sumocfg);
+  for (auto& f : p.route_files) resolve(f);
+  for (auto& f : p.additional_files) resolve(f);
+  const SourcePos& step = spec.params.at("step").at;
+  return with_sumocfg(std::move(p), step.line > 0 || step.file.starts_with("--set"));
+}
+
+// The key a SUMO demand problem is reported at: the first of the keys that
+// name such files which the scenario wrote.
+std::string demand_key(const ParamValues& v) {
+  for (const char* key : {"routes", "additional", "sumocfg"}) {
+    if (v.at(key).at.line > 0) return key;
   }
-  return p;
+  return "routes";
 }
 
 }  // namespace
@@ -204,13 +255,23 @@ TrafficParams network_params_from(const PopulationSpec& spec, const std::string&
 void check_network(const PopulationSpec& spec, const std::string& path, Issues& issues) {
   const ParamValues& v = spec.params;
   const std::string dir = std::filesystem::path(spec.at.file).parent_path().string();
-  const TrafficParams p = network_params_from(spec, dir.empty() ? "." : dir);
-  const auto at = [&](const char* key) { return v.at(key).at.line > 0 ? v.at(key).at : spec.at; };
+  const auto at = [&](const std::string& key) { return v.at(key).at.line > 0 ? v.at(key).at : spec.at; };
+  const std::string demand = demand_key(v);
+  TrafficParams p;
   Network net;
+  SumoDemand imported;
   try {
-    net = runnable_network(build_network(p), p);
+    p = network_params_from(spec, dir.empty() ? "." : dir);
+    Network read = build_network(p);
+    imported = load_sumo_demand(p);
+    apply_programs(imported, read);
+    net = runnable_network(std::move(read), p, used_types(imported));
+  } catch (const DemandFileError& e) {
+    issues.add(at(demand), path + ".params." + demand, e.what());
+    return;
   } catch (const NetworkFileError& e) {
-    issues.add(at("sumo_file"), path + ".params.sumo_file", e.what());
+    const char* key = p.sumocfg.empty() || v.at("sumo_file").at.line > 0 ? "sumo_file" : "sumocfg";
+    issues.add(at(key), path + ".params." + key, e.what());
     return;
   } catch (const ConfigError& e) {
     // Generator settings or a step that cannot work together.
@@ -232,6 +293,22 @@ void check_network(const PopulationSpec& spec, const std::string& path, Issues& 
                                                            "their junctions; the links table lists the rest)" : ""));
     } else if (f.rate > 0.0 && router.route(f.origin, f.destination).empty()) {
       issues.add(at("od"), key, "no route leads from " + text(f.origin) + " to " + text(f.destination));
+    }
+  }
+  // Imported vehicles and detectors on the network as the model runs it:
+  // one issue per vehicle that cannot be routed (map_routes lists them).
+  try {
+    map_routes(imported, net);
+  } catch (const DemandFileError& e) {
+    std::istringstream lines(e.what());
+    for (std::string line; std::getline(lines, line);) issues.add(at(demand), path + ".params." + demand, line);
+  }
+  const SumoLinks ids(net);
+  for (const SumoDetector& d : imported.detectors) {
+    try {
+      ids.detector(d);
+    } catch (const DemandFileError& e) {
+      issues.add(at(demand), path + ".params." + demand, e.what());
     }
   }
 }
@@ -265,23 +342,47 @@ void register_traffic(Registry& registry) {
       issues.add(spec.params.at("od").at, path + ".params.od",
                  "expected triples [origin link, destination link, trips/h], link ids whole numbers");
     }
-    if (spec.params.string("network") == "sumo" && spec.params.string("sumo_file").empty()) {
-      issues.add(spec.params.at("network").at, path + ".params.sumo_file", "network: sumo needs a sumo_file");
+    const bool sumo = spec.params.string("network") == "sumo";
+    if (sumo && spec.params.string("sumo_file").empty() && spec.params.string("sumocfg").empty()) {
+      issues.add(spec.params.at("network").at, path + ".params.sumo_file",
+                 "network: sumo needs a sumo_file or a sumocfg");
+    }
+    for (const char* key : {"routes", "additional"}) {
+      const ParamValues::Value& files = spec.params.at(key);
+      const bool list = files.node.IsSequence() &&
+                        std::all_of(files.node.begin(), files.node.end(), [](const YAML::Node& n) { return n.IsScalar(); });
+      if (!files.node.IsNull() && !files.node.IsScalar() && !list) {
+        issues.add(files.at, path + ".params." + key, "expected a file name or a list of file names");
+      }
+    }
+    for (const char* key : {"routes", "additional", "sumocfg"}) {
+      const ParamValues::Value& files = spec.params.at(key);
+      const bool given = key == std::string("sumocfg") ? !files.text.empty() : !traffic::file_names(files).empty();
+      if (given && !sumo) {
+        issues.add(files.at, path + ".params." + key, std::string(key) + " names SUMO edges: it needs network: sumo");
+      }
     }
     traffic::detail::check_attributes(spec.params, path, issues);
     if (whole && issues.empty()) traffic::check_network(spec, path, issues);
   };
   t.make = [](const PopulationSpec& spec, const BuildInfo& info) -> std::unique_ptr<Population> {
-    const traffic::TrafficParams p = traffic::params_from(spec, info);
     // Where in the scenario: the key's position when it was written there.
     const auto where = [&](const std::string& key) {
       const SourcePos& at = spec.params.at(key).at;
       return (at.line > 0 ? at.text() : spec.at.text()) + ": " + spec.path + ".params." + key + ": ";
     };
+    traffic::TrafficParams p;
+    try {
+      p = traffic::params_from(spec, info);
+    } catch (const traffic::DemandFileError& e) {
+      throw traffic::DemandFileError(where("sumocfg") + e.what());  // with_sumocfg
+    }
     try {
       return std::make_unique<traffic::TrafficPopulation>(p);
     } catch (const traffic::NetworkFileError& e) {
       throw traffic::NetworkFileError(where("sumo_file") + e.what());
+    } catch (const traffic::DemandFileError& e) {
+      throw traffic::DemandFileError(where(traffic::demand_key(spec.params)) + e.what());
     } catch (const DataError& e) {
       // A model's rows that do not fit the network (see demand.cpp).
       throw DataError(spec.path + ".params.attributes: " + e.what());

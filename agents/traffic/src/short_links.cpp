@@ -118,6 +118,7 @@ Network join_short_links(const Network& net, const std::vector<double>& min_leng
 
   Network out;
   out.source = net.source;
+  out.car_free_edges = net.car_free_edges;
   // Nodes: one per cluster, in the order of their first member.
   std::vector<std::uint32_t> node_of(n_nodes, kNone);
   std::vector<std::vector<std::uint32_t>> members;
@@ -170,9 +171,13 @@ Network join_short_links(const Network& net, const std::vector<double>& min_leng
     }
     out.nodes.push_back(std::move(node));
   }
+  for (const auto& [edge, node] : net.joined_edges) out.joined_edges.emplace_back(edge, node_of[node]);
   std::vector<std::uint32_t> link_of(n_links, kNone);
   for (std::uint32_t i = 0; i < n_links; ++i) {
-    if (removed[i]) continue;
+    if (removed[i]) {
+      out.joined_edges.emplace_back(net.links[i].name, node_of[net.links[i].from]);
+      continue;
+    }
     link_of[i] = static_cast<std::uint32_t>(out.links.size());
     Link l = net.links[i];
     l.from = node_of[l.from];
@@ -230,9 +235,13 @@ Network join_short_links(const Network& net, const std::vector<double>& min_leng
   return out;
 }
 
-std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p) {
-  const double top = std::max(p.car.max_speed, p.truck.max_speed);
-  const double longest = std::max(p.car.length + p.car.min_gap, p.truck.length + p.truck.min_gap);
+std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p, const std::vector<VehicleType>& more) {
+  double top = std::max(p.car.max_speed, p.truck.max_speed);
+  double longest = std::max(p.car.length + p.car.min_gap, p.truck.length + p.truck.min_gap);
+  for (const VehicleType& t : more) {
+    top = std::max(top, t.max_speed);
+    longest = std::max(longest, t.length + t.min_gap);
+  }
   std::vector<double> need(net.links.size());
   for (std::size_t i = 0; i < net.links.size(); ++i) {
     const Link& l = net.links[i];
@@ -248,7 +257,7 @@ std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p)
   return need;
 }
 
-Network runnable_network(Network net, const TrafficParams& p) {
+Network runnable_network(Network net, const TrafficParams& p, const std::vector<VehicleType>& more) {
   make_signal_plans(net, p.phase_scheme, p.green, p.intergreen);
   // A vehicle must not jump over a whole link in one step: a link has to
   // take 1.5 steps at the highest speed a vehicle may reach on it. A SUMO
@@ -256,7 +265,7 @@ Network runnable_network(Network net, const TrafficParams& p) {
   // left: joining gives links new, perhaps faster, predecessors); a generated
   // one's settings are refused.
   for (;;) {
-    const std::vector<double> need = min_link_lengths(net, p);
+    const std::vector<double> need = min_link_lengths(net, p, more);
     if (!net.turns.empty()) {
       Network joined = join_short_links(net, need);
       if (joined.links.size() == net.links.size()) break;

@@ -41,6 +41,7 @@ void TrafficPopulation::step(Context& ctx, std::uint32_t lp) {
     return interval > 0.0 && std::floor((t + 1e-9) / interval) != std::floor((t - dt + 1e-9) / interval);
   };
   sample(ctx, lp, t, crossed(s.p.trajectory_interval), crossed(s.p.stats_interval));
+  sample_detectors(ctx, lp, t);
   if (crossed(s.p.reroute_interval)) share_travel_times(ctx, lp);
   publish(ctx, lp, k);
 }
@@ -69,6 +70,11 @@ TrafficPopulation::Obstacle TrafficPopulation::boundary(std::uint32_t v, std::ui
     const std::uint32_t u = other.back();
     if (u == v || dyn_[u].status != static_cast<std::uint8_t>(Status::active) || next_link(u) != next) continue;
     if (dyn_[u].pos < dyn_[v].pos || (dyn_[u].pos == dyn_[v].pos && u > v)) continue;  // behind: it waits for v
+    // One standing at the line that must stay there (a right-of-way
+    // junction granted to v, red, giving way) is not followed: waiting for
+    // it while it waits for v's grant deadlocked Acosta's junction 23 for the
+    // rest of the hour. (One still moving may be unable to stop: followed.)
+    if (dyn_[u].speed < 0.1 && must_stop(u, link, q, t)) continue;
     const double gap = dyn_[u].pos - s.veh[u].length - pos;
     const Obstacle merge = gap >= 0.0 ? Obstacle{gap, dyn_[u].speed, u} : Obstacle{to_end, 0.0, kNone};
     if (merge.gap < o.gap) o = merge;
@@ -272,6 +278,7 @@ void TrafficPopulation::move_lane(Context& ctx, std::uint32_t link, std::uint32_
     }
     dyn_[v].pos += dx;
     distance_[v] += dx;
+    detect(l.first_lane + lane, v, dyn_[v].pos - dx, dyn_[v].pos);
     ++moved_[lp];
     if (a < -s.p.hard_brake) {
       if ((dyn_[v].flags & kHardBrakeFlag) == 0) {
@@ -388,6 +395,8 @@ void TrafficPopulation::insert(Context& ctx, std::uint32_t v, double t) {
     return dyn_[u].pos < p;
   });
   const auto inserted = vs.insert(it, v);
+  // Entering past a detector near the link's start counts as passing it.
+  detect(s.net.links[dyn_[v].link].first_lane + dyn_[v].lane, v, -1.0, dyn_[v].pos);
   const auto at = static_cast<std::size_t>(inserted - vs.begin());
   // Vehicles entering from different approaches in one step can only be
   // checked here: an overlap is a collision, recorded, never hidden.

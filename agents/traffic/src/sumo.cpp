@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,54 +10,13 @@
 #include <boost/graph/strong_components.hpp>
 #include <pugixml.hpp>
 
+#include "sumo_xml.hpp"
+
 namespace simulacra::traffic {
 
 namespace {
 
-class Reader {
- public:
-  Reader(const std::string& text, std::string path) : path_(std::move(path)) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n') newlines_.push_back(i);
-    }
-  }
-
-  int line_of(const pugi::xml_node& n) const {
-    const auto off = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, n.offset_debug()));
-    return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), off) - newlines_.begin());
-  }
-  // The element with its SUMO id (or a connection's edges), and for one
-  // without (a <phase>) the id of the element it belongs to.
-  [[noreturn]] void fail(const pugi::xml_node& n, const std::string& why) const {
-    std::string what = std::string("<") + n.name();
-    for (const char* key : {"id", "from", "to", "fromLane", "toLane"}) {
-      if (n.attribute(key) && (key == std::string("id") || !n.attribute("id"))) {
-        what += std::string(" ") + key + "=\"" + n.attribute(key).as_string() + "\"";
-      }
-    }
-    what += ">";
-    if (!n.attribute("id") && n.parent().attribute("id")) {
-      what += std::string(" of <") + n.parent().name() + " id=\"" + n.parent().attribute("id").as_string() + "\">";
-    }
-    throw NetworkFileError(path_ + ":" + std::to_string(line_of(n)) + ": " + what + ": " + why);
-  }
-  std::string text(const pugi::xml_node& n, const char* attr) const {
-    const auto a = n.attribute(attr);
-    if (!a) fail(n, std::string("missing attribute '") + attr + "'");
-    return a.as_string();
-  }
-  double number(const pugi::xml_node& n, const char* attr) const {
-    const std::string s = text(n, attr);
-    std::istringstream in(s);
-    double x = 0.0;
-    if (!(in >> x) || !in.eof()) fail(n, std::string("attribute '") + attr + "' = '" + s + "' is not a number");
-    return x;
-  }
-
- private:
-  std::string path_;
-  std::vector<std::size_t> newlines_;  ///< offsets of the text's line ends
-};
+using Reader = XmlReader<NetworkFileError>;
 
 // Whether a <lane> is open to passenger cars: SUMO's allow (a list of
 // vehicle classes, or "all") wins over disallow; neither: open to all.
@@ -151,12 +109,7 @@ void connected_ends(Network& net) {
 
 Network parse_sumo_net(const std::string& text, const std::string& path, Control unsignalised) {
   pugi::xml_document doc;
-  const pugi::xml_parse_result ok = doc.load_buffer(text.data(), text.size());
-  if (!ok) {
-    const auto line = 1 + std::count(text.begin(), text.begin() + std::min<std::ptrdiff_t>(ok.offset,
-                                                                        static_cast<std::ptrdiff_t>(text.size())), '\n');
-    throw NetworkFileError(path + ":" + std::to_string(line) + ": not well-formed XML: " + ok.description());
-  }
+  parse_xml<NetworkFileError>(doc, text, path);
   const Reader r(text, path);
   const pugi::xml_node root = doc.child("net");
   if (!root) throw NetworkFileError(path + ":1: no <net> root element (is this a SUMO .net.xml file?)");
@@ -169,31 +122,7 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
   // fixed-time with their phases' durations.
   for (const auto& tl : root.children("tlLogic")) {
     const std::string id = r.text(tl, "id");
-    SignalPlan plan;
-    plan.id = id;
-    plan.line = static_cast<std::uint32_t>(r.line_of(tl));
-    plan.offset = tl.attribute("offset") ? r.number(tl, "offset") : 0.0;
-    for (const auto& ph : tl.children("phase")) {
-      SignalPhase phase;
-      phase.duration = r.number(ph, "duration");
-      if (phase.duration < 0.0) r.fail(ph, "duration must not be negative");
-      phase.state = r.text(ph, "state");
-      for (const char c : phase.state) {
-        switch (c) {
-          case 'G': case 'O': phase.lights.push_back(Light::go); break;
-          case 'g': case 's': case 'o': phase.lights.push_back(Light::yield); break;
-          case 'y': case 'Y': case 'u': phase.lights.push_back(Light::amber); break;
-          case 'r': phase.lights.push_back(Light::stop); break;
-          default: r.fail(ph, std::string("state '") + phase.state + "' has the unknown signal letter '" + c + "'");
-        }
-      }
-      if (!plan.phases.empty() && phase.lights.size() != plan.phases.front().lights.size()) {
-        r.fail(ph, "state '" + phase.state + "' has " + std::to_string(phase.lights.size()) +
-                       " letters, the program's first phase " + std::to_string(plan.phases.front().lights.size()));
-      }
-      plan.phases.push_back(std::move(phase));
-    }
-    if (plan.phases.empty() || !(plan.cycle() > 0.0)) r.fail(tl, "a program needs phases of positive total duration");
+    SignalPlan plan = read_program(r, tl);
     if (const auto known = plans.find(id); known != plans.end()) {
       net.plans[known->second] = std::move(plan);
     } else {
@@ -263,6 +192,7 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
     net.links.push_back(l);
   }
   if (net.links.empty()) throw NetworkFileError(path + ": no <edge> with a lane open to passenger cars");
+  net.car_free_edges.assign(left_out.begin(), left_out.end());
   // Connections are the allowed movements, and name their light: a program
   // (tl) and an index into its state strings (linkIndex).
   for (const auto& c : root.children("connection")) {
@@ -308,11 +238,7 @@ Network parse_sumo_net(const std::string& text, const std::string& path, Control
 }
 
 Network read_sumo_net(const std::string& path, Control unsignalised) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NetworkFileError(path + ": cannot open the network file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_sumo_net(ss.str(), path, unsignalised);
+  return parse_sumo_net(read_whole_file<NetworkFileError>(path, "network file"), path, unsignalised);
 }
 
 }  // namespace simulacra::traffic

@@ -16,6 +16,7 @@
 namespace simulacra::traffic {
 
 namespace {
+const std::string kCarName = "car", kTruckName = "truck", kNoName;
 constexpr float kFree = 1.0e9f;  // tail of an empty lane with nothing known beyond
 // m: an empty lane of a link shorter than this publishes the nearest tail
 // beyond it (the longest link min_link_lengths may ask for).
@@ -74,13 +75,18 @@ TrafficPopulation::TrafficPopulation(const TrafficParams& p, Network net) {
   validate(p);
   auto s = std::make_shared<Shared>();
   s->p = p;
-  s->net = runnable_network(std::move(net), p);
+  // SUMO route and additional files: their programs replace the network's
+  // before junctions are joined, their vehicle types count in the least
+  // link lengths (sumo_import.cpp).
+  const SumoDemand demand = load_sumo_demand(p);
+  apply_programs(demand, net);
+  s->net = runnable_network(std::move(net), p, used_types(demand));
   blocks_ = std::min<std::uint32_t>(p.blocks, static_cast<std::uint32_t>(s->net.nodes.size()));
   shared_ = s;
-  setup(*s);
+  setup(*s, demand);
 }
 
-void TrafficPopulation::setup(Shared& s) {
+void TrafficPopulation::setup(Shared& s, const SumoDemand& demand) {
   const Network& net = s.net;
   const auto nodes = static_cast<std::uint32_t>(net.nodes.size());
   s.node_owner.resize(nodes);
@@ -144,7 +150,9 @@ void TrafficPopulation::setup(Shared& s) {
     place_ring_vehicles(s);
   } else {
     generate_demand(s);
+    import_demand(s, demand);
   }
+  place_detectors(s, demand);
   const std::size_t n = s.veh.size();
   initially_running_ = s.p.network == "ring" ? n : 0;
   for (auto* v : {&distance_, &started_, &last_change_, &crashed_at_}) v->resize(n, 0.0);
@@ -362,7 +370,7 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
                                   "phase index in the plan (signal)"}}},
       {"trips", "one vehicle's trip",
        {{"vehicle", C::int64, "", "vehicle id"},
-        {"type", C::string, "", "car or truck"},
+        {"type", C::string, "", "car or truck; for SUMO demand its vType id"},
         {"origin", C::int64, "", "origin link (-1 on a ring)"},
         {"destination", C::int64, "", "destination link (-1 on a ring)"},
         {"departure", C::float64, "s", "scheduled departure"},
@@ -370,7 +378,9 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"arrival", C::float64, "s", "arrival or removal time (NaN if still driving, or crashed and not yet cleared)"},
         {"distance", C::float64, "m", "distance driven"},
         {"delay", C::float64, "s", "arrival - departure - free-flow time (NaN unless arrived)"},
-        {"status", C::string, "", "arrived, crashed, en_route, waiting"}}},
+        {"status", C::string, "", "arrived, crashed, en_route, waiting"},
+        {"name", C::string, "", "the vehicle's id in the SUMO route file (a flow's: flow id.index); empty for "
+                                "generated demand"}}},
       {"link_stats", "one link over one statistics interval",
        {{"time", C::float64, "s", "end of the interval"},
         {"link", C::int64, "", "link id"},
@@ -393,6 +403,18 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"y_to", C::float64, "m", "network y of the end node"},
         {"lane_names", C::string, "", "the SUMO lane id of each lane, lane 0 first, separated by spaces (lanes "
                                       "closed to passenger cars are left out); empty for generated networks"}}},
+      {"detectors", "one induction loop (SUMO e1 detector of an additional file) over one interval",
+       {{"detector", C::string, "", "the detector's id in the additional file"},
+        {"begin", C::float64, "s", "interval start, SUMO time (sumocfg begin + run time)"},
+        {"end", C::float64, "s", "interval end, SUMO time"},
+        {"link", C::int64, "", "link id; -1 for a detector on an edge joined into a junction (shorter than the step "
+                               "allows), which measures nothing: NaN in count, flow, mean_speed and occupancy"},
+        {"lane", C::int64, "", "lane, 0 = leftmost"},
+        {"count", C::float64, "", "vehicles whose front passed the detector (SUMO's nVehContrib counts them when "
+                                  "their rear has passed: the two differ by the vehicles over it at an interval end)"},
+        {"flow", C::float64, "veh/h", "count per hour of the interval"},
+        {"mean_speed", C::float64, "m/s", "mean speed of those vehicles as they passed (NaN if none)"},
+        {"occupancy", C::float64, "%", "share of steps that ended with a vehicle over the detector"}}},
   };
 }
 
@@ -423,9 +445,13 @@ void TrafficPopulation::trip_row(Context& ctx, std::uint32_t v, double arrival, 
   const double nan = std::nan("");
   const bool entered = dyn_[v].status != static_cast<std::uint8_t>(Status::pending);
   // One row per vehicle: ordered by vehicle id within a time.
-  ctx.emit_ordered(v, 0, kTrips, std::int64_t{v}, vs.type == 1 ? "truck" : "car", origin, dest, vs.depart,
-           entered ? started_[v] : nan, arrival, distance_[v], arrived ? arrival - vs.depart - vs.free_time : nan,
-           status);
+  const Shared& s = *shared_;
+  const bool imported = s.first_imported != kNone && v >= s.first_imported;
+  const std::string& type = imported ? s.vtype_names[s.sumo_types[v - s.first_imported]]
+                                     : (vs.type == 1 ? kTruckName : kCarName);
+  ctx.emit_ordered(v, 0, kTrips, std::int64_t{v}, type, origin, dest, vs.depart, entered ? started_[v] : nan, arrival,
+                   distance_[v], arrived ? arrival - vs.depart - vs.free_time : nan, status,
+                   imported ? s.sumo_ids[v - s.first_imported] : kNoName);
 }
 
 void TrafficPopulation::finish(Context& ctx) {
@@ -449,6 +475,10 @@ void TrafficPopulation::finish(Context& ctx) {
       for (std::uint32_t li : shared_->own_links[lp]) stats_row(ctx, li, now, stat_steps_[lp]);
       stat_steps_[lp] = 0;
     }
+  }
+  // Detectors' last intervals, cut short by the run's end (as SUMO writes them).
+  for (std::uint32_t d = 0; d < det_steps_.size(); ++d) {
+    if (det_steps_[d] > 0) detector_row(ctx, d, now);
   }
   for (std::uint32_t v = 0; v < dyn_.size(); ++v) {
     const auto st = static_cast<Status>(dyn_[v].status);

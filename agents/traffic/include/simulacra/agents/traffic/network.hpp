@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace simulacra::traffic {
@@ -102,6 +103,12 @@ struct Network {
   /// Allowed movements. Empty: every link entering a node may continue on
   /// every link leaving it, from any lane.
   std::vector<Turn> turns;
+  /// SUMO edges without a lane open to passenger cars, sorted (read from a
+  /// file, not links: for messages about demand that names them).
+  std::vector<std::string> car_free_edges;
+  /// SUMO edges joined into a junction by join_short_links: the edge id and
+  /// the node it became part of, in the order they were joined.
+  std::vector<std::pair<std::string, std::uint32_t>> joined_edges;
 
   /// Computes successor/predecessor lists (from `turns` when given), lane
   /// ids, approaches and the links' signal indices; fills

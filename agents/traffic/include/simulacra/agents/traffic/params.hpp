@@ -52,6 +52,15 @@ struct TrafficParams {
   RingSpec ring{2000.0, 8, 2, 50 * kKmh};
   CorridorSpec corridor{5000.0, 10, 2, 50 * kKmh, 3, 300.0, 80 * kKmh};
   std::string sumo_file;         ///< for network = sumo
+  /// A SUMO configuration naming net-file (when sumo_file is empty),
+  /// route-files, additional-files, begin, end and step-length.
+  std::string sumocfg;
+  /// SUMO route files (.rou.xml) and additional files (vTypes, routes,
+  /// vehicles, tlLogic programs, induction loops): see sumo_demand.hpp.
+  std::vector<std::string> route_files;
+  std::vector<std::string> additional_files;
+  double sumo_begin = 0.0;       ///< s: the SUMO time of the run's start (sumocfg begin)
+  double sumo_end = -1.0;        ///< s: SUMO time after which nothing departs (sumocfg end; < 0: none)
 
   // Execution
   double step = 0.5;             ///< s, 0.1 .. 1
@@ -119,8 +128,10 @@ inline constexpr double kMaxSpeedFactor = 1.4;
 /// 1.5 steps at the fastest a vehicle may drive on it (at most
 /// kMaxSpeedFactor × the highest limit of the link and its predecessors, and
 /// the vehicle types' top speed), and the longest vehicle type's length plus
-/// its standstill gap; never more than 60 m.
-std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p);
+/// its standstill gap; never more than 60 m. `more`: vehicle types besides
+/// car and truck (those of imported SUMO demand).
+std::vector<double> min_link_lengths(const Network& net, const TrafficParams& p,
+                                     const std::vector<VehicleType>& more = {});
 
 /// Throws ConfigError naming the first invalid field.
 void validate(const TrafficParams& p);
@@ -135,6 +146,6 @@ Network build_network(const TrafficParams& p);
 /// (join_short_links, repeated until none is left). Throws
 /// ConfigError naming a generated link too short for the step,
 /// NetworkFileError from join_short_links.
-Network runnable_network(Network net, const TrafficParams& p);
+Network runnable_network(Network net, const TrafficParams& p, const std::vector<VehicleType>& more = {});
 
 }  // namespace simulacra::traffic

@@ -23,6 +23,7 @@
 #include "simulacra/agents/traffic/idm.hpp"
 #include "simulacra/agents/traffic/network.hpp"
 #include "simulacra/agents/traffic/params.hpp"
+#include "simulacra/agents/traffic/sumo_demand.hpp"
 #include "simulacra/engine/population.hpp"
 
 namespace simulacra::traffic {
@@ -53,7 +54,10 @@ const char* event_name(EventKind kind);
 class TrafficPopulation final : public Population {
  public:
   /// Throws ConfigError for invalid parameters or network settings,
-  /// NetworkFileError for an unusable network file, DataError naming the model
+  /// NetworkFileError for an unusable network file, DemandFileError for
+  /// unusable SUMO route, additional or configuration files or vehicles
+  /// they name that the network cannot carry (all such vehicles listed),
+  /// DataError naming the model
   /// file when `p.trip_model` gives rows that do not fit the network (a link
   /// id that is not an origin/destination link, a negative departure).
   explicit TrafficPopulation(const TrafficParams& p);
@@ -110,7 +114,7 @@ class TrafficPopulation final : public Population {
   /// min_ttc_last_step when no follower was closing in on a leader.
   static constexpr double kNoTtc = 1.0e9;
 
-  enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats, kLinks };
+  enum Table : std::uint32_t { kTrajectories, kEvents, kTrips, kLinkStats, kLinks, kDetectors };
 
   // Read access for tests and benchmarks.
   const Network& network() const { return shared_->net; }
@@ -139,6 +143,10 @@ class TrafficPopulation final : public Population {
   }
   std::uint64_t count(Counter c) const;
   std::uint64_t vehicle_steps() const;
+  /// The SUMO id of an imported vehicle (empty for generated ones).
+  std::string sumo_id(std::uint32_t v) const;
+  /// Induction loops from additional files, in file order.
+  std::size_t detector_count() const { return shared_->detectors.size(); }
 
  private:
   enum Kind : std::uint32_t { kStep = 0, kHandover = 1, kTail = 2, kTravelTime = 3 };
@@ -169,6 +177,20 @@ class TrafficPopulation final : public Population {
     std::vector<std::vector<std::uint32_t>> own_origins;  ///< per LP: origin links starting at its nodes
     std::vector<std::vector<std::uint32_t>> departures;   ///< per LP: vehicles by departure time
     std::uint32_t decide_every = 1;
+    // Imported SUMO demand (sumo_import.cpp): vehicles from first_imported
+    // on, with their SUMO ids and vTypes.
+    std::uint32_t first_imported = kNone;
+    std::vector<std::string> sumo_ids;
+    std::vector<std::uint32_t> sumo_types;  ///< per imported vehicle: index into vtype_names
+    std::vector<std::string> vtype_names;
+    struct Detector {
+      std::string id;
+      DetectorSite site;
+      double period = 900.0;
+    };
+    std::vector<Detector> detectors;
+    std::vector<std::vector<std::uint32_t>> lane_detectors;  ///< per lane: its detectors
+    std::vector<std::vector<std::uint32_t>> own_detectors;   ///< per LP: detectors on its links
   };
 
   /// The obstacle ahead of a vehicle: bumper gap, its speed, its id (or kNone).
@@ -178,8 +200,19 @@ class TrafficPopulation final : public Population {
     std::uint32_t other;
   };
 
-  void setup(Shared& s);
+  void setup(Shared& s, const SumoDemand& demand);
   void generate_demand(Shared& s);
+  // sumo_import.cpp
+  /// Vehicles of SUMO route files after those generate_demand made; throws
+  /// DemandFileError listing the vehicles the network cannot carry.
+  void import_demand(Shared& s, const SumoDemand& demand);
+  void place_detectors(Shared& s, const SumoDemand& demand);
+  /// Counts a vehicle whose front passed detectors on `lane` (global id)
+  /// between positions `from` (exclusive) and `to` (inclusive).
+  void detect(std::uint32_t lane, std::uint32_t v, double from, double to);
+  /// Occupancy samples and, at period ends, rows of the LP's detectors.
+  void sample_detectors(Context& ctx, std::uint32_t lp, double t);
+  void detector_row(Context& ctx, std::uint32_t d, double end);
   void place_ring_vehicles(Shared& s);
   std::uint32_t link_owner(std::uint32_t link) const { return shared_->node_owner[shared_->net.links[link].to]; }
   /// The link after the vehicle's current one (kNone: it leaves the network
@@ -196,6 +229,9 @@ class TrafficPopulation final : public Population {
   void step(Context& ctx, std::uint32_t lp);
   void control_junctions(Context& ctx, std::uint32_t lp, double t);
   void give_way(std::uint32_t node, std::uint64_t k);
+  /// Whether vehicle v could enter its next link at step k: the entry
+  /// lane's tail (as this LP, upstream, knows it) leaves its length and s0.
+  bool has_room(std::uint32_t v, std::uint64_t k) const;
   void depart(Context& ctx, std::uint32_t lp, double t, std::uint64_t k);
   void change_lanes(Context& ctx, std::uint32_t link, double t);
   void move_lane(Context& ctx, std::uint32_t link, std::uint32_t lane, double t, std::uint64_t k);
@@ -321,6 +357,11 @@ class TrafficPopulation final : public Population {
     double min_ttc = kNoTtc;
   };
   std::vector<StepSummary> summary_;
+
+  // Per detector (owner of its link), over the current interval: vehicles
+  // whose front passed it, their speeds summed, steps it was covered, steps.
+  std::vector<std::uint64_t> det_count_, det_occupied_, det_steps_;
+  std::vector<double> det_speed_;
 
   // What experiments change (experiment.cpp); copied by clones, archived.
   /// Seed of the per-vehicle draws (the run seed, or a branch's stream seed).
