@@ -148,7 +148,7 @@ OrderResult MarketPopulation::submit(Context& ctx, Exchange& x, std::uint32_t sy
   // Honest traders' orders carry the scenario's self-trade prevention; a
   // manipulator's labelled order (a wash trade is a self-trade) and the
   // shock agent's do not. An iceberg shows iceberg_display_lots.
-  OrderRequest o{id, agent, side, type, price, qty, 0, SelfTrade::none};
+  OrderRequest o{id, agent, side, type, price, qty, 0, SelfTrade::none, static_cast<std::uint8_t>(l)};
   if (l == Label::normal && agent < agent_count()) o.stp = params_.self_trade_prevention;
   if (type == OrderType::iceberg) o.display = std::min(qty, params_.iceberg_display_lots * params_.lot_size);
   if (open && !pause) {
@@ -197,12 +197,14 @@ OrderResult MarketPopulation::submit(Context& ctx, Exchange& x, std::uint32_t sy
            static_cast<std::int64_t>(type == OrderType::iceberg ? o.display : qty));
   if (l != Label::normal) {
     // The ground truth, apart from the orders: it names the order, and the
-    // order's later rows (cancels, an unfilled part) share its id.
+    // order's later rows (cancels, an unfilled part) share its id. The book
+    // keeps the label with a resting order (its tag) for a self-trade cancel.
     ++x.manipulative_orders;
     ctx.emit(kLabels, t, s, out_id, out_agent, to_string(l));
   }
   // Resting orders self-trade prevention removed, each with its cancel row.
   for (const SelfTradeCancel& c : x.book.self_trade_cancels()) {
+    if (static_cast<Label>(c.resting_tag) != Label::normal) ++x.manipulative_orders;
     ctx.emit(kOrders, t, s, static_cast<std::int64_t>(public_order(c.resting_id)),
              static_cast<std::int64_t>(public_id(c.resting_owner)), c.side == Side::buy ? "buy" : "sell",
              to_price(c.price), static_cast<std::int64_t>(c.qty), "cancel", "self_trade", std::int64_t{0});

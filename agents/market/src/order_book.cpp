@@ -114,7 +114,7 @@ Ticks LimitOrderBook::next_bid_from(Ticks p) const {
 }
 
 void LimitOrderBook::rest(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty,
-                          std::uint32_t peak, OrderType type) {
+                          std::uint32_t peak, OrderType type, std::uint8_t tag) {
   std::int32_t slot;
   if (free_ >= 0) {
     slot = free_;
@@ -124,7 +124,7 @@ void LimitOrderBook::rest(std::uint64_t id, std::uint32_t owner, Side side, Tick
     nodes_.emplace_back();
   }
   const std::uint32_t shown = peak > 0 && peak < qty ? peak : qty;
-  nodes_[static_cast<std::size_t>(slot)] = Node{id, owner, price, shown, -1, -1, qty - shown, peak, side, type};
+  nodes_[static_cast<std::size_t>(slot)] = Node{id, owner, price, shown, -1, -1, qty - shown, peak, side, type, tag};
   append(slot);
   index_.insert(id, static_cast<std::uint32_t>(slot));
 }
@@ -230,7 +230,7 @@ void LimitOrderBook::resting(std::vector<RestingOrder>& out) const {
       for (std::int32_t slot = book[static_cast<std::size_t>(p)].head; slot >= 0;) {
         const Node& n = nodes_[static_cast<std::size_t>(slot)];
         out.push_back(RestingOrder{n.id, n.owner, n.price, n.qty, static_cast<std::uint16_t>(side == Side::buy ? 0 : 1),
-                                   static_cast<std::uint16_t>(n.type), n.hidden, n.peak});
+                                   static_cast<std::uint8_t>(n.type), n.tag, n.hidden, n.peak});
         slot = n.next;
       }
     }
@@ -243,7 +243,7 @@ bool LimitOrderBook::restore(const RestingOrder& o) {
   const auto type = static_cast<OrderType>(o.type);
   const bool rests = type == OrderType::limit || type == OrderType::post_only ||
                      type == OrderType::post_only_slide || type == OrderType::iceberg;
-  if (o.type > static_cast<std::uint16_t>(OrderType::iceberg) || !rests) return false;
+  if (o.type > static_cast<std::uint8_t>(OrderType::iceberg) || !rests) return false;
   if (type == OrderType::iceberg ? o.peak == 0 || o.peak % lot_ != 0 || o.qty > o.peak || o.hidden % lot_ != 0
                                  : o.peak != 0 || o.hidden != 0) {
     return false;
@@ -252,7 +252,7 @@ bool LimitOrderBook::restore(const RestingOrder& o) {
   if (side == Side::buy ? best_ask_ != kNoPrice && o.price >= best_ask_ : best_bid_ != kNoPrice && o.price <= best_bid_) {
     return false;
   }
-  rest(o.id, o.owner, side, o.price, o.qty, 0, type);
+  rest(o.id, o.owner, side, o.price, o.qty, 0, type, o.tag);
   Node& n = nodes_[index_.find(o.id)];
   // The saved display and reserve as they were (rest() would show a full peak).
   n.hidden = o.hidden;

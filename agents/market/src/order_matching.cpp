@@ -62,7 +62,7 @@ std::uint32_t LimitOrderBook::match(const OrderRequest& o, Ticks limit, std::uin
 void LimitOrderBook::self_trade_remove(std::int32_t slot, std::uint32_t qty) {
   Node& n = nodes_[static_cast<std::size_t>(slot)];
   const bool gone = qty == n.qty + n.hidden;
-  stp_.push_back(SelfTradeCancel{n.id, n.owner, n.price, qty, n.side, gone});
+  stp_.push_back(SelfTradeCancel{n.id, n.owner, n.price, qty, n.side, gone, n.tag});
   if (gone) {
     unlink(slot);
     return;
@@ -133,7 +133,7 @@ OrderResult LimitOrderBook::submit(const OrderRequest& o, std::vector<Fill>& fil
         return r;
       }
     }
-    rest(o.id, o.owner, o.side, price, o.qty, 0, o.type);
+    rest(o.id, o.owner, o.side, price, o.qty, 0, o.type, o.tag);
     r.rested = o.qty;
     r.price = price;
     return r;
@@ -150,7 +150,7 @@ OrderResult LimitOrderBook::submit(const OrderRequest& o, std::vector<Fill>& fil
     r.cancelled = left;
     return r;
   }
-  rest(o.id, o.owner, o.side, o.price, left, o.type == OrderType::iceberg ? o.display : 0, o.type);
+  rest(o.id, o.owner, o.side, o.price, left, o.type == OrderType::iceberg ? o.display : 0, o.type, o.tag);
   r.rested = left;
   r.price = o.price;
   return r;
@@ -158,12 +158,12 @@ OrderResult LimitOrderBook::submit(const OrderRequest& o, std::vector<Fill>& fil
 
 OrderResult LimitOrderBook::limit(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty,
                                   std::vector<Fill>& fills) {
-  return submit(OrderRequest{id, owner, side, OrderType::limit, price, qty, 0, SelfTrade::none}, fills);
+  return submit(OrderRequest{id, owner, side, OrderType::limit, price, qty, 0, SelfTrade::none, 0}, fills);
 }
 
 OrderResult LimitOrderBook::market(std::uint64_t id, std::uint32_t owner, Side side, std::uint32_t qty,
                                    std::vector<Fill>& fills, Ticks collar) {
-  return submit(OrderRequest{id, owner, side, OrderType::market, collar, qty, 0, SelfTrade::none}, fills);
+  return submit(OrderRequest{id, owner, side, OrderType::market, collar, qty, 0, SelfTrade::none, 0}, fills);
 }
 
 OrderResult LimitOrderBook::modify(std::uint64_t id, Ticks price, std::uint32_t qty, std::vector<Fill>& fills,
@@ -202,7 +202,7 @@ OrderResult LimitOrderBook::modify(std::uint64_t id, Ticks price, std::uint32_t 
       return r;
     }
   }
-  const OrderRequest o{id, n.owner, n.side, n.type, price, qty, n.peak < qty ? n.peak : qty, stp};
+  const OrderRequest o{id, n.owner, n.side, n.type, price, qty, n.peak < qty ? n.peak : qty, stp, n.tag};
   unlink(static_cast<std::int32_t>(slot));
   return submit(o, fills);
 }

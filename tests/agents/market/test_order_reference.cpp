@@ -30,6 +30,7 @@ struct RefOrder {
   std::uint32_t shown, hidden, peak;
   std::uint64_t seq;  // time priority: lower first
   OrderType type;
+  std::uint8_t tag;
 };
 
 struct RefOut {
@@ -69,7 +70,7 @@ class RefBook {
         p = buy ? opp - 1 : opp + 1;
         if (p < 1 || p >= kLevels) return bad(out, OrderStatus::would_cross);
       }
-      add(q.id, q.owner, q.side, p, q.qty, 0, q.type);
+      add(q.id, q.owner, q.side, p, q.qty, 0, q.type, q.tag);
       out.r.rested = q.qty;
       out.r.price = p;
       return out;
@@ -91,7 +92,7 @@ class RefBook {
           out.r.prevented += left;
           left = 0;
         } else if (q.stp == SelfTrade::cancel_oldest || q.stp == SelfTrade::cancel_both) {
-          out.stp.push_back(SelfTradeCancel{o.id, o.owner, o.price, total, o.side, true});
+          out.stp.push_back(SelfTradeCancel{o.id, o.owner, o.price, total, o.side, true, o.tag});
           orders.erase(orders.begin() + i);
           if (q.stp == SelfTrade::cancel_both) {
             out.r.prevented += left;
@@ -101,7 +102,7 @@ class RefBook {
           const std::uint32_t d = std::min(total, left);
           out.r.prevented += d;
           left -= d;
-          out.stp.push_back(SelfTradeCancel{o.id, o.owner, o.price, d, o.side, d == total});
+          out.stp.push_back(SelfTradeCancel{o.id, o.owner, o.price, d, o.side, d == total, o.tag});
           if (d == total) {
             orders.erase(orders.begin() + i);
           } else {
@@ -130,7 +131,7 @@ class RefBook {
     }
     if (left > 0) {
       if (q.type == OrderType::limit || q.type == OrderType::iceberg) {
-        add(q.id, q.owner, q.side, q.price, left, q.type == OrderType::iceberg ? q.display : 0, q.type);
+        add(q.id, q.owner, q.side, q.price, left, q.type == OrderType::iceberg ? q.display : 0, q.type, q.tag);
         out.r.rested = left;
         out.r.price = q.price;
       } else {
@@ -172,7 +173,7 @@ class RefBook {
                     (o.type == OrderType::post_only_slide && (slid < 1 || slid >= kLevels)))) {
       return bad(out, OrderStatus::would_cross);
     }
-    const OrderRequest q{id, o.owner, o.side, o.type, price, qty, std::min(o.peak, qty), stp};
+    const OrderRequest q{id, o.owner, o.side, o.type, price, qty, std::min(o.peak, qty), stp, o.tag};
     orders.erase(orders.begin() + i);
     return submit(q);
   }
@@ -195,7 +196,7 @@ class RefBook {
     std::vector<RestingOrder> out;
     for (const RefOrder& o : sorted) {
       out.push_back(RestingOrder{o.id, o.owner, o.price, o.shown, static_cast<std::uint16_t>(o.side == Side::buy ? 0 : 1),
-                                 static_cast<std::uint16_t>(o.type), o.hidden, o.peak});
+                                 static_cast<std::uint8_t>(o.type), o.tag, o.hidden, o.peak});
     }
     return out;
   }
@@ -207,9 +208,9 @@ class RefBook {
   }
 
   void add(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty, std::uint32_t peak,
-           OrderType type) {
+           OrderType type, std::uint8_t tag) {
     const std::uint32_t shown = peak > 0 ? std::min(peak, qty) : qty;
-    orders.push_back(RefOrder{id, owner, side, price, shown, qty - shown, peak, seq_++, type});
+    orders.push_back(RefOrder{id, owner, side, price, shown, qty - shown, peak, seq_++, type, tag});
   }
 
   // The opposite order first in priority within the limit, or -1.
@@ -284,7 +285,7 @@ bool same(const std::vector<SelfTradeCancel>& a, const std::vector<SelfTradeCanc
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i].resting_id != b[i].resting_id || a[i].qty != b[i].qty || a[i].resting_done != b[i].resting_done ||
-        a[i].price != b[i].price || a[i].side != b[i].side) {
+        a[i].price != b[i].price || a[i].side != b[i].side || a[i].resting_tag != b[i].resting_tag) {
       return false;
     }
   }
@@ -334,6 +335,7 @@ class Driver {
     if (o.type == OrderType::iceberg) o.display = kLot * static_cast<std::uint32_t>(draw(4));  // 0: bad display
     if (o.type == OrderType::iceberg && o.display > o.qty && draw(2) == 0) o.display = kLot;
     o.stp = draw(3) == 0 ? SelfTrade::none : static_cast<SelfTrade>(draw(5));
+    o.tag = static_cast<std::uint8_t>(draw(4));
     return s;
   }
 
@@ -459,17 +461,20 @@ TEST_CASE("a book with part-used icebergs rebuilt from its resting orders goes o
   LimitOrderBook a(kLevels, kLot);
   Driver d(7);
   std::vector<Fill> fa, fb;
-  for (int i = 0; i < 3000; ++i) {
+  // At least 3,000 steps, then on until an iceberg rests part-used (a
+  // display below its peak and a reserve behind it).
+  std::vector<RestingOrder> saved;
+  std::size_t part_used = 0;
+  for (int i = 0; i < 50000 && (i < 3000 || part_used == 0); ++i) {
     const Step s = d.next();
     if (s.op == 1) a.cancel(s.order.id);
     if (s.op == 2) a.modify(s.order.id, s.order.price, s.order.qty, fa, s.order.stp);
     if (s.op == 0) a.submit(s.order, fa);
+    a.resting(saved);
+    part_used = 0;
+    for (const RestingOrder& o : saved) part_used += o.hidden > 0 && o.qty < o.peak;
   }
-  std::vector<RestingOrder> saved;
-  a.resting(saved);
-  std::size_t part_used = 0;
-  for (const RestingOrder& o : saved) part_used += o.hidden > 0 && o.qty < o.peak;
-  CHECK(part_used > 0);
+  REQUIRE(part_used > 0);
   LimitOrderBook b(kLevels, kLot);
   for (const RestingOrder& o : saved) REQUIRE(b.restore(o));
   std::vector<RestingOrder> again;
@@ -494,11 +499,11 @@ TEST_CASE("a book with part-used icebergs rebuilt from its resting orders goes o
   CHECK(same(again, saved));
   // A saved iceberg that is inconsistent is refused.
   LimitOrderBook c(kLevels, kLot);
-  RestingOrder bad{1, 1, 30, 20, 0, static_cast<std::uint16_t>(OrderType::iceberg), 40, 10};  // shows more than its peak
+  RestingOrder bad{1, 1, 30, 20, 0, static_cast<std::uint8_t>(OrderType::iceberg), 0, 40, 10};  // shows more than its peak
   CHECK_FALSE(c.restore(bad));
-  bad.type = static_cast<std::uint16_t>(OrderType::limit);  // a reserve without being an iceberg
+  bad.type = static_cast<std::uint8_t>(OrderType::limit);  // a reserve without being an iceberg
   CHECK_FALSE(c.restore(bad));
-  bad.type = static_cast<std::uint16_t>(OrderType::fok);  // never rests
+  bad.type = static_cast<std::uint8_t>(OrderType::fok);  // never rests
   bad.hidden = 0;
   bad.peak = 0;
   CHECK_FALSE(c.restore(bad));

@@ -17,7 +17,7 @@ LimitOrderBook book() { return LimitOrderBook(1000, 10); }
 
 OrderRequest req(std::uint64_t id, std::uint32_t owner, Side side, OrderType type, Ticks price, std::uint32_t qty,
                  std::uint32_t display = 0, SelfTrade stp = SelfTrade::none) {
-  return OrderRequest{id, owner, side, type, price, qty, display, stp};
+  return OrderRequest{id, owner, side, type, price, qty, display, stp, 0};
 }
 
 // Every resting order, reserve and type included, as bytes.
@@ -255,7 +255,7 @@ TEST_CASE("an incoming iceberg trades in full first, then shows only its peak; m
   b.resting(q);
   REQUIRE(q.size() == 2);
   CHECK(q[0].id == 3);
-  CHECK((q[1].id == 2 && q[1].hidden == 40 && q[1].type == static_cast<std::uint16_t>(OrderType::iceberg)));
+  CHECK((q[1].id == 2 && q[1].hidden == 40 && q[1].type == static_cast<std::uint8_t>(OrderType::iceberg)));
   CHECK(b.submit(req(4, 2, Side::buy, OrderType::iceberg, 99, 50, 0), f).status == OrderStatus::bad_display);
   CHECK(b.submit(req(4, 2, Side::buy, OrderType::iceberg, 99, 50, 15), f).status == OrderStatus::bad_display);
   CHECK(b.submit(req(4, 2, Side::buy, OrderType::iceberg, 99, 50, 60), f).status == OrderStatus::bad_display);

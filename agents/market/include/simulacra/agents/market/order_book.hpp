@@ -64,6 +64,7 @@ struct SelfTradeCancel {
   std::uint32_t qty = 0;       ///< removed from the resting order (displayed and reserve)
   Side side = Side::buy;       ///< the resting order's side
   bool resting_done = false;   ///< the resting order is gone from the book
+  std::uint8_t resting_tag = 0;  ///< the resting order's OrderRequest::tag
 };
 
 enum class OrderStatus : std::uint8_t {
@@ -86,6 +87,7 @@ struct OrderRequest {
   std::uint32_t qty = 0;      ///< shares, whole lots
   std::uint32_t display = 0;  ///< iceberg: shares shown at a time, whole lots, at most qty
   SelfTrade stp = SelfTrade::none;
+  std::uint8_t tag = 0;  ///< the caller's, kept with a resting order (the exchange: its label)
 };
 
 /// A resting order as a checkpoint keeps it. Field sizes leave no padding,
@@ -96,10 +98,12 @@ struct RestingOrder {
   Ticks price = 0;
   std::uint32_t qty = 0;    ///< displayed shares
   std::uint16_t side = 0;   ///< Side as 0 (buy) or 1 (sell)
-  std::uint16_t type = 0;   ///< OrderType: limit, post_only, post_only_slide or iceberg
+  std::uint8_t type = 0;    ///< OrderType: limit, post_only, post_only_slide or iceberg
+  std::uint8_t tag = 0;     ///< OrderRequest::tag
   std::uint32_t hidden = 0;  ///< iceberg: the reserve not yet shown
   std::uint32_t peak = 0;    ///< iceberg: shares shown at each refresh
 };
+static_assert(sizeof(RestingOrder) == 32, "a checkpoint writes RestingOrder's bytes: no padding");
 
 struct OrderResult {
   OrderStatus status = OrderStatus::accepted;
@@ -211,6 +215,7 @@ class LimitOrderBook {
     std::uint32_t peak;    // iceberg display at a refresh (0: not an iceberg)
     Side side;
     OrderType type;
+    std::uint8_t tag;
   };
   struct Level {
     std::int32_t head = -1;
@@ -233,7 +238,7 @@ class LimitOrderBook {
   void refresh(std::int32_t slot);
   // Rests shares at `price`: `qty` shown at most `peak` at a time (peak 0: all shown).
   void rest(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty, std::uint32_t peak,
-            OrderType type);
+            OrderType type, std::uint8_t tag);
   void append(std::int32_t slot);  // links a node at the back of its level
   void detach(std::int32_t slot);  // unlinks a node from its level, keeping it
   void unlink(std::int32_t slot);
