@@ -93,8 +93,8 @@ void MarketPopulation::exchange_handle(Context& ctx, std::uint32_t sym, const Ev
     case kShockSell: {
       // The shock agent sits at the exchange: its sell needs no latency.
       const std::uint32_t qty = static_cast<std::uint32_t>(ev.data[1]) / params_.lot_size * params_.lot_size;
-      submit(ctx, x, sym, order_id(agent_count() + sym, x.shock_seq++), agent_count() + sym, kMarket, Side::sell,
-             kNoPrice, qty, Label::normal);
+      submit(ctx, x, sym, order_id(agent_count() + sym, x.shock_seq++), agent_count() + sym, OrderType::market,
+             Side::sell, kNoPrice, qty, Label::normal);
       return;
     }
     case kProgram:
@@ -121,31 +121,39 @@ void MarketPopulation::exchange_order(Context& ctx, Exchange& x, std::uint32_t s
       x.book.cancel(id + k);
       if (l != Label::normal) ++x.manipulative_orders;
       ctx.emit(kOrders, t, s, static_cast<std::int64_t>(public_order(id + k)), static_cast<std::int64_t>(public_id(agent)),
-               side == Side::buy ? "buy" : "sell", to_price(price), static_cast<std::int64_t>(qty), "cancel", "accepted");
+               side == Side::buy ? "buy" : "sell", to_price(price), static_cast<std::int64_t>(qty), "cancel", "accepted",
+               std::int64_t{0});
     }
     settle(ctx, x, sym);
     return;
   }
   const std::uint64_t w = m.w1;
-  submit(ctx, x, sym, id, agent, m.kind, side_of(w), price_of(w), qty_of(w), label_of(w));
+  submit(ctx, x, sym, id, agent, m.kind == kMarket ? OrderType::market : type_of(w), side_of(w), price_of(w), qty_of(w),
+         label_of(w));
 }
 
 OrderResult MarketPopulation::submit(Context& ctx, Exchange& x, std::uint32_t sym, std::uint64_t id,
-                                     std::uint32_t agent, std::uint32_t kind, Side side, Ticks price,
+                                     std::uint32_t agent, OrderType type, Side side, Ticks price,
                                      std::uint32_t qty, Label l) {
   const double t = ctx.now().value;
   const auto s = static_cast<std::int64_t>(sym);
   const bool open = t >= params_.session_open && t < params_.session_close;
   const bool pause = open && halted(x, t);
-  const bool limit = kind == kLimit;
+  const bool priced = type != OrderType::market;
   OrderResult r;
   r.status = OrderStatus::bad_price;
   bool cut = false;
   double ref_used = 0.0;
   Ticks band_lo = 0, band_hi = 0;
+  // Honest traders' orders carry the scenario's self-trade prevention; a
+  // manipulator's labelled order (a wash trade is a self-trade) and the
+  // shock agent's do not. An iceberg shows iceberg_display_lots.
+  OrderRequest o{id, agent, side, type, price, qty, 0, SelfTrade::none, static_cast<std::uint8_t>(l)};
+  if (l == Label::normal && agent < agent_count()) o.stp = params_.self_trade_prevention;
+  if (type == OrderType::iceberg) o.display = std::min(qty, params_.iceberg_display_lots * params_.lot_size);
   if (open && !pause) {
-    // Limit up-limit down: no execution outside the band. A limit order
-    // priced through it is repriced to its edge; a market order stops there.
+    // Limit up-limit down: no execution outside the band. An order priced
+    // through it is repriced to its edge; a market order stops there.
     Ticks lo = kNoPrice, hi = kNoPrice;
     double ref = 0.0;
     if (params_.luld_band > 0.0) {
@@ -158,42 +166,59 @@ OrderResult MarketPopulation::submit(Context& ctx, Exchange& x, std::uint32_t sy
       if (ref > 0.0) {
         lo = std::max<Ticks>(1, static_cast<Ticks>(std::ceil(ref * (1.0 - params_.luld_band) - 1e-9)));
         hi = std::min<Ticks>(price_levels_ - 1, static_cast<Ticks>(std::floor(ref * (1.0 + params_.luld_band) + 1e-9)));
-        if (limit) price = side == Side::buy ? std::min(price, hi) : std::max(price, lo);
+        if (priced) o.price = price = side == Side::buy ? std::min(price, hi) : std::max(price, lo);
         ref_used = ref;
         band_lo = lo;
         band_hi = hi;
       }
     }
-    r = limit ? x.book.limit(id, agent, side, price, qty, x.fills)
-              : x.book.market(id, agent, side, qty, x.fills, side == Side::buy ? hi : lo);
+    if (!priced) o.price = side == Side::buy ? hi : lo;  // the collar (kNoPrice without a band)
+    r = x.book.submit(o, x.fills);
+    if (r.status == OrderStatus::accepted && r.price != kNoPrice) price = r.price;  // a sliding post-only order's
     if (lo != kNoPrice && r.status == OrderStatus::accepted) {
-      // The band was reached: an execution at its edge, or a market order
-      // stopped by it with liquidity beyond. Trading pauses.
+      // The band was reached: an execution at its edge, or an order stopped
+      // by it with liquidity beyond. Trading pauses.
       const Ticks edge = side == Side::buy ? hi : lo;
       for (const Fill& f : x.fills) cut |= f.price == edge;
       const Ticks beyond = side == Side::buy ? x.book.best_ask() : x.book.best_bid();
-      cut |= r.cancelled > 0 && beyond != kNoPrice;
+      cut |= !priced && r.cancelled > 0 && beyond != kNoPrice;
     }
   }
   const auto out_id = static_cast<std::int64_t>(public_order(id));
   const auto out_agent = static_cast<std::int64_t>(public_id(agent));
   const char* side_name = side == Side::buy ? "buy" : "sell";
-  const char* status = !open ? "closed" : pause ? "halted" : r.status == OrderStatus::accepted ? "accepted" : "rejected";
-  ctx.emit(kOrders, t, s, out_id, out_agent, side_name, limit ? to_price(price) : std::nan(""),
-           static_cast<std::int64_t>(qty), limit ? "limit" : "market", status);
+  const char* status = !open                                     ? "closed"
+                       : pause                                   ? "halted"
+                       : r.status == OrderStatus::accepted       ? "accepted"
+                       : r.status == OrderStatus::would_cross    ? "would_cross"
+                                                                 : "rejected";
+  ctx.emit(kOrders, t, s, out_id, out_agent, side_name, priced ? to_price(price) : std::nan(""),
+           static_cast<std::int64_t>(qty), to_string(type), status,
+           static_cast<std::int64_t>(type == OrderType::iceberg ? o.display : qty));
   if (l != Label::normal) {
     // The ground truth, apart from the orders: it names the order, and the
-    // order's later rows (cancels, an unfilled part) share its id.
+    // order's later rows (cancels, an unfilled part) share its id. The book
+    // keeps the label with a resting order (its tag) for a self-trade cancel.
     ++x.manipulative_orders;
     ctx.emit(kLabels, t, s, out_id, out_agent, to_string(l));
   }
-  settle(ctx, x, sym);
-  if (r.cancelled > 0) {
-    // Nothing disappears: the part the book could not fill is cancelled by the exchange.
-    if (l != Label::normal) ++x.manipulative_orders;
-    ctx.emit(kOrders, t, s, out_id, out_agent, side_name, std::nan(""), static_cast<std::int64_t>(r.cancelled),
-             "cancel", "unfilled");
+  // Resting orders self-trade prevention removed, each with its cancel row.
+  for (const SelfTradeCancel& c : x.book.self_trade_cancels()) {
+    if (static_cast<Label>(c.resting_tag) != Label::normal) ++x.manipulative_orders;
+    ctx.emit(kOrders, t, s, static_cast<std::int64_t>(public_order(c.resting_id)),
+             static_cast<std::int64_t>(public_id(c.resting_owner)), c.side == Side::buy ? "buy" : "sell",
+             to_price(c.price), static_cast<std::int64_t>(c.qty), "cancel", "self_trade", std::int64_t{0});
   }
+  settle(ctx, x, sym, type);
+  // Nothing disappears: each part neither filled nor resting has its cancel row.
+  auto cancel_row = [&](std::uint32_t q, const char* why) {
+    if (q == 0) return;
+    if (l != Label::normal) ++x.manipulative_orders;
+    ctx.emit(kOrders, t, s, out_id, out_agent, side_name, std::nan(""), static_cast<std::int64_t>(q), "cancel", why,
+             std::int64_t{0});
+  };
+  cancel_row(r.prevented, "self_trade");
+  cancel_row(r.cancelled, type == OrderType::fok ? "killed" : "unfilled");
   if (cut) {
     x.halted_until = t + params_.luld_pause;
     for (LuldBucket& b : x.luld) b = LuldBucket{};  // the reference restarts after the pause
@@ -251,14 +276,14 @@ void MarketPopulation::program_slice(Context& ctx, Exchange& x, std::uint32_t sy
   const double cap = static_cast<double>(std::min<std::uint64_t>(pr.left, kMaxQty / lot * lot));
   const auto qty = static_cast<std::uint32_t>(std::clamp(std::round(want / lot) * lot, static_cast<double>(lot), cap));
   const OrderResult r = submit(ctx, x, sym, order_id(agent_count() + sym, x.shock_seq++), agent_count() + sym,
-                               kMarket, Side::sell, kNoPrice, qty, Label::normal);
+                               OrderType::market, Side::sell, kNoPrice, qty, Label::normal);
   pr.left -= r.filled;
   if (pr.left > 0 && t + pr.slice < params_.session_close) ctx.send_self(SimTime{pr.slice}, kProgram, {index, 0});
 }
 
 // Reports the fills of the last order (trades rows, fill messages, bar) and a
 // change of the top of the book (quotes row).
-void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
+void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym, OrderType aggressor) {
   const double t = ctx.now().value;
   const auto s = static_cast<std::int64_t>(sym);
   const std::uint32_t traders = agent_count();
@@ -270,7 +295,8 @@ void MarketPopulation::settle(Context& ctx, Exchange& x, std::uint32_t sym) {
     const std::uint64_t sell_id = agg_buys ? f.resting_id : f.aggressor_id;
     ctx.emit(kTrades, t, s, to_price(f.price), static_cast<std::int64_t>(f.qty), agg_buys ? "buy" : "sell",
              static_cast<std::int64_t>(public_id(buyer)), static_cast<std::int64_t>(public_id(seller)),
-             static_cast<std::int64_t>(public_order(buy_id)), static_cast<std::int64_t>(public_order(sell_id)));
+             static_cast<std::int64_t>(public_order(buy_id)), static_cast<std::int64_t>(public_order(sell_id)),
+             to_string(aggressor), to_string(f.resting_type));
     for (int leg = 0; leg < 2; ++leg) {
       const std::uint32_t who = leg == 0 ? buyer : seller;
       const Side side = leg == 0 ? Side::buy : Side::sell;

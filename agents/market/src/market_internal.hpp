@@ -38,13 +38,15 @@ inline std::uint64_t order_id(std::uint32_t agent, std::uint32_t seq) {
 }
 inline std::uint32_t agent_of(std::uint64_t id) { return static_cast<std::uint32_t>(id >> 32) - 1; }
 
-// price (32 bits) | qty (24 bits) << 32 | side << 56 | label << 57
-inline std::uint64_t pack(Ticks price, std::uint32_t qty, Side s, Label l) {
+// price (32 bits) | qty (24 bits) << 32 | side << 56 | label << 57 | order type << 60
+inline std::uint64_t pack(Ticks price, std::uint32_t qty, Side s, Label l, OrderType t = OrderType::limit) {
   return static_cast<std::uint64_t>(static_cast<std::uint32_t>(price)) |
          (static_cast<std::uint64_t>(qty & 0xffffffu) << 32) |
          (static_cast<std::uint64_t>(s == Side::sell ? 1 : 0) << 56) |
-         (static_cast<std::uint64_t>(static_cast<std::uint8_t>(l)) << 57);
+         (static_cast<std::uint64_t>(static_cast<std::uint8_t>(l)) << 57) |
+         (static_cast<std::uint64_t>(static_cast<std::uint8_t>(t)) << 60);
 }
+inline OrderType type_of(std::uint64_t w) { return static_cast<OrderType>((w >> 60) & 7u); }
 inline Ticks price_of(std::uint64_t w) { return static_cast<Ticks>(static_cast<std::uint32_t>(w)); }
 inline std::uint32_t qty_of(std::uint64_t w) { return static_cast<std::uint32_t>((w >> 32) & 0xffffffu); }
 inline Side side_of(std::uint64_t w) { return ((w >> 56) & 1u) != 0 ? Side::sell : Side::buy; }

@@ -39,6 +39,19 @@ const char* to_string(Label l) {
   return "?";
 }
 
+const char* to_string(OrderType t) {
+  switch (t) {
+    case OrderType::limit: return "limit";
+    case OrderType::market: return "market";
+    case OrderType::ioc: return "ioc";
+    case OrderType::fok: return "fok";
+    case OrderType::post_only: return "post_only";
+    case OrderType::post_only_slide: return "post_only_slide";
+    case OrderType::iceberg: return "iceberg";
+  }
+  return "?";
+}
+
 namespace {
 void require(bool ok, const std::string& what) {
   if (!ok) throw ConfigError("market: " + what);
@@ -130,6 +143,7 @@ void validate(const MarketParams& p) {
   require(p.maker_unwind >= 0.0 && p.maker_unwind <= 1.0, "maker_unwind must be in [0, 1]");
   require(p.maker_size_spread >= 0.0 && p.maker_size_spread <= 1.0, "maker_size_spread must be in [0, 1]");
   require(p.luld_band >= 0.0 && p.luld_band < 1.0, "luld_band must be in [0, 1)");
+  require(p.iceberg_display_lots <= qty_max, "iceberg_display_lots must be at most 16777215 shares / lot_size");
   for (const NewsJump& n : p.news) require(n.symbol < p.symbols, "news names a symbol that does not exist");
   for (const MarketShock& s : p.shocks) {
     require(s.symbol < p.symbols, "a shock names a symbol that does not exist");
@@ -278,10 +292,15 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"side", CT::string, "", "buy or sell"},
         {"price", CT::float64, "", "limit price (NaN for market orders)"},
         {"quantity", CT::int64, "", "shares ordered (cancel: shares removed or left unfilled)"},
-        {"type", CT::string, "", "limit, market or cancel"},
+        {"type", CT::string, "",
+         "the order's type: limit, market, ioc, fok, post_only, post_only_slide, iceberg; or cancel"},
         {"status", CT::string, "",
-         "accepted, rejected, closed (outside the session), halted (in a limit up-limit down pause); "
-         "unfilled: the exchange's cancel of a market order's unfilled part"}}},
+         "accepted, rejected, would_cross (a post-only order that would take liquidity), closed (outside the "
+         "session), halted (in a limit up-limit down pause); on cancel rows: accepted (by the agent), unfilled "
+         "(a market or IOC order's unfilled part), killed (a FOK order), self_trade (removed by self-trade "
+         "prevention, incoming or resting)"},
+        {"display", CT::int64, "", "shares shown in the book at a time: an iceberg's peak, else the quantity (0 "
+                                   "on cancel rows)"}}},
       {"trades", "one execution",
        {{"time", CT::float64, tu, "execution time"},
         {"symbol", CT::int64, "", "symbol index"},
@@ -291,7 +310,11 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"buyer", CT::int64, "", "buying agent"},
         {"seller", CT::int64, "", "selling agent"},
         {"buy_order_id", CT::int64, "", "buyer's order"},
-        {"sell_order_id", CT::int64, "", "seller's order"}}},
+        {"sell_order_id", CT::int64, "", "seller's order"},
+        {"aggressor_type", CT::string, "", "type of the incoming order (as in orders)"},
+        {"resting_type", CT::string, "",
+         "type of the resting order: limit, post_only, post_only_slide or iceberg (a fill of an iceberg's "
+         "displayed part, its reserve unseen)"}}},
       {"quotes", "one change of the best bid or ask (price or size)",
        {{"time", CT::float64, tu, "time of the change"},
         {"symbol", CT::int64, "", "symbol index"},

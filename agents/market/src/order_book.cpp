@@ -113,31 +113,8 @@ Ticks LimitOrderBook::next_bid_from(Ticks p) const {
   return static_cast<Ticks>(w * 64 + 63 - static_cast<std::size_t>(std::countl_zero(bits)));
 }
 
-std::uint32_t LimitOrderBook::match(std::uint64_t id, std::uint32_t owner, Side side, Ticks limit,
-                                    std::uint32_t qty, std::vector<Fill>& fills) {
-  const Side other = opposite(side);
-  std::vector<Level>& book = side_levels(other);
-  std::uint32_t left = qty;
-  while (left > 0) {
-    const Ticks best = side == Side::buy ? best_ask_ : best_bid_;
-    if (best == kNoPrice) break;
-    if (side == Side::buy ? best > limit : best < limit) break;
-    Level& level = book[static_cast<std::size_t>(best)];
-    while (left > 0 && level.head >= 0) {
-      const std::int32_t slot = level.head;
-      Node& n = nodes_[static_cast<std::size_t>(slot)];
-      const std::uint32_t q = n.qty < left ? n.qty : left;
-      n.qty -= q;
-      level.qty -= q;
-      left -= q;
-      fills.push_back(Fill{n.id, id, n.owner, owner, best, q, side, n.qty == 0});
-      if (n.qty == 0) unlink(slot);  // may advance best_*; `level` stays valid (no resize)
-    }
-  }
-  return qty - left;
-}
-
-void LimitOrderBook::rest(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty) {
+void LimitOrderBook::rest(std::uint64_t id, std::uint32_t owner, Side side, Ticks price, std::uint32_t qty,
+                          std::uint32_t peak, OrderType type, std::uint8_t tag) {
   std::int32_t slot;
   if (free_ >= 0) {
     slot = free_;
@@ -146,103 +123,92 @@ void LimitOrderBook::rest(std::uint64_t id, std::uint32_t owner, Side side, Tick
     slot = static_cast<std::int32_t>(nodes_.size());
     nodes_.emplace_back();
   }
-  const auto p = static_cast<std::size_t>(price);
-  Level& level = side_levels(side)[p];
-  nodes_[static_cast<std::size_t>(slot)] = Node{id, owner, price, qty, level.tail, -1, side};
+  const std::uint32_t shown = peak > 0 && peak < qty ? peak : qty;
+  nodes_[static_cast<std::size_t>(slot)] = Node{id, owner, price, shown, -1, -1, qty - shown, peak, side, type, tag};
+  append(slot);
+  index_.insert(id, static_cast<std::uint32_t>(slot));
+}
+
+void LimitOrderBook::append(std::int32_t slot) {
+  Node& n = nodes_[static_cast<std::size_t>(slot)];
+  const auto p = static_cast<std::size_t>(n.price);
+  Level& level = side_levels(n.side)[p];
+  n.prev = level.tail;
+  n.next = -1;
   if (level.tail >= 0) {
     nodes_[static_cast<std::size_t>(level.tail)].next = slot;
   } else {
     level.head = slot;
-    side_bits(side)[p / 64] |= std::uint64_t{1} << (p % 64);
+    side_bits(n.side)[p / 64] |= std::uint64_t{1} << (p % 64);
   }
   level.tail = slot;
-  level.qty += qty;
-  index_.insert(id, static_cast<std::uint32_t>(slot));
-  if (side == Side::buy) {
-    if (best_bid_ == kNoPrice || price > best_bid_) best_bid_ = price;
+  level.qty += n.qty;
+  level.hidden += n.hidden;
+  if (n.side == Side::buy) {
+    if (best_bid_ == kNoPrice || n.price > best_bid_) best_bid_ = n.price;
   } else {
-    if (best_ask_ == kNoPrice || price < best_ask_) best_ask_ = price;
+    if (best_ask_ == kNoPrice || n.price < best_ask_) best_ask_ = n.price;
   }
 }
 
-void LimitOrderBook::unlink(std::int32_t slot) {
+void LimitOrderBook::detach(std::int32_t slot) {
   Node& n = nodes_[static_cast<std::size_t>(slot)];
   const auto p = static_cast<std::size_t>(n.price);
   Level& level = side_levels(n.side)[p];
   level.qty -= n.qty;
+  level.hidden -= n.hidden;
   if (n.prev >= 0) nodes_[static_cast<std::size_t>(n.prev)].next = n.next; else level.head = n.next;
   if (n.next >= 0) nodes_[static_cast<std::size_t>(n.next)].prev = n.prev; else level.tail = n.prev;
-  index_.erase(n.id);
   if (level.head < 0) {
     side_bits(n.side)[p / 64] &= ~(std::uint64_t{1} << (p % 64));
     if (n.side == Side::buy && n.price == best_bid_) best_bid_ = next_bid_from(n.price - 1);
     if (n.side == Side::sell && n.price == best_ask_) best_ask_ = next_ask_from(n.price + 1);
   }
+}
+
+void LimitOrderBook::unlink(std::int32_t slot) {
+  detach(slot);
+  Node& n = nodes_[static_cast<std::size_t>(slot)];
+  index_.erase(n.id);
   n.next = free_;
   free_ = slot;
 }
 
-OrderResult LimitOrderBook::limit(std::uint64_t id, std::uint32_t owner, Side side, Ticks price,
-                                  std::uint32_t qty, std::vector<Fill>& fills) {
-  OrderResult r;
-  r.status = check(price, qty);
-  if (r.status != OrderStatus::accepted) return r;
-  if (index_.find(id) != OrderIdIndex::kMissing || id == kEmpty) {
-    r.status = OrderStatus::duplicate_id;
-    return r;
+void LimitOrderBook::refresh(std::int32_t slot) {
+  // To the back of the level, as a new order would (the level stays non-empty
+  // while the node is out, so best prices and the level's bit do not move).
+  Node& n = nodes_[static_cast<std::size_t>(slot)];
+  Level& level = side_levels(n.side)[static_cast<std::size_t>(n.price)];
+  const std::uint32_t shown = n.peak < n.hidden ? n.peak : n.hidden;
+  if (level.head == slot && level.tail == slot) {  // alone: it stays where it is
+    n.qty += shown;
+    n.hidden -= shown;
+    level.qty += shown;
+    level.hidden -= shown;
+    return;
   }
-  r.filled = match(id, owner, side, price, qty, fills);
-  r.rested = qty - r.filled;
-  if (r.rested > 0) rest(id, owner, side, price, r.rested);
-  return r;
-}
-
-OrderResult LimitOrderBook::market(std::uint64_t id, std::uint32_t owner, Side side, std::uint32_t qty,
-                                   std::vector<Fill>& fills, Ticks collar) {
-  OrderResult r;
-  if (qty == 0 || qty % lot_ != 0) {
-    r.status = OrderStatus::bad_quantity;
-    return r;
-  }
-  const Ticks limit = collar != kNoPrice ? collar : side == Side::buy ? price_levels_ : 0;
-  r.filled = match(id, owner, side, limit, qty, fills);
-  r.cancelled = qty - r.filled;
-  return r;
+  detach(slot);
+  n.qty += shown;
+  n.hidden -= shown;
+  append(slot);
 }
 
 std::uint32_t LimitOrderBook::cancel(std::uint64_t id) {
   const std::uint32_t slot = index_.find(id);
   if (slot == OrderIdIndex::kMissing) return 0;
-  const std::uint32_t q = nodes_[slot].qty;
+  const std::uint32_t q = nodes_[slot].qty + nodes_[slot].hidden;
   unlink(static_cast<std::int32_t>(slot));
   return q;
-}
-
-OrderResult LimitOrderBook::modify(std::uint64_t id, Ticks price, std::uint32_t qty, std::vector<Fill>& fills) {
-  OrderResult r;
-  const std::uint32_t slot = index_.find(id);
-  if (slot == OrderIdIndex::kMissing) {
-    r.status = OrderStatus::unknown_order;
-    return r;
-  }
-  r.status = check(price, qty);
-  if (r.status != OrderStatus::accepted) return r;
-  Node& n = nodes_[slot];
-  if (price == n.price && qty <= n.qty) {
-    side_levels(n.side)[static_cast<std::size_t>(price)].qty -= n.qty - qty;
-    n.qty = qty;
-    r.rested = qty;
-    return r;
-  }
-  const Side side = n.side;
-  const std::uint32_t owner = n.owner;
-  unlink(static_cast<std::int32_t>(slot));
-  return limit(id, owner, side, price, qty, fills);
 }
 
 std::uint64_t LimitOrderBook::depth_at(Side side, Ticks price) const {
   if (price < 1 || price >= price_levels_) return 0;
   return (side == Side::buy ? bids_ : asks_)[static_cast<std::size_t>(price)].qty;
+}
+
+std::uint64_t LimitOrderBook::hidden_at(Side side, Ticks price) const {
+  if (price < 1 || price >= price_levels_) return 0;
+  return (side == Side::buy ? bids_ : asks_)[static_cast<std::size_t>(price)].hidden;
 }
 
 void LimitOrderBook::levels(Side side, std::size_t n, std::vector<std::pair<Ticks, std::uint64_t>>& out) const {
@@ -263,7 +229,8 @@ void LimitOrderBook::resting(std::vector<RestingOrder>& out) const {
          p = side == Side::buy ? next_bid_from(p - 1) : next_ask_from(p + 1)) {
       for (std::int32_t slot = book[static_cast<std::size_t>(p)].head; slot >= 0;) {
         const Node& n = nodes_[static_cast<std::size_t>(slot)];
-        out.push_back(RestingOrder{n.id, n.owner, n.price, n.qty, side == Side::buy ? 0u : 1u});
+        out.push_back(RestingOrder{n.id, n.owner, n.price, n.qty, static_cast<std::uint16_t>(side == Side::buy ? 0 : 1),
+                                   static_cast<std::uint8_t>(n.type), n.tag, n.hidden, n.peak});
         slot = n.next;
       }
     }
@@ -273,15 +240,33 @@ void LimitOrderBook::resting(std::vector<RestingOrder>& out) const {
 bool LimitOrderBook::restore(const RestingOrder& o) {
   if (o.side > 1 || check(o.price, o.qty) != OrderStatus::accepted || o.id == kEmpty) return false;
   if (index_.find(o.id) != OrderIdIndex::kMissing) return false;
+  const auto type = static_cast<OrderType>(o.type);
+  const bool rests = type == OrderType::limit || type == OrderType::post_only ||
+                     type == OrderType::post_only_slide || type == OrderType::iceberg;
+  if (o.type > static_cast<std::uint8_t>(OrderType::iceberg) || !rests) return false;
+  if (type == OrderType::iceberg ? o.peak == 0 || o.peak % lot_ != 0 || o.qty > o.peak || o.hidden % lot_ != 0
+                                 : o.peak != 0 || o.hidden != 0) {
+    return false;
+  }
   const Side side = o.side == 0 ? Side::buy : Side::sell;
   if (side == Side::buy ? best_ask_ != kNoPrice && o.price >= best_ask_ : best_bid_ != kNoPrice && o.price <= best_bid_) {
     return false;
   }
-  rest(o.id, o.owner, side, o.price, o.qty);
+  rest(o.id, o.owner, side, o.price, o.qty, 0, type, o.tag);
+  Node& n = nodes_[index_.find(o.id)];
+  // The saved display and reserve as they were (rest() would show a full peak).
+  n.hidden = o.hidden;
+  n.peak = o.peak;
+  side_levels(side)[static_cast<std::size_t>(o.price)].hidden += o.hidden;
   return true;
 }
 
 std::uint32_t LimitOrderBook::remaining(std::uint64_t id) const {
+  const std::uint32_t slot = index_.find(id);
+  return slot == OrderIdIndex::kMissing ? 0 : nodes_[slot].qty + nodes_[slot].hidden;
+}
+
+std::uint32_t LimitOrderBook::displayed(std::uint64_t id) const {
   const std::uint32_t slot = index_.find(id);
   return slot == OrderIdIndex::kMissing ? 0 : nodes_[slot].qty;
 }
@@ -291,7 +276,7 @@ bool LimitOrderBook::peek(std::uint64_t id, Side& side, Ticks& price, std::uint3
   if (slot == OrderIdIndex::kMissing) return false;
   side = nodes_[slot].side;
   price = nodes_[slot].price;
-  qty = nodes_[slot].qty;
+  qty = nodes_[slot].qty + nodes_[slot].hidden;
   return true;
 }
 

@@ -156,6 +156,24 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("luld_window", &P::luld_window).dimension(kTime).min(1e-6)
         .doc("the reference price is the volume-weighted price of the trades of this window");
     t.param("luld_pause", &P::luld_pause).dimension(kTime).min(1e-6).doc("trading pause when the band is reached");
+    t.param("self_trade_prevention", &P::self_trade_prevention)
+        .choices({{"none", SelfTrade::none}, {"cancel_newest", SelfTrade::cancel_newest},
+                  {"cancel_oldest", SelfTrade::cancel_oldest}, {"cancel_both", SelfTrade::cancel_both},
+                  {"decrement", SelfTrade::decrement}})
+        .doc("what the exchange does when an honest agent's order would trade with its own resting order: none "
+             "(they trade), cancel_newest, cancel_oldest, cancel_both, decrement (both shrink by the smaller)");
+    t.param("maker_post_only", &P::maker_post_only)
+        .choices({{"off", PostOnlyMode::off}, {"reject", PostOnlyMode::reject}, {"slide", PostOnlyMode::slide}})
+        .doc("market makers' quotes as post-only orders: off (plain limit orders), reject (refused if they would "
+             "take liquidity), slide (re-priced one tick inside the opposite best)");
+    t.param("iceberg_display_lots", &P::iceberg_display_lots).range(0, kMaxLots)
+        .doc("value orders larger than this many lots are icebergs showing this many lots at a time (0: none)");
+    t.param("momentum_order", &P::momentum_order)
+        .choices({{"market", TakeOrder::market}, {"ioc", TakeOrder::ioc}, {"fok", TakeOrder::fok}})
+        .doc("momentum traders' orders: market, or immediate-or-cancel / fill-or-kill limited to "
+             "momentum_limit_ticks beyond the touch they saw");
+    t.param("momentum_limit_ticks", &P::momentum_limit_ticks).range(0, 1e6)
+        .doc("IOC/FOK momentum orders: how far beyond the touch seen on the feed their limit lies, ticks");
     t.unbound("attributes", ParamType::node, "null")
         .doc("per-agent order sizes and intervals from a model file of traders: {model: FILE, columns: [order_size, "
              "interval, kind], kinds: [noise, value], where: {COLUMN: VALUE}}");

@@ -58,10 +58,10 @@ void MarketPopulation::send_to_exchange(Context& ctx, std::uint32_t a, std::uint
 }
 
 std::uint64_t MarketPopulation::send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty,
-                                           Label l) {
+                                           Label l, OrderType type) {
   const std::uint64_t id = order_id(a, next_seq_[a]++);
   price = std::clamp(price, Ticks{1}, static_cast<Ticks>(price_levels_ - 1));
-  send_to_exchange(ctx, a, kLimit, {id, pack(price, qty, s, l)});
+  send_to_exchange(ctx, a, kLimit, {id, pack(price, qty, s, l, type)});
   return id;
 }
 
@@ -204,8 +204,18 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
       if (v.ema_time < 0.0) return;
       const double signal = (v.fast - v.slow) / v.slow;
       if (std::abs(signal) < params_.momentum_threshold) return;
-      send_market(ctx, a, signal > 0.0 ? Side::buy : Side::sell, lots(rng, max_lots_[a], lot),
-                  Label::normal);
+      const Side s = signal > 0.0 ? Side::buy : Side::sell;
+      const std::uint32_t q = lots(rng, max_lots_[a], lot);
+      if (params_.momentum_order == TakeOrder::market) {
+        send_market(ctx, a, s, q, Label::normal);
+        return;
+      }
+      // IOC / FOK: limited to momentum_limit_ticks beyond the touch seen (none seen: no order).
+      const Ticks touch = s == Side::buy ? v.ask : v.bid;
+      if (touch == kNoPrice) return;
+      const auto reach = static_cast<Ticks>(params_.momentum_limit_ticks);
+      send_limit(ctx, a, s, s == Side::buy ? touch + reach : touch - reach, q, Label::normal,
+                 params_.momentum_order == TakeOrder::ioc ? OrderType::ioc : OrderType::fok);
       return;
     }
     case AgentKind::maker: {
@@ -233,15 +243,18 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
         return static_cast<std::uint32_t>(std::clamp(std::round(m), 1.0, static_cast<double>(kMaxQty / lot))) * lot;
       };
       const std::uint64_t first = order_id(a, next_seq_[a]);
+      const OrderType quote = params_.maker_post_only == PostOnlyMode::reject  ? OrderType::post_only
+                              : params_.maker_post_only == PostOnlyMode::slide ? OrderType::post_only_slide
+                                                                               : OrderType::limit;
       std::uint32_t n = 0;
       for (std::uint32_t level = 0; level < params_.maker_levels; ++level) {
         const auto k2 = static_cast<Ticks>(level);
         if (position_[a] < params_.maker_inventory_limit) {
-          send_limit(ctx, a, Side::buy, bid_top - k2, size(), Label::normal);
+          send_limit(ctx, a, Side::buy, bid_top - k2, size(), Label::normal, quote);
           ++n;
         }
         if (position_[a] > -params_.maker_inventory_limit) {
-          send_limit(ctx, a, Side::sell, ask_top + k2, size(), Label::normal);
+          send_limit(ctx, a, Side::sell, ask_top + k2, size(), Label::normal, quote);
           ++n;
         }
       }
@@ -294,7 +307,9 @@ void MarketPopulation::value_order(Context& ctx, std::uint32_t a, const View& v,
     q = static_cast<std::uint32_t>(std::min<double>(
         std::round(q * (1.0 + params_.value_size_elasticity * gap) / lot) * lot, kMaxQty / lot * lot));
   }
-  open_first = send_limit(ctx, a, s, px, q, Label::normal);
+  // A large order rests as an iceberg, showing iceberg_display_lots at a time.
+  const bool iceberg = params_.iceberg_display_lots > 0 && q > params_.iceberg_display_lots * lot;
+  open_first = send_limit(ctx, a, s, px, q, Label::normal, iceberg ? OrderType::iceberg : OrderType::limit);
   open_count = 1;
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,78 @@ inline std::vector<std::string> order_labels(const std::vector<TableChunk>& t) {
     if (it != label.end()) out[r] = it->second;
   }
   return out;
+}
+
+/// Every order's quantity over a run, and how many orders do not add up.
+struct Ledger {
+  std::size_t orders = 0, violations = 0;
+  std::uint64_t ordered = 0, filled = 0, cancelled = 0, unfilled = 0, killed = 0, prevented = 0, resting = 0;
+};
+
+/// Checks every order of `tables` against its fills, its cancel rows (by its
+/// agent; by the exchange: unfilled, killed, self_trade) and what rests in
+/// `pop`'s books; counts the orders that do not add up.
+inline Ledger audit(const std::vector<TableChunk>& tables, const MarketPopulation& pop) {
+  struct Order {
+    std::int64_t qty = 0, filled = 0, cancelled = 0, unfilled = 0, killed = 0, prevented = 0;
+    std::int64_t symbol = 0;
+    std::string type;
+    bool accepted = false, seen = false;
+  };
+  std::map<std::int64_t, Order> book;
+  Ledger l;
+  const TableChunk& orders = tables[MarketPopulation::kOrders];
+  for (std::size_t r = 0; r < orders.rows(); ++r) {
+    Order& o = book[col<std::int64_t>(orders, 2)[r]];
+    const std::string& type = col<std::string>(orders, 7)[r];
+    const std::string& status = col<std::string>(orders, 8)[r];
+    const auto q = col<std::int64_t>(orders, 6)[r];
+    if (type == "cancel") {
+      (status == "unfilled" ? o.unfilled : status == "killed" ? o.killed : status == "self_trade" ? o.prevented
+                                                                                                : o.cancelled) += q;
+      if (!o.accepted) ++l.violations;  // a cancel of nothing that was accepted
+      continue;
+    }
+    if (o.seen) ++l.violations;  // one order row per id
+    o.seen = true;
+    o.symbol = col<std::int64_t>(orders, 1)[r];
+    o.type = type;
+    o.accepted = status == "accepted";
+    if (o.accepted) o.qty = q;
+  }
+  const TableChunk& trades = tables[MarketPopulation::kTrades];
+  for (std::size_t r = 0; r < trades.rows(); ++r) {
+    const auto q = col<std::int64_t>(trades, 3)[r];
+    book[col<std::int64_t>(trades, 7)[r]].filled += q;
+    book[col<std::int64_t>(trades, 8)[r]].filled += q;
+  }
+  // The books know orders by their agents' internal ids, the tables by public ones.
+  std::vector<std::uint64_t> internal(pop.agent_count());
+  for (std::uint32_t a = 0; a < pop.agent_count(); ++a) internal[pop.public_id(a)] = a;
+  const std::set<std::string> resting_types{"limit", "post_only", "post_only_slide", "iceberg"};
+  for (const auto& [id, o] : book) {
+    const auto agent = (static_cast<std::uint64_t>(id) >> 32) - 1;
+    const std::uint64_t book_id = agent < internal.size()
+                                      ? (internal[agent] + 1) << 32 | (static_cast<std::uint64_t>(id) & 0xffffffffu)
+                                      : static_cast<std::uint64_t>(id);
+    const std::int64_t rest = pop.book(static_cast<std::uint32_t>(o.symbol)).remaining(book_id);
+    ++l.orders;
+    l.ordered += static_cast<std::uint64_t>(o.qty);
+    l.filled += static_cast<std::uint64_t>(o.filled);
+    l.cancelled += static_cast<std::uint64_t>(o.cancelled);
+    l.unfilled += static_cast<std::uint64_t>(o.unfilled);
+    l.killed += static_cast<std::uint64_t>(o.killed);
+    l.prevented += static_cast<std::uint64_t>(o.prevented);
+    l.resting += static_cast<std::uint64_t>(rest);
+    const bool adds_up = o.qty == o.filled + o.cancelled + o.unfilled + o.killed + o.prevented + rest;
+    // Market, IOC and FOK orders never rest and only they are cut short; a
+    // FOK order is filled in full or killed whole.
+    const bool rests = resting_types.count(o.type) > 0;
+    const bool right_kind = (rests ? o.unfilled == 0 && o.killed == 0 : rest == 0 && o.cancelled == 0) &&
+                            (o.type == "fok" || o.killed == 0) && (o.killed == 0 || o.filled == 0);
+    if (!o.seen || !adds_up || !right_kind) ++l.violations;
+  }
+  return l;
 }
 
 /// Every table's rows equal value for value; float columns by their bits,

@@ -24,7 +24,9 @@ namespace {
 constexpr std::uint64_t kSeed = 7;
 constexpr double kEnd = 2401.0;
 
-// Forty minutes, two symbols, every agent kind and every shock.
+// Forty minutes, two symbols, every agent kind, every shock and the order
+// types (makers' sliding post-only quotes, icebergs, IOC momentum orders,
+// self-trade prevention).
 MarketParams experiment_params(std::uint32_t trader_lps = 3) {
   MarketParams p;
   p.symbols = 2;
@@ -59,6 +61,10 @@ MarketParams experiment_params(std::uint32_t trader_lps = 3) {
   program.quantity = 20000;
   program.participation = 0.3;
   p.shocks.push_back(program);
+  p.maker_post_only = PostOnlyMode::slide;
+  p.iceberg_display_lots = 10;
+  p.momentum_order = TakeOrder::ioc;
+  p.self_trade_prevention = SelfTrade::cancel_oldest;
   return p;
 }
 
@@ -261,6 +267,12 @@ TEST_CASE("market: a run saved part-way and resumed ends exactly as the uninterr
     Collect before(first.tables());
     first.set_row_consumer(&before);
     first.run_until(SimTime{1234.5});  // orders rest in the books, makers are mid-ladder
+    {
+      // Icebergs part-used, with a reserve the checkpoint must keep.
+      std::vector<RestingOrder> resting;
+      dynamic_cast<const MarketPopulation&>(first.population(0)).book(0).resting(resting);
+      CHECK(std::any_of(resting.begin(), resting.end(), [](const RestingOrder& o) { return o.hidden > 0; }));
+    }
     const std::string bytes = save(first);
     Simulation resumed = make_sim(p, resume_threads);
     load(resumed, bytes);

@@ -29,10 +29,20 @@ class ParamTable;
 
 namespace simulacra::market {
 
+/// Market makers' quotes: plain limit orders, or post-only orders that are
+/// refused (reject) or re-priced one tick inside the opposite best (slide)
+/// when they would take liquidity.
+enum class PostOnlyMode : std::uint8_t { off, reject, slide };
+/// How momentum traders take liquidity: market orders, or IOC / FOK orders
+/// limited to momentum_limit_ticks beyond the touch they saw on the feed.
+enum class TakeOrder : std::uint8_t { market, ioc, fok };
+
 enum class AgentKind : std::uint8_t { zi, noise, value, momentum, maker, spoofer, layerer, wash, shock, stop_loss };
 enum class Label : std::uint8_t { normal, spoof, layering, wash };
 const char* to_string(AgentKind k);
 const char* to_string(Label l);
+/// limit, market, ioc, fok, post_only, post_only_slide, iceberg: as the orders table writes them.
+const char* to_string(OrderType t);
 
 /// A timeline shock other than news (news is baked into the fundamental).
 struct MarketShock {
@@ -127,6 +137,14 @@ struct MarketParams {
   // trading pauses for luld_pause (0 band: off).
   double luld_band = 0.0;
   double luld_window = 300.0, luld_pause = 300.0;
+  // Order types and self-trade prevention. Honest agents' orders carry
+  // `self_trade_prevention` (manipulators' labelled orders do not: a wash
+  // trade is a self-trade).
+  SelfTrade self_trade_prevention = SelfTrade::none;
+  PostOnlyMode maker_post_only = PostOnlyMode::off;
+  std::uint32_t iceberg_display_lots = 0;  ///< value orders above this many lots are icebergs showing it (0: none)
+  TakeOrder momentum_order = TakeOrder::market;
+  std::uint32_t momentum_limit_ticks = 2;  ///< IOC/FOK momentum orders: limit beyond the touch seen
   // Manipulators
   double spoof_interval = 300.0, spoof_hold = 2.0;
   // Manipulators also trade honestly, as value traders. A spoof order is the
@@ -318,11 +336,12 @@ class MarketPopulation final : public Population {
   void exchange_init(Context& ctx, std::uint32_t sym);
   void exchange_handle(Context& ctx, std::uint32_t sym, const Event& ev);
   void exchange_order(Context& ctx, Exchange& x, std::uint32_t sym, const Arrival& m);
-  void settle(Context& ctx, Exchange& x, std::uint32_t sym);
-  // Matches one limit or market order (kLimit / kMarket) and records it: its
-  // orders row, the trades, and a market order's unfilled part as a cancel row.
+  void settle(Context& ctx, Exchange& x, std::uint32_t sym, OrderType aggressor = OrderType::limit);
+  // Matches one order of any type and records it: its orders row, the
+  // trades, resting orders self-trade prevention removed, and the parts
+  // neither filled nor resting (self_trade, unfilled, killed) as cancel rows.
   OrderResult submit(Context& ctx, Exchange& x, std::uint32_t sym, std::uint64_t id, std::uint32_t agent,
-                     std::uint32_t kind, Side side, Ticks price, std::uint32_t qty, Label l);
+                     OrderType type, Side side, Ticks price, std::uint32_t qty, Label l);
   void program_slice(Context& ctx, Exchange& x, std::uint32_t sym, std::uint32_t index);
   // Limit up-limit down (exchange.cpp).
   bool halted(const Exchange& x, double t) const { return t < x.halted_until; }
@@ -339,7 +358,8 @@ class MarketPopulation final : public Population {
   double busiest_rate() const { return params_.active_rate_ratio * intraday_peak(params_.intraday_ratio); }
   bool thinned(RandomStream& rng, std::uint32_t sym, double t) const;
   // Order flow from agent a (sent with latency, FIFO per agent).
-  std::uint64_t send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty, Label l);
+  std::uint64_t send_limit(Context& ctx, std::uint32_t a, Side s, Ticks price, std::uint32_t qty, Label l,
+                           OrderType type = OrderType::limit);
   void send_market(Context& ctx, std::uint32_t a, Side s, std::uint32_t qty, Label l);
   void send_cancel(Context& ctx, std::uint32_t a, std::uint64_t first, std::uint32_t count, Label l);
   void send_to_exchange(Context& ctx, std::uint32_t a, std::uint32_t kind, EventData data);
