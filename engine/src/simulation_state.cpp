@@ -23,6 +23,10 @@ void Population::state(StateArchive& /*ar*/) {
   throw CheckpointError("population type '" + type_name() + "' cannot be saved or branched from a checkpoint");
 }
 
+void Population::lp_state(StateArchive& /*ar*/, std::uint32_t /*lo*/, std::uint32_t /*hi*/) {
+  throw std::logic_error("population type '" + type_name() + "' has no per-LP state for partitioned runs");
+}
+
 void Population::set_live(const std::string& key, double /*value*/) {
   throw std::logic_error("population type '" + type_name() + "' has no live parameter '" + key + "'");
 }
@@ -31,11 +35,22 @@ std::vector<double> Simulation::observe() {
   if (failed_) throw std::logic_error("observe on a simulation that stopped on an error");
   if (!started_) start();
   std::vector<double> out;
+  const bool observe_here = ranks_ == nullptr || ranks_->rank() == 0;
+  if (ranks_ != nullptr && !observable_specs().empty()) collect(false);
   for (const auto& pop : populations_) {
     const std::size_t n = pop->observables().size();
     const std::size_t at = out.size();
     out.resize(at + n, 0.0);
-    if (n != 0) pop->observe(now_, out.data() + at);
+    if (n != 0 && observe_here) pop->observe(now_, out.data() + at);
+  }
+  if (ranks_ != nullptr && !out.empty()) {
+    // Rank 0's values on every rank, so that stop conditions agree.
+    StateArchive ar;
+    ar.io(out);
+    std::string bytes = ar.take();
+    ranks_->broadcast(bytes);
+    StateArchive in(bytes);
+    in.io(out);
   }
   return out;
 }
@@ -55,6 +70,7 @@ void Simulation::set_live(std::size_t index, const std::string& key, double valu
 
 void Simulation::branch(std::uint64_t k) {
   if (failed_) throw std::logic_error("branch of a simulation that stopped on an error");
+  if (ranks_ != nullptr) throw std::logic_error("branch of a simulation partitioned over ranks");
   branch_path_.push_back(k);
   stream_seed_ = branch_seed(stream_seed_, k);
   for (auto& pop : populations_) pop->reseed(stream_seed_);
@@ -67,6 +83,7 @@ void Simulation::branch(std::uint64_t k) {
 void Simulation::save_state(StateArchive& ar) {
   if (ar.loading()) throw std::logic_error("save_state with a reading archive");
   if (failed_) throw std::logic_error("save_state of a simulation that stopped on an error");
+  if (ranks_ != nullptr) throw CheckpointError("a run partitioned over ranks cannot be checkpointed yet");
   if (!started_) start();
   ar.tag("simulation");
   std::uint64_t seed = seed_, stream = stream_seed_, lps = lp_count_, pops = populations_.size();
@@ -105,6 +122,7 @@ void Simulation::save_state(StateArchive& ar) {
 void Simulation::load_state(StateArchive& ar) {
   if (!ar.loading()) throw std::logic_error("load_state with a writing archive");
   if (started_) throw std::logic_error("load_state into a simulation that has started");
+  if (ranks_ != nullptr) throw CheckpointError("a run partitioned over ranks cannot resume from a checkpoint yet");
   ar.tag("simulation");
   std::uint64_t seed = 0, stream = 0, lps = 0, pops = 0, committed = 0;
   ar.io(seed);
