@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "interrupts.hpp"
+#include "run_partitioned.hpp"
 #include "run_support.hpp"
 #include "options.hpp"
 #include "simulacra/engine/checkpoint.hpp"
@@ -230,6 +231,10 @@ int run_scenario(const Args& args) {
     const Scenario first = scenario_for(base, overrides, plans.front(), registry);
     Simulation probe = build_simulation(first, registry, plans.front().seed, 1);
     check_output_selection(first, probe);
+  }
+  // Under mpirun, a scenario of one run is partitioned over the ranks.
+  if (partitioned_launch() && plans.size() == 1) {
+    return run_partitioned({file, out, quiet, threads_flag(opts), ckpt.any()}, base, overrides, plans.front(), registry);
   }
 
   EnsembleOptions ens;

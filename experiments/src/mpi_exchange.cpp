@@ -1,0 +1,159 @@
+#include "simulacra/experiments/mpi_exchange.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "simulacra/engine/errors.hpp"
+
+#if SIMULACRA_HAVE_MPI
+// The C API only: Open MPI's deprecated C++ bindings need a library we do not link.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#endif
+
+namespace simulacra::cluster {
+
+int launch_size() {
+#if SIMULACRA_HAVE_MPI
+  const char* env = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (env == nullptr) return 1;
+  const long n = std::strtol(env, nullptr, 10);
+  return n > 1 && n < INT_MAX ? static_cast<int>(n) : 1;
+#else
+  return 1;
+#endif
+}
+
+#if SIMULACRA_HAVE_MPI
+
+namespace {
+
+void check(int code, const char* what) {
+  if (code != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
+}
+
+int count_of(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX)) {
+    throw std::runtime_error("MPI: a message of " + std::to_string(bytes) + " bytes to one rank exceeds 2 GiB");
+  }
+  return static_cast<int>(bytes);
+}
+
+// Ends MPI at exit if this file started it (nobody else will).
+void finalize_at_exit() {
+  int done = 0;
+  MPI_Finalized(&done);
+  if (!done) MPI_Finalize();
+}
+
+}  // namespace
+
+MpiExchange::MpiExchange() {
+  int started = 0;
+  check(MPI_Initialized(&started), "MPI_Initialized");
+  if (!started) {
+    int provided = 0;
+    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+    std::atexit(finalize_at_exit);
+  }
+  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+  check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+}
+
+std::vector<std::string> MpiExchange::exchange(std::vector<std::string> send) {
+  const auto n = static_cast<std::size_t>(size_);
+  if (send.size() != n) throw std::logic_error("MpiExchange::exchange: one message per rank expected");
+  std::vector<int> send_counts(n, 0), recv_counts(n, 0), send_at(n, 0), recv_at(n, 0);
+  std::string out;
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (static_cast<int>(r) != rank_) total += send[r].size();
+  }
+  out.reserve(total);
+  for (std::size_t r = 0; r < n; ++r) {
+    if (static_cast<int>(r) == rank_) continue;
+    send_at[r] = count_of(out.size());
+    send_counts[r] = count_of(send[r].size());
+    out.append(send[r]);
+  }
+  check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Alltoall");
+  std::size_t in_total = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    recv_at[r] = count_of(in_total);
+    in_total += static_cast<std::size_t>(recv_counts[r]);
+  }
+  std::string in(in_total, '\0');
+  check(MPI_Alltoallv(out.data(), send_counts.data(), send_at.data(), MPI_BYTE, in.data(), recv_counts.data(),
+                      recv_at.data(), MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  std::vector<std::string> got(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    if (static_cast<int>(r) == rank_) {
+      got[r] = std::move(send[r]);
+    } else {
+      got[r] = in.substr(static_cast<std::size_t>(recv_at[r]), static_cast<std::size_t>(recv_counts[r]));
+    }
+  }
+  return got;
+}
+
+std::vector<std::string> MpiExchange::gather(std::string mine) {
+  const auto n = static_cast<std::size_t>(size_);
+  int count = count_of(mine.size());
+  std::vector<int> counts(rank_ == 0 ? n : 0), at(rank_ == 0 ? n : 0);
+  check(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+  std::string all;
+  if (rank_ == 0) {
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      at[r] = count_of(total);
+      total += static_cast<std::size_t>(counts[r]);
+    }
+    all.resize(total);
+  }
+  check(MPI_Gatherv(mine.data(), count, MPI_BYTE, all.data(), counts.data(), at.data(), MPI_BYTE, 0, MPI_COMM_WORLD),
+        "MPI_Gatherv");
+  std::vector<std::string> got;
+  if (rank_ != 0) return got;
+  got.resize(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    got[r] = r == 0 ? std::move(mine) : all.substr(static_cast<std::size_t>(at[r]), static_cast<std::size_t>(counts[r]));
+  }
+  return got;
+}
+
+void MpiExchange::broadcast(std::string& bytes) {
+  std::uint64_t n = bytes.size();
+  check(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  if (rank_ != 0) bytes.resize(n);
+  // In pieces below MPI's int count.
+  constexpr std::uint64_t kPiece = std::uint64_t{1} << 30;
+  for (std::uint64_t at = 0; at < n; at += kPiece) {
+    const auto len = static_cast<int>(std::min(kPiece, n - at));
+    check(MPI_Bcast(bytes.data() + at, len, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  }
+}
+
+void MpiExchange::abort_all(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::exit(code);
+}
+
+#else  // no MPI in this build
+
+MpiExchange::MpiExchange() {
+  throw ConfigError("this build of simulacra has no MPI (configure with -DSIMULACRA_MPI=ON and libopenmpi-dev)");
+}
+
+std::vector<std::string> MpiExchange::exchange(std::vector<std::string> send) { return send; }
+std::vector<std::string> MpiExchange::gather(std::string mine) { return {std::move(mine)}; }
+void MpiExchange::broadcast(std::string& /*bytes*/) {}
+void MpiExchange::abort_all(int code) { std::exit(code); }
+
+#endif
+
+}  // namespace simulacra::cluster
