@@ -3,6 +3,7 @@
 # Called by `make run`, `make test`, `make bench` and CI; a no-op when all are present.
 # python3-sklearn: the market labels' classifier test, and the real tables the benchmarks use.
 # chromium: the HTML reports' test opens them headless and counts the images that rendered.
+# libopenmpi-dev, openmpi-bin: ensembles and partitioned runs across ranks (mpirun).
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +12,7 @@ PACKAGES=(
   libtbb-dev libyaml-cpp-dev libhdf5-dev libdeflate-dev
   catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev libnlopt-dev
   pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib python3-sklearn
+  libopenmpi-dev openmpi-bin
   hdf5-tools sumo-tools chromium
 )
 

@@ -14,6 +14,7 @@
 #include "run_support.hpp"
 #include "simulacra/engine/phold.hpp"
 #include "simulacra/engine/state_archive.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "simulacra/experiments/mpi_exchange.hpp"
 #include "simulacra/exporters/export_bench.hpp"
 
@@ -106,7 +107,7 @@ int phold_command(const Args& args) {
 
   Simulation sim = make_phold(p);
   std::unique_ptr<cluster::MpiExchange> ranks;
-  if (cluster::launch_size() > 1) {
+  if (cluster::distributed()) {
     ranks = std::make_unique<cluster::MpiExchange>();
     sim.set_ranks(ranks.get());
   }

@@ -17,6 +17,7 @@
 #include "run_support.hpp"
 #include "simulacra/experiments/bo_calibration.hpp"
 #include "simulacra/experiments/calibrate.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "simulacra/experiments/npe_calibration.hpp"
 #include "version.hpp"
 
@@ -165,6 +166,7 @@ int calibrate_command(const Args& args) {
   const calibrate::Matrix predictive =
       n_predictive > 0 ? calibrate::posterior_predictive(setup.problem, r, n_predictive, abc.seed) : calibrate::Matrix{};
   const fs::path out = opts.get("output");
+  if (cluster::rank() != 0) return 0;  // under mpirun every rank holds the result; rank 0 writes it
   write_outputs(out, setup, registry, r, method, abc.seed, quiet, predictive, extra);
   if (!quiet) {
     std::printf("%zu simulations in %.1f s (and %zu posterior predictive); posterior.csv, %s%sreport.json, report.md%s written to %s/\n",

@@ -1,5 +1,8 @@
 // The `simulacra` command: dispatches to subcommands and turns user errors
-// into one line on stderr and exit status 2.
+// into one line on stderr and exit status 2. Under mpirun every rank runs the
+// same command; only rank 0 prints (see cluster.hpp).
+#include <cstdio>
+#include <unistd.h>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -10,6 +13,7 @@
 #include "learned_commands.hpp"
 #include "options.hpp"
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "simulacra/exporters/hdf5_sink.hpp"
 #include "version.hpp"
 
@@ -57,9 +61,36 @@ void print_help() {
                "\nRun 'simulacra <command> --help' for a command's options.\n";
 }
 
+int dispatch(int argc, char** argv);
+// Where a rank other than 0 reports an internal error of its own.
+std::FILE* g_rank_stderr = nullptr;
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {
+    simulacra::cluster::init(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: cannot start MPI: " << e.what() << '\n';
+    return 1;
+  }
+  // The other ranks run the same driver as rank 0, so what they would print
+  // rank 0 prints; their own jobs' errors reach rank 0 as outcomes.
+  if (simulacra::cluster::rank() != 0) {
+    const int fd = dup(2);
+    if (fd >= 0) g_rank_stderr = fdopen(fd, "w");
+    if (std::freopen("/dev/null", "w", stdout) == nullptr) std::fclose(stdout);
+    if (std::freopen("/dev/null", "w", stderr) == nullptr) std::fclose(stderr);
+  }
+  const int code = dispatch(argc, argv);
+  std::fflush(stdout);
+  simulacra::cluster::finalize();
+  return code;
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
   const simulacra::cli::Args args(argv + 1, argv + argc);
   simulacra::skip_hdf5_shutdown_at_exit();
   simulacra::cli::ignore_file_size_signal();
@@ -105,6 +136,11 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << '\n';
+    if (g_rank_stderr != nullptr) {
+      std::fprintf(g_rank_stderr, "simulacra (rank %d): internal error: %s\n", simulacra::cluster::rank(), e.what());
+    }
     return 1;
   }
 }
+
+}  // namespace

@@ -15,6 +15,7 @@
 #include "simulacra/engine/ensemble.hpp"
 #include "simulacra/engine/quantity.hpp"
 #include "simulacra/engine/run_session.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "simulacra/experiments/rare.hpp"
 #include "version.hpp"
 
@@ -307,7 +308,8 @@ int rare_command(const Args& args) {
   base["rare_estimate"] = json_number(r.estimate);
   EnsembleOptions ens;
   ens.jobs = opts.get_u32("jobs");
-  run_ensemble(written.size(), ens, [&](std::size_t j, unsigned) {
+  // Each dataset is written by the rank that replays it (under mpirun).
+  cluster::run_distributed(written.size(), ens, [&](std::size_t j, unsigned) -> std::string {
     const std::size_t i = written[j];
     const auto& f = r.finals[i];
     RunPlan plan = plan_runs(scenario).front();
@@ -346,7 +348,9 @@ int rare_command(const Args& args) {
     prov["label"] = f.hit ? "event" : "no_event";
     prov["rare_batch"] = std::to_string(f.batch);
     s.finish(prov);
-  }).rethrow_first_error();
+    return {};
+  }).result.rethrow_first_error();
+  if (cluster::rank() != 0) return 0;  // the lists are rank 0's to write
 
   std::ostringstream csv;
   csv << "run,batch,event,weight," << (share > 0.0 ? "balanced_weight," : "") << "end_time_s,max_score,branch_path,dataset\n";

@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "interrupts.hpp"
+#include "run_list.hpp"
 #include "run_partitioned.hpp"
 #include "run_support.hpp"
 #include "options.hpp"
@@ -23,6 +24,7 @@
 #include "simulacra/engine/quantity.hpp"
 #include "simulacra/engine/run_session.hpp"
 #include "simulacra/engine/runner.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "simulacra/exporters/stale_temporaries.hpp"
 #include "version.hpp"
 
@@ -233,8 +235,9 @@ int run_scenario(const Args& args) {
     check_output_selection(first, probe);
   }
   // Under mpirun, a scenario of one run is partitioned over the ranks.
-  if (partitioned_launch() && plans.size() == 1) {
-    return run_partitioned({file, out, quiet, threads_flag(opts), ckpt.any()}, base, overrides, plans.front(), registry);
+  if (cluster::distributed() && plans.size() == 1) {
+    return run_partitioned({file, out, quiet, threads_flag(opts), ckpt.at, ckpt.every_wall_s}, base, overrides,
+                           plans.front(), registry);
   }
 
   EnsembleOptions ens;
@@ -246,12 +249,22 @@ int run_scenario(const Args& args) {
 
   // From here on a signal stops the runs cleanly instead of killing us.
   catch_interrupts();
+  // Rank 0 makes the folder (and clears what killed processes left) before
+  // the other ranks may write into it.
   std::error_code ec;
+  const bool lead = cluster::rank() == 0;
   const bool created = !fs::exists(out.dir, ec);
-  fs::create_directories(out.dir, ec);
-  if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
-  report_stale(out.dir, quiet);
-  report_stale(ckpt.dir, quiet);
+  if (lead) {
+    fs::create_directories(out.dir, ec);
+    if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
+    report_stale(out.dir, quiet);
+    report_stale(ckpt.dir, quiet);
+  }
+  cluster::barrier();
+  if (!lead) {
+    fs::create_directories(out.dir, ec);  // a node of its own may not share rank 0's disk
+    if (ec) throw DataError("cannot create output directory " + out.dir.string() + ": " + ec.message());
+  }
 
   Provenance provenance;
   provenance["simulacra_version"] = kVersion;
@@ -264,8 +277,6 @@ int run_scenario(const Args& args) {
     std::fflush(stdout);
   }
 
-  std::vector<RunResult> results(plans.size());
-  std::mutex print_mutex;
   ens.jobs = eplan.jobs;
   ens.threads_per_job = eplan.threads_per_job;
   auto job = [&](std::size_t i, unsigned threads) {
@@ -294,43 +305,69 @@ int run_scenario(const Args& args) {
     drive(session, ckpt, out, tick);
     if (tick) tick();  // the end, if anything was shown
     if (run_progress) run_progress->finish();
-    results[i] = session.finish(provenance);
+    RunReport report;
+    Provenance prov = provenance;
+    if (cluster::distributed()) {
+      prov["mpi_rank"] = std::to_string(cluster::rank()) + " of " + std::to_string(cluster::size());
+    }
+    report.result = session.finish(prov);
+    report.stop_reason = session.stop_reason();
+    return encode_report(std::move(report));
+  };
+
+  // Rank 0 prints each run as it ends, wherever it ran; under mpirun it also
+  // keeps runs.csv current from the start, so that if a rank dies (and Open
+  // MPI stops the launch) the list says which runs finished and which did
+  // not. It is rewritten after a run ends unless the last rewrite was more
+  // recent than ten times what it took: at most a tenth of rank 0's time.
+  std::vector<RunReport> reports(plans.size());
+  std::vector<JobStatus> status(plans.size(), JobStatus::not_run);
+  using Clock = std::chrono::steady_clock;
+  auto last_list = Clock::now() - std::chrono::hours(1);
+  Clock::duration list_cost{};
+  auto done = [&](std::size_t i, const JobOutcome& outcome, int, const std::string& payload) {
+    status[i] = outcome.status;
+    if (outcome.status != JobStatus::succeeded) return;
+    reports[i] = decode_report(payload);
     if (!quiet) {
-      std::lock_guard<std::mutex> lock(print_mutex);
-      print_result(plan.label, plan.seed, results[i]);
-      if (!session.stop_reason().empty()) std::printf("  ended early: %s\n", session.stop_reason().c_str());
+      print_result(plans[i].label, plans[i].seed, reports[i].result);
+      if (!reports[i].stop_reason.empty()) std::printf("  ended early: %s\n", reports[i].stop_reason.c_str());
       std::fflush(stdout);
     }
+    const auto now = Clock::now();
+    if (cluster::distributed() && now - last_list >= 10 * list_cost) {
+      write_atomically(out.dir / "runs.csv", run_list_csv(plans, out, reports, status));
+      last_list = Clock::now();
+      list_cost = last_list - now;
+    }
   };
+  if (lead && cluster::distributed()) write_atomically(out.dir / "runs.csv", run_list_csv(plans, out, reports, status));
   std::unique_ptr<ProgressPrinter> progress;
   if (!quiet && plans.size() > 1) progress = std::make_unique<ProgressPrinter>(stderr);
-  const EnsembleResult result = run_ensemble(plans.size(), ens, job, progress ? progress->callback() : ProgressCallback{});
+  const cluster::DistributedResult ran =
+      cluster::run_distributed(plans.size(), ens, job, progress ? progress->callback() : ProgressCallback{}, done);
+  const EnsembleResult& result = ran.result;
   if (progress) progress->finish();
   if (caught_signal() != 0) {
-    report_interrupted(result, plans, out, quiet);
-    fs::remove(ckpt.dir, ec);  // only if empty
-    if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    if (lead) report_interrupted(result, plans, out, quiet);
+    if (lead) fs::remove(ckpt.dir, ec);  // only if empty
+    if (lead && created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
     throw_if_interrupted();
   }
   if (!result.ok()) {
     // Each run's files appear whole or not at all; a folder this command
     // made and left empty goes too, so a failed run leaves nothing behind.
-    fs::remove(ckpt.dir, ec);  // only if empty: checkpoints of other runs stay
-    if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    // Across ranks the run list stays, saying which runs finished.
+    if (lead && cluster::distributed()) {
+      write_atomically(out.dir / "runs.csv", run_list_csv(plans, out, reports, status));
+    } else if (lead) {
+      fs::remove(ckpt.dir, ec);  // only if empty: checkpoints of other runs stay
+      if (created && fs::is_empty(out.dir, ec)) fs::remove(out.dir, ec);
+    }
     result.rethrow_first_error();
   }
-
-  std::ostringstream manifest;
-  manifest << "run,label,sweep_point,replicate,seed,sweep_values,hdf5,csv,trace_hash,committed_events\n";
-  for (const auto& plan : plans) {
-    std::string values;
-    for (const auto& o : plan.point_overrides) values += (values.empty() ? "" : "; ") + o.path + "=" + o.value;
-    manifest << plan.index << ',' << csv_field(plan.label) << ',' << plan.point << ',' << plan.replicate << ','
-             << plan.seed << ',' << csv_field(values) << ',' << (out.hdf5 ? csv_field(plan.label + ".h5") : "") << ','
-             << (out.csv ? csv_field(plan.label + "/") : "") << ',' << hex64(results[plan.index].trace_hash) << ','
-             << results[plan.index].committed_events << '\n';
-  }
-  write_atomically(out.dir / "runs.csv", manifest.str());
+  if (!lead) return 0;
+  write_atomically(out.dir / "runs.csv", run_list_csv(plans, out, reports, status));
   if (!quiet) std::printf("dataset written to %s/ (runs.csv lists every run)\n", out.dir.string().c_str());
   return 0;
 }
@@ -366,6 +403,7 @@ int resume_command(const Args& args) {
   const unsigned threads = cap_threads(threads_flag(opts), 0, &warning);
   if (!warning.empty()) std::fprintf(stderr, "simulacra resume: %s\n", warning.c_str());
   const Registry registry = make_registry();
+  if (cluster::distributed()) return resume_partitioned(dir, opts.get("output"), opts.has("quiet"), threads, registry);
   LoadedCheckpoint ckpt = load_checkpoint(dir, registry, kVersion, threads);
   OutputPlan out;
   out.dir = opts.get("output");

@@ -3,6 +3,7 @@
 // brings work-stealing between unrelated runs.
 #include "simulacra/engine/ensemble.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,8 +35,13 @@ std::string plural(unsigned n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-// "the machine has 2 cores" or "2 cores x oversubscribe 3".
+// "the machine has 2 cores", "this process may use 1 core of the machine's 2"
+// (CPU affinity, e.g. an mpirun binding) or "2 cores x oversubscribe 3".
 std::string budget_reason(unsigned cores, unsigned oversubscribe) {
+  const unsigned machine = std::thread::hardware_concurrency();
+  if (oversubscribe == 1 && cores < machine) {
+    return "this process may use " + plural(cores, "core") + " of the machine's " + std::to_string(machine);
+  }
   if (oversubscribe == 1) return "the machine has " + plural(cores, "core");
   return plural(cores, "core") + " x oversubscribe " + std::to_string(oversubscribe);
 }
@@ -64,7 +70,17 @@ std::string format_duration(double s) {
 
 }  // namespace
 
-unsigned hardware_cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned hardware_cores() {
+  // The cores this process may run on: under mpirun (which binds each rank
+  // to its cores), taskset or a container's CPU set, fewer than the machine's.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 unsigned cap_threads(unsigned requested, unsigned cores, std::string* warning) {
   if (cores == 0) cores = hardware_cores();

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/engine/state_archive.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "abc_kernel.hpp"
 #include "simulacra/experiments/calibrate.hpp"
 
@@ -35,10 +37,25 @@ double scale_of(std::vector<double> v) {
 
 Simulator parallel_rows(RowSimulator row, EnsembleOptions ensemble) {
   ensemble.threads_per_job = 1;
-  return [row = std::move(row), ensemble](const Matrix& thetas, const std::vector<std::uint64_t>& seeds) {
+  return [row = std::move(row), ensemble](const Matrix& local_thetas, const std::vector<std::uint64_t>& local_seeds) {
+    // Across MPI ranks every rank simulates rank 0's batch, so the rows fit
+    // rank 0's driver even where the others' floating-point work drifted.
+    Matrix thetas = local_thetas;
+    std::vector<std::uint64_t> seeds = local_seeds;
+    cluster::same_as_rank0(thetas, seeds);
+    const cluster::DistributedResult ran =
+        cluster::run_distributed(thetas.size(), ensemble, [&](std::size_t i, unsigned) {
+          std::vector<double> r = row(thetas[i], seeds[i]);
+          StateArchive out;
+          out.io(r);
+          return out.bytes();
+        });
+    ran.result.rethrow_first_error();
     Matrix out(thetas.size());
-    run_ensemble(thetas.size(), ensemble, [&](std::size_t i, unsigned) { out[i] = row(thetas[i], seeds[i]); })
-        .rethrow_first_error();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      StateArchive in(ran.payloads[i]);
+      in.io(out[i]);
+    }
     return out;
   };
 }

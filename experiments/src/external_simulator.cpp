@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/engine/state_archive.hpp"
+#include "simulacra/experiments/cluster.hpp"
 
 namespace simulacra::calibrate {
 
@@ -197,22 +199,37 @@ Matrix run_external_once(const ExternalSimulatorOptions& o, const Matrix& thetas
 }
 
 Simulator external_simulator(ExternalSimulatorOptions options) {
-  return [o = std::move(options)](const Matrix& thetas, const std::vector<std::uint64_t>& seeds) {
+  return [o = std::move(options)](const Matrix& local_thetas, const std::vector<std::uint64_t>& local_seeds) {
+    // Across MPI ranks: rank 0's batch, as in parallel_rows.
+    Matrix thetas = local_thetas;
+    std::vector<std::uint64_t> seeds = local_seeds;
+    cluster::same_as_rank0(thetas, seeds);
     if (thetas.empty()) return Matrix{};
-    const std::size_t jobs = plan_ensemble(thetas.size(), o.ensemble).jobs;
+    // Every rank's workers share the calls; the split is rank 0's, so every
+    // rank makes the same calls.
+    const std::size_t jobs = cluster::same_as_rank0<std::size_t>(
+        plan_ensemble(thetas.size(), o.ensemble).jobs * static_cast<std::size_t>(cluster::size()));
     std::size_t per_call = (thetas.size() + jobs - 1) / jobs;
     if (o.max_rows_per_call > 0) per_call = std::min(per_call, o.max_rows_per_call);
     const std::size_t calls = (thetas.size() + per_call - 1) / per_call;
     std::vector<Matrix> parts(calls);
     EnsembleOptions ens = o.ensemble;
     ens.threads_per_job = 1;
-    run_ensemble(calls, ens, [&](std::size_t c, unsigned) {
+    const cluster::DistributedResult ran = cluster::run_distributed(calls, ens, [&](std::size_t c, unsigned) {
       const std::size_t from = c * per_call, to = std::min(thetas.size(), from + per_call);
       const Matrix t(thetas.begin() + static_cast<std::ptrdiff_t>(from), thetas.begin() + static_cast<std::ptrdiff_t>(to));
       const std::vector<std::uint64_t> s(seeds.begin() + static_cast<std::ptrdiff_t>(from),
                                          seeds.begin() + static_cast<std::ptrdiff_t>(to));
-      parts[c] = run_external_once(o, t, s);
-    }).rethrow_first_error();
+      Matrix rows = run_external_once(o, t, s);
+      StateArchive ar;
+      ar.io_each(rows, [](StateArchive& a, std::vector<double>& r) { a.io(r); });
+      return ar.bytes();
+    });
+    ran.result.rethrow_first_error();
+    for (std::size_t c = 0; c < calls; ++c) {
+      StateArchive ar(ran.payloads[c]);
+      ar.io_each(parts[c], [](StateArchive& a, std::vector<double>& r) { a.io(r); });
+    }
     Matrix out;
     for (auto& p : parts) {
       for (auto& row : p) out.push_back(std::move(row));

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "simulacra/engine/state_archive.hpp"
+#include "simulacra/experiments/cluster.hpp"
 #include "simulacra/experiments/rare.hpp"
 
 namespace simulacra::rare {
@@ -21,6 +23,16 @@ struct Sample {
   std::uint64_t events = 0;
   std::uint64_t key = 0;
 };
+
+void io_sample(StateArchive& ar, Sample& s) {
+  ar.io(s.hit);
+  ar.io(s.max_score);
+  ar.io(s.end_time);
+  ar.io(s.log_weight);
+  ar.io(s.ll);
+  ar.io(s.events);
+  ar.io(s.key);
+}
 
 // The values the cross-entropy search may take: log-spaced when the range is
 // positive, else evenly spaced.
@@ -76,9 +88,18 @@ std::vector<Sample> run_stage(const RunSession& root, const EventSpec& spec, con
   std::vector<Sample> out(count);
   EnsembleOptions o = ens;
   o.threads_per_job = 1;
-  run_ensemble(count, o, [&](std::size_t i, unsigned) {
-    out[i] = run_one(root, spec, tilt, value, first_key + i, grid);
-  }).rethrow_first_error();
+  // Over every MPI rank; each sample comes back to every rank as bytes.
+  const cluster::DistributedResult ran = cluster::run_distributed(count, o, [&](std::size_t i, unsigned) {
+    Sample sample = run_one(root, spec, tilt, value, first_key + i, grid);
+    StateArchive ar;
+    io_sample(ar, sample);
+    return ar.bytes();
+  });
+  ran.result.rethrow_first_error();
+  for (std::size_t i = 0; i < count; ++i) {
+    StateArchive ar(ran.payloads[i]);
+    io_sample(ar, out[i]);
+  }
   return out;
 }
 

@@ -7,26 +7,13 @@
 #include <stdexcept>
 
 #include "simulacra/engine/errors.hpp"
+#include "simulacra/experiments/cluster.hpp"
 
 #if SIMULACRA_HAVE_MPI
-// The C API only: Open MPI's deprecated C++ bindings need a library we do not link.
-#define OMPI_SKIP_MPICXX 1
-#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #endif
 
 namespace simulacra::cluster {
-
-int launch_size() {
-#if SIMULACRA_HAVE_MPI
-  const char* env = std::getenv("OMPI_COMM_WORLD_SIZE");
-  if (env == nullptr) return 1;
-  const long n = std::strtol(env, nullptr, 10);
-  return n > 1 && n < INT_MAX ? static_cast<int>(n) : 1;
-#else
-  return 1;
-#endif
-}
 
 #if SIMULACRA_HAVE_MPI
 
@@ -43,23 +30,12 @@ int count_of(std::size_t bytes) {
   return static_cast<int>(bytes);
 }
 
-// Ends MPI at exit if this file started it (nobody else will).
-void finalize_at_exit() {
-  int done = 0;
-  MPI_Finalized(&done);
-  if (!done) MPI_Finalize();
-}
-
 }  // namespace
 
 MpiExchange::MpiExchange() {
   int started = 0;
   check(MPI_Initialized(&started), "MPI_Initialized");
-  if (!started) {
-    int provided = 0;
-    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
-    std::atexit(finalize_at_exit);
-  }
+  if (!started) throw std::logic_error("MpiExchange before cluster::init started MPI");
   check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
   check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
 }
@@ -126,22 +102,7 @@ std::vector<std::string> MpiExchange::gather(std::string mine) {
   return got;
 }
 
-void MpiExchange::broadcast(std::string& bytes) {
-  std::uint64_t n = bytes.size();
-  check(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  if (rank_ != 0) bytes.resize(n);
-  // In pieces below MPI's int count.
-  constexpr std::uint64_t kPiece = std::uint64_t{1} << 30;
-  for (std::uint64_t at = 0; at < n; at += kPiece) {
-    const auto len = static_cast<int>(std::min(kPiece, n - at));
-    check(MPI_Bcast(bytes.data() + at, len, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
-  }
-}
-
-void MpiExchange::abort_all(int code) {
-  MPI_Abort(MPI_COMM_WORLD, code);
-  std::exit(code);
-}
+void MpiExchange::broadcast(std::string& bytes) { cluster::broadcast(bytes); }
 
 #else  // no MPI in this build
 
@@ -152,7 +113,6 @@ MpiExchange::MpiExchange() {
 std::vector<std::string> MpiExchange::exchange(std::vector<std::string> send) { return send; }
 std::vector<std::string> MpiExchange::gather(std::string mine) { return {std::move(mine)}; }
 void MpiExchange::broadcast(std::string& /*bytes*/) {}
-void MpiExchange::abort_all(int code) { std::exit(code); }
 
 #endif
 

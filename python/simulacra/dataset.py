@@ -249,6 +249,8 @@ def read_runs(folder, tables=None, strings="auto"):
     manifest = pd.read_csv(listing, dtype=str, keep_default_na=False)
     runs = []
     for _, row in manifest.iterrows():
+        if row.get("status", "ok") != "ok":
+            raise _core.DataError("%s: run %s did not finish (status %s)" % (listing, row["label"], row["status"]))
         if not row["hdf5"]:
             raise _core.DataError("%s: run %s has no HDF5 file (read_runs reads HDF5; run with --format hdf5)"
                                   % (listing, row["label"]))

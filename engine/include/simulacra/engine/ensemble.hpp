@@ -14,7 +14,8 @@
 
 namespace simulacra {
 
-/// std::thread::hardware_concurrency(), at least 1.
+/// The cores this process may run on (its CPU affinity: fewer than the
+/// machine's under taskset, a container's CPU set or an mpirun binding), at least 1.
 unsigned hardware_cores();
 
 struct EnsembleOptions {

@@ -126,12 +126,15 @@ class Simulation {
   std::uint64_t stream_seed() const { return stream_seed_; }
 
   /// Writes the whole mutable state (events, random streams, counters,
-  /// populations) into `ar`, independent of threads and partitions. Call
-  /// between runs (not during one). Throws CheckpointError for a population
-  /// type without checkpoints.
+  /// populations) into `ar`, independent of threads, partitions and ranks.
+  /// Call between runs (not during one). Under ranks it is collective: rank
+  /// 0 writes the whole run's state, the others nothing. Throws
+  /// CheckpointError for a population type without checkpoints.
   void save_state(StateArchive& ar);
   /// Reads a state written by save_state of a simulation built the same way
-  /// (same scenario, same seed); throws CheckpointError if it does not fit.
+  /// (same scenario, same seed), with any thread, partition or rank count
+  /// (call set_ranks first; each rank reads the whole state and keeps its
+  /// own partitions' events); throws CheckpointError if it does not fit.
   void load_state(StateArchive& ar);
 
   /// Population::set_live of population `index`, between runs.

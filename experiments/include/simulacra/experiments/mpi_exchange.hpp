@@ -11,16 +11,11 @@
 
 namespace simulacra::cluster {
 
-/// Ranks of the mpirun launch that started this process (Open MPI's
-/// OMPI_COMM_WORLD_SIZE), 1 for a process mpirun did not start or a build
-/// without MPI. Does not start MPI.
-int launch_size();
-
 class MpiExchange final : public RankExchange {
  public:
-  /// Joins MPI_COMM_WORLD, starting MPI if nothing has yet (it is then ended
-  /// when the process exits). Throws ConfigError for a build without MPI,
-  /// std::runtime_error if MPI fails to start.
+  /// The ranks of MPI_COMM_WORLD, which cluster::init started. Throws
+  /// ConfigError for a build without MPI, std::logic_error if MPI was not
+  /// started.
   MpiExchange();
 
   int rank() const override { return rank_; }
@@ -31,9 +26,6 @@ class MpiExchange final : public RankExchange {
   std::vector<std::string> gather(std::string mine) override;
   void broadcast(std::string& bytes) override;
 
-  /// Ends every rank of the launch with exit status `code` (MPI_Abort), for
-  /// an error on one rank that the others would otherwise wait on forever.
-  [[noreturn]] void abort_all(int code);
 
  private:
   int rank_ = 0;
