@@ -118,10 +118,13 @@ void Simulation::set_ranks(RankExchange* exchange) {
   ranks_ = exchange;
 }
 
+// Rounded up, so that rank 0 always runs partition 0, where finish() emits
+// its rows, even when there are fewer partitions than ranks (few LPs).
 std::uint32_t Simulation::rank_partition_begin(int rank) const {
   const std::uint64_t parts = parts_.size();
   const auto r = static_cast<std::uint64_t>(rank);
-  return static_cast<std::uint32_t>(parts * r / static_cast<std::uint64_t>(ranks_->size()));
+  const auto n = static_cast<std::uint64_t>(ranks_->size());
+  return static_cast<std::uint32_t>((parts * r + n - 1) / n);
 }
 
 std::uint32_t Simulation::rank_lp_begin(int rank) const {

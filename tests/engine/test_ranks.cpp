@@ -186,3 +186,20 @@ TEST_CASE("an event crossing ranks is delivered at its time", "[engine][ranks]")
   CHECK(hashes[0] == sim.trace_hash());
   CHECK(hashes[1] == sim.trace_hash());
 }
+
+TEST_CASE("ranks without a partition take part, and rank 0 still emits the end rows", "[engine][ranks]") {
+  // Five LPs in three partitions of two over four ranks: one rank runs none.
+  PholdParams p = recorded(1);
+  p.lps = 5;
+  const Outcome want = alone(p);
+  REQUIRE(want.rows[1].rows() == 5);
+  const std::vector<Outcome> got = over_ranks(p, 4);
+  for (const Outcome& o : got) {
+    CHECK(o.hash == want.hash);
+    CHECK(o.events == want.events);
+  }
+  for (std::size_t t = 0; t < want.rows.size(); ++t) {
+    REQUIRE(got[0].rows[t].rows() == want.rows[t].rows());
+    for (std::size_t c = 0; c < want.rows[t].column_count(); ++c) CHECK(got[0].rows[t].column(c) == want.rows[t].column(c));
+  }
+}
