@@ -56,6 +56,7 @@ if [ -z "$ROSS_PHOLD" ] || [ ! -x "$ROSS_PHOLD" ]; then
   echo "ROSS: skipped (set ROSS_PHOLD to ROSS's built models/phold/phold)"
   exit 0
 fi
+ROSS_PHOLD="$(realpath "$ROSS_PHOLD")"
 for synch in 1 2 3; do
   for n in 1 2 4; do
     [ "$synch" -eq 1 ] && [ "$n" -gt 1 ] && continue  # sequential is one process
@@ -66,7 +67,8 @@ for synch in 1 2 3; do
     [ "$synch" -eq 3 ] && args+=(--extramem="$((LPS * START / n + 100000))")
     name=(x sequential conservative optimistic)
     wall="" cpu=""
-    read -r wall cpu < <(timed "$MPIRUN" "$n" "$ROSS_PHOLD" "${args[@]}" 2>/dev/null) || true
+    # In the scratch folder: ROSS writes ross.csv and ross_all_lp_stats/ where it runs.
+    read -r wall cpu < <(cd "$TMP" && timed "$MPIRUN" "$n" "$ROSS_PHOLD" "${args[@]}" 2>/dev/null) || true
     if [ -z "$wall" ]; then
       echo "ROSS ${name[$synch]} $n rank(s): failed: $(grep -m1 -i error "$TMP/out")"
       continue
