@@ -1,14 +1,21 @@
-// `simulacra bench phold`: the PHOLD benchmark with ROSS's parameter meaning.
+// `simulacra bench phold`: the PHOLD benchmark with ROSS's parameter meaning,
+// as one process or, under mpirun, one run partitioned over the ranks.
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "options.hpp"
 #include "run_support.hpp"
 #include "simulacra/engine/phold.hpp"
+#include "simulacra/engine/state_archive.hpp"
+#include "simulacra/experiments/cluster.hpp"
+#include "simulacra/experiments/mpi_exchange.hpp"
 #include "simulacra/exporters/export_bench.hpp"
 
 namespace simulacra::cli {
@@ -26,6 +33,31 @@ double peak_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+// Under mpirun: every rank's CPU seconds and traffic, summed on rank 0.
+struct RankFigures {
+  double cpu = 0.0;
+  double exchange_s = 0.0;
+  std::uint64_t events_sent = 0;
+  std::uint64_t bytes_sent = 0;
+};
+
+RankFigures sum_over_ranks(RankExchange& ex, double cpu, const RankTraffic& t) {
+  StateArchive out;
+  RankFigures mine{cpu, t.exchange_seconds, t.events_sent, t.bytes_sent};
+  out.io(mine);
+  RankFigures sum;
+  for (const std::string& bytes : ex.gather(out.take())) {
+    StateArchive in(bytes);
+    RankFigures f;
+    in.io(f);
+    sum.cpu += f.cpu;
+    sum.exchange_s += f.exchange_s;
+    sum.events_sent += f.events_sent;
+    sum.bytes_sent += f.bytes_sent;
+  }
+  return sum;
 }
 
 int phold_command(const Args& args) {
@@ -74,11 +106,23 @@ int phold_command(const Args& args) {
   }
 
   Simulation sim = make_phold(p);
+  std::unique_ptr<cluster::MpiExchange> ranks;
+  if (cluster::distributed()) {
+    ranks = std::make_unique<cluster::MpiExchange>();
+    sim.set_ranks(ranks.get());
+  }
   const double cpu0 = cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   sim.run_until(SimTime{p.end});
+  sim.collect_state();  // under ranks: the whole run's count and hash, after the last rank is done
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
+  double cpu = cpu_seconds() - cpu0;
+  RankFigures sum;
+  if (ranks) {
+    sum = sum_over_ranks(*ranks, cpu, sim.rank_traffic());
+    if (ranks->rank() != 0) return 0;
+    cpu = sum.cpu;
+  }
 
   const std::uint64_t events = sim.committed_events();
   std::printf("phold lps=%u start_events=%u remote=%g lookahead=%g mean=%g end=%g seed=%llu\n",
@@ -91,7 +135,20 @@ int phold_command(const Args& args) {
   std::printf("cpu_seconds        %.3f\n", cpu);
   std::printf("events_per_second  %.0f\n", wall > 0 ? static_cast<double>(events) / wall : 0.0);
   std::printf("events_per_cpu_s   %.0f\n", cpu > 0 ? static_cast<double>(events) / cpu : 0.0);
-  std::printf("peak_rss_mb        %.1f\n", peak_rss_mb());
+  std::printf("peak_rss_mb        %.1f%s\n", peak_rss_mb(), ranks ? " (rank 0)" : "");
+  if (ranks) {
+    // Figures per window edge, summed over ranks (docs/engine.md models them).
+    const RankTraffic& t = sim.rank_traffic();
+    const double windows = static_cast<double>(std::max<std::uint64_t>(t.windows, 1));
+    std::printf("ranks              %d (cpu_seconds summed over ranks)\n", ranks->size());
+    std::printf("windows            %llu\n", static_cast<unsigned long long>(t.windows));
+    std::printf("events_per_window  %.1f\n", static_cast<double>(events) / windows);
+    std::printf("remote_per_window  %.1f (events sent to other ranks)\n", static_cast<double>(sum.events_sent) / windows);
+    std::printf("bytes_per_window   %.0f (sent by all ranks, headers included)\n",
+                static_cast<double>(sum.bytes_sent) / windows);
+    std::printf("exchange_us        %.1f per window per rank (waiting included)\n",
+                1e6 * sum.exchange_s / static_cast<double>(ranks->size()) / windows);
+  }
   std::printf("trace_hash         %016llx\n", static_cast<unsigned long long>(sim.trace_hash()));
   return 0;
 }

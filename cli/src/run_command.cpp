@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "interrupts.hpp"
 #include "run_list.hpp"
+#include "run_partitioned.hpp"
 #include "run_support.hpp"
 #include "options.hpp"
 #include "simulacra/engine/checkpoint.hpp"
@@ -233,6 +234,11 @@ int run_scenario(const Args& args) {
     Simulation probe = build_simulation(first, registry, plans.front().seed, 1);
     check_output_selection(first, probe);
   }
+  // Under mpirun, a scenario of one run is partitioned over the ranks.
+  if (cluster::distributed() && plans.size() == 1) {
+    return run_partitioned({file, out, quiet, threads_flag(opts), ckpt.at, ckpt.every_wall_s}, base, overrides,
+                           plans.front(), registry);
+  }
 
   EnsembleOptions ens;
   ens.jobs = opts.get_u32("jobs");
@@ -397,6 +403,7 @@ int resume_command(const Args& args) {
   const unsigned threads = cap_threads(threads_flag(opts), 0, &warning);
   if (!warning.empty()) std::fprintf(stderr, "simulacra resume: %s\n", warning.c_str());
   const Registry registry = make_registry();
+  if (cluster::distributed()) return resume_partitioned(dir, opts.get("output"), opts.has("quiet"), threads, registry);
   LoadedCheckpoint ckpt = load_checkpoint(dir, registry, kVersion, threads);
   OutputPlan out;
   out.dir = opts.get("output");

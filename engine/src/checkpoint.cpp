@@ -54,6 +54,9 @@ void write_file(const fs::path& path, const std::string& a, const std::string& b
 
 std::uint64_t save_checkpoint(RunSession& session, const std::string& dir, const std::string& software,
                               const CheckpointMeta& meta) {
+  // The state first: under ranks, gathering it is collective.
+  StateArchive body;
+  session.save_state(body);
   const fs::path target(dir);
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const fs::path tmp = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
@@ -62,8 +65,6 @@ std::uint64_t save_checkpoint(RunSession& session, const std::string& dir, const
   fs::create_directories(tmp, ec);
   if (ec) throw DataError("cannot create checkpoint folder " + tmp.string() + ": " + ec.message());
   try {
-    StateArchive body;
-    session.save_state(body);
     session.snapshot_sinks(tmp.string());
     StateArchive head;
     std::string magic(kMagic, 8), version = software;
@@ -100,7 +101,7 @@ std::uint64_t save_checkpoint(RunSession& session, const std::string& dir, const
 }
 
 LoadedCheckpoint load_checkpoint(const std::string& dir, const Registry& registry, const std::string& software,
-                                 unsigned threads) {
+                                 unsigned threads, RankExchange* ranks) {
   const fs::path file = fs::path(dir) / "state.bin";
   std::ifstream in(file, std::ios::binary);
   if (!in) throw CheckpointError(file.string() + ": cannot read the checkpoint (is " + dir + " a checkpoint folder?)");
@@ -138,7 +139,7 @@ LoadedCheckpoint load_checkpoint(const std::string& dir, const Registry& registr
     const std::string_view body_bytes = std::string_view(bytes).substr(bytes.size() - size);
     if (checksum(body_bytes) != sum) throw CheckpointError("damaged: the checksum does not match");
     StateArchive body(body_bytes);
-    LoadedCheckpoint out{RunSession::load_state(body, registry, threads), {}};
+    LoadedCheckpoint out{RunSession::load_state(body, registry, threads, ranks), {}};
     for (std::size_t i = 0; i < keys.size(); ++i) out.meta[keys[i]] = values[i];
     return out;
   } catch (const CheckpointError& e) {

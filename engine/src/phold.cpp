@@ -88,6 +88,10 @@ void PholdPopulation::state(StateArchive& ar) {
   if (handled_.size() != params_.lps) throw CheckpointError("checkpoint is damaged: PHOLD LP count differs");
 }
 
+void PholdPopulation::lp_state(StateArchive& ar, std::uint32_t lo, std::uint32_t hi) {
+  for (std::uint32_t i = lo; i < hi; ++i) ar.io(handled_[i]);
+}
+
 void PholdPopulation::set_live(const std::string& key, double value) {
   if (key != "remote") Population::set_live(key, value);
   params_.remote = value;

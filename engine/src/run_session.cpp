@@ -318,7 +318,7 @@ void RunSession::save_state(StateArchive& ar) {
   sim_.save_state(ar);
 }
 
-RunSession RunSession::load_state(StateArchive& ar, const Registry& registry, unsigned threads) {
+RunSession RunSession::load_state(StateArchive& ar, const Registry& registry, unsigned threads, RankExchange* ranks) {
   ar.tag("session");
   std::string text, path;
   ar.io(text);
@@ -352,6 +352,7 @@ RunSession RunSession::load_state(StateArchive& ar, const Registry& registry, un
     a.io(c.value);
   });
   ar.io(s.restored_rows_);
+  s.sim_.set_ranks(ranks);
   s.sim_.load_state(ar);
   for (const auto& c : s.live_) {
     if (c.population >= s.scenario_.populations.size()) throw CheckpointError("checkpoint is damaged: a live change of no population");

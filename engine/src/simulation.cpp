@@ -84,7 +84,11 @@ Simulation::Simulation(const Simulation& other)
       started_(other.started_),
       failed_(other.failed_),
       now_(other.now_),
-      windows_(other.windows_) {
+      windows_(other.windows_),
+      own_lo_(other.own_lo_),
+      own_hi_(other.own_hi_) {
+  // A rank holds only its own LPs' state: a copy could not run alone.
+  if (other.ranks_ != nullptr) throw std::logic_error("copy of a simulation partitioned over ranks");
   populations_.reserve(other.populations_.size());
   for (const auto& p : other.populations_) {
     populations_.push_back(p->clone());
@@ -132,6 +136,10 @@ void Simulation::set_threads(unsigned threads) {
 }
 
 std::uint64_t Simulation::committed_events() const {
+  if (ranks_ != nullptr) {
+    if (!collected_) throw std::logic_error("committed_events of a partitioned run before collect_state");
+    return collected_events_;
+  }
   std::uint64_t n = 0;
   for (const auto& p : parts_) n += p.committed;
   return n;
@@ -149,6 +157,14 @@ std::size_t Simulation::pending_events() const {
 }
 
 std::uint64_t Simulation::trace_hash() const {
+  if (ranks_ != nullptr) {
+    if (!collected_) throw std::logic_error("trace_hash of a partitioned run before collect_state");
+    return collected_hash_;
+  }
+  return hash_of_lps();
+}
+
+std::uint64_t Simulation::hash_of_lps() const {
   std::uint64_t h = mix64(lp_count_);
   for (std::uint64_t lp : lp_hash_) h = mix64(h ^ lp);
   return h;
@@ -176,6 +192,8 @@ void Simulation::layout() {
     parts = config_.partitions;
     if (parts == 0) parts = std::max<std::uint32_t>(4 * config_.threads, std::min<std::uint32_t>(lp_count_ / 1024, 128));
   }
+  // Each rank runs at least one partition where the LPs allow.
+  if (ranks_ != nullptr) parts = std::max<std::uint32_t>(parts, static_cast<std::uint32_t>(ranks_->size()));
   parts = std::max<std::uint32_t>(1, std::min<std::uint32_t>(parts, std::max<std::uint32_t>(lp_count_, 1)));
   block_ = std::max<std::uint32_t>(1, (lp_count_ + parts - 1) / parts);
   parts = std::max<std::uint32_t>(1, (lp_count_ + block_ - 1) / block_);
@@ -184,6 +202,17 @@ void Simulation::layout() {
     p.outbox[0].resize(parts);
     p.outbox[1].resize(parts);
     p.rows.reset(tables_);
+    p.next_time = kInf;
+  }
+  own_lo_ = 0;
+  own_hi_ = parts;
+  part_rank_.assign(parts, 0);
+  if (ranks_ != nullptr) {
+    own_lo_ = rank_partition_begin(ranks_->rank());
+    own_hi_ = rank_partition_begin(ranks_->rank() + 1);
+    for (int r = 0; r < ranks_->size(); ++r) {
+      for (std::uint32_t q = rank_partition_begin(r); q < rank_partition_begin(r + 1); ++q) part_rank_[q] = r;
+    }
   }
 
   slots_.clear();
@@ -195,31 +224,37 @@ void Simulation::layout() {
 
 void Simulation::start() {
   layout();
-  const auto parts = static_cast<std::uint32_t>(parts_.size());
   rng_.resize(lp_count_);
   send_seq_.assign(lp_count_, 0);
   lp_hash_.assign(lp_count_, 0);
   for (std::uint32_t lp = 0; lp < lp_count_; ++lp) rng_[lp] = RandomStream(stream_seed_, lp);
 
-  // Initial events: every LP, in id order, as if sent at time 0 by itself.
+  // Initial events: every LP, in id order, as if sent at time 0 by itself
+  // (under ranks, this rank's LPs only).
   parity_ = 0;
-  for (std::uint32_t q = 0; q < parts; ++q) {
-    Context ctx = make_context(q, parity_);
-    const std::uint32_t lo = q * block_;
-    const std::uint32_t hi = std::min(lp_count_, lo + block_);
-    for (std::uint32_t lp = lo; lp < hi; ++lp) {
-      Population& pop = *populations_[owner_[lp]];
-      ctx.now_ = SimTime{0.0};
-      ctx.self_ = LpId{lp};
-      ctx.rng_ = &rng_[lp];
-      ctx.seq_ = &send_seq_[lp];
-      ctx.key_ = RowKey{0.0, lp, 0};
-      ctx.table_base_ = table_base_[owner_[lp]];
-      ctx.table_count_ = static_cast<std::uint32_t>(pop_table_count(owner_[lp]));
-      pop.init_lp(ctx, lp - pop.first_.value);
+  try {
+    for (std::uint32_t q = own_lo_; q < own_hi_; ++q) {
+      Context ctx = make_context(q, parity_);
+      const std::uint32_t lo = q * block_;
+      const std::uint32_t hi = std::min(lp_count_, lo + block_);
+      for (std::uint32_t lp = lo; lp < hi; ++lp) {
+        Population& pop = *populations_[owner_[lp]];
+        ctx.now_ = SimTime{0.0};
+        ctx.self_ = LpId{lp};
+        ctx.rng_ = &rng_[lp];
+        ctx.seq_ = &send_seq_[lp];
+        ctx.key_ = RowKey{0.0, lp, 0};
+        ctx.table_base_ = table_base_[owner_[lp]];
+        ctx.table_count_ = static_cast<std::uint32_t>(pop_table_count(owner_[lp]));
+        pop.init_lp(ctx, lp - pop.first_.value);
+      }
+      Partition& part = parts_[q];
+      part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
     }
-    Partition& part = parts_[q];
-    part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
+  } catch (...) {
+    if (ranks_ == nullptr) throw;
+    // Told to the other ranks at the first exchange; every rank then throws.
+    rank_error_ = std::current_exception();
   }
   started_ = true;
   flush_rows();
@@ -232,6 +267,10 @@ std::size_t Simulation::pop_table_count(std::size_t pop) const {
 
 // Kept out of line: inlined into the event loop it costs the loop registers.
 __attribute__((noinline, cold)) void Simulation::flush_rows() {
+  if (ranks_ != nullptr) {
+    gather_rows();
+    return;
+  }
   std::vector<RowBuffer*> buffers;
   for (auto& p : parts_) {
     if (p.rows.rows != 0) buffers.push_back(&p.rows);
@@ -247,8 +286,11 @@ __attribute__((noinline, cold)) void Simulation::flush_rows() {
 void Simulation::finish() {
   if (failed_) throw std::logic_error("finish on a simulation that stopped on an error");
   if (!started_) start();
+  // Under ranks, rank 0 gets every LP's state and alone emits the end rows.
+  collect_state();
   Context ctx = make_context(0, parity_);
   for (std::size_t i = 0; i < populations_.size(); ++i) {
+    if (ranks_ != nullptr && ranks_->rank() != 0) break;
     Population& pop = *populations_[i];
     if (pop.lp_count() == 0) continue;
     const std::uint32_t lp = pop.first_.value;
@@ -264,6 +306,8 @@ void Simulation::finish() {
     pop.finish(ctx);
   }
   flush_rows();
+  // Under ranks, rank 0's sinks may have failed during the last windows.
+  if (rank_error_) std::rethrow_exception(rank_error_);
 }
 
 double Simulation::global_next_time() const {
@@ -299,7 +343,7 @@ void Simulation::process_partition(std::uint32_t q, unsigned parity, double wind
   std::uint64_t committed = 0;
   // A single partition holds rows in final order already, so it hands them
   // on in bounded batches instead of keeping a whole run in memory.
-  const bool stream_rows = parts_.size() == 1 && consumer_ != nullptr;
+  const bool stream_rows = parts_.size() == 1 && consumer_ != nullptr && ranks_ == nullptr;
   for (;;) {
     // Events in slices, so the row check sits outside the hot loop.
     std::uint64_t slice = 0;
@@ -334,7 +378,7 @@ void Simulation::run_until(SimTime end) {
 
   const auto n = static_cast<std::uint32_t>(parts_.size());
   failed_ = true;  // cleared only if the loop finishes without an exception
-  if (config_.scheduler == SchedulerKind::sequential || n == 1) {
+  if (ranks_ == nullptr && (config_.scheduler == SchedulerKind::sequential || n == 1)) {
     // One partition: its queue already holds every event in global order.
     parity_ ^= 1u;
     process_partition(0, parity_, end.value);
@@ -349,6 +393,10 @@ void Simulation::run_until(SimTime end) {
                                                     tbb::global_control::max_allowed_parallelism)));
     tbb::task_arena arena(static_cast<int>(config_.threads));
     arena.execute([&] {
+      if (ranks_ != nullptr) {
+        run_ranks(end.value);
+        return;
+      }
       for (;;) {
         const double t = global_next_time();
         if (!(t < end.value)) break;

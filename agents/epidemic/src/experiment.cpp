@@ -235,31 +235,7 @@ void EpidemicPopulation::state(StateArchive& ar) {
   std::uint64_t blocks = blocks_.size();
   ar.io(blocks);
   if (blocks != blocks_.size()) damaged("blocks: " + std::to_string(blocks) + " saved, this run has " + std::to_string(blocks_.size()));
-  for (Block& blk : blocks_) {
-    io_interventions(ar, blk.iv);
-    ar.io(blk.infectious);
-    ar.io(blk.attempts);
-    ar.io(blk.counts);
-    ar.io(blk.new_infections);
-    ar.io(blk.ever_infected);
-    ar.io(blk.first_infections);
-    ar.io(blk.generation_sum);
-    ar.io(blk.transmissions);
-    ar.io(blk.infections_by_day);
-    ar.io(blk.last_day);
-    ar.io(blk.deaths);
-    ar.io(blk.vacc_next);
-    ar.io(blk.vacc_called);
-    ar.io(blk.vacc_carry);
-    ar.io(blk.imports_drawn);
-    ar.io(blk.import_days);
-    ar.io_each(blk.tallies, [](StateArchive& a, TransmissionTally& tally) {
-      a.io(tally.layer);  // field by field: the struct has padding
-      a.io(tally.kept);
-      a.io(tally.trials);
-      a.io(tally.hits);
-    });
-  }
+  for (Block& blk : blocks_) io_block(ar, blk);
 
   ar.tag("epidemic.authority");
   io_interventions(ar, authority_.iv);
@@ -267,6 +243,56 @@ void EpidemicPopulation::state(StateArchive& ar) {
   ar.io(authority_.day);
   io_flag(ar, authority_.lockdown_ordered);
   if (ar.loading()) check_loaded();
+}
+
+void EpidemicPopulation::io_block(StateArchive& ar, Block& blk) {
+  io_interventions(ar, blk.iv);
+  ar.io(blk.infectious);
+  ar.io(blk.attempts);
+  ar.io(blk.counts);
+  ar.io(blk.new_infections);
+  ar.io(blk.ever_infected);
+  ar.io(blk.first_infections);
+  ar.io(blk.generation_sum);
+  ar.io(blk.transmissions);
+  ar.io(blk.infections_by_day);
+  ar.io(blk.last_day);
+  ar.io(blk.deaths);
+  ar.io(blk.vacc_next);
+  ar.io(blk.vacc_called);
+  ar.io(blk.vacc_carry);
+  ar.io(blk.imports_drawn);
+  ar.io(blk.import_days);
+  ar.io_each(blk.tallies, [](StateArchive& a, TransmissionTally& tally) {
+    a.io(tally.layer);  // field by field: the struct has padding
+    a.io(tally.kept);
+    a.io(tally.trials);
+    a.io(tally.hits);
+  });
+}
+
+void EpidemicPopulation::lp_state(StateArchive& ar, std::uint32_t lo, std::uint32_t hi) {
+  const Town& t = *town_;
+  for (std::uint32_t b = lo; b < hi && b < params_.blocks; ++b) {
+    io_block(ar, blocks_[b]);
+    for (std::uint32_t i = t.block_start[b]; i < t.block_start[b + 1]; ++i) {
+      ar.io(rng_[i]);
+      ar.io(state_[i]);
+      ar.io(infected_at_[i]);
+      ar.io(slot_[i]);
+      ar.io(isolated_[i]);
+      ar.io(quarantine_from_[i]);
+      ar.io(quarantine_until_[i]);
+      ar.io(vaccinated_[i]);
+      ar.io(row_seq_[i]);
+    }
+  }
+  if (lo <= params_.blocks && params_.blocks < hi) {
+    io_interventions(ar, authority_.iv);
+    ar.io(authority_.acc);
+    ar.io(authority_.day);
+    io_flag(ar, authority_.lockdown_ordered);
+  }
 }
 
 // What the handlers index with must be in range; the counts must be those of

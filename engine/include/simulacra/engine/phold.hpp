@@ -46,6 +46,8 @@ class PholdPopulation final : public Population {
   ObservableSpecs observables() const override { return observable_specs(); }
   void observe(SimTime now, double* out) const override;
   void state(StateArchive& ar) override;
+  bool lp_state_supported() const override { return true; }
+  void lp_state(StateArchive& ar, std::uint32_t lo, std::uint32_t hi) override;
   /// Live: `remote` (the probability that an event's successor goes to a random LP).
   void set_live(const std::string& key, double value) override;
 

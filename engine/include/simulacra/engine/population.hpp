@@ -68,6 +68,18 @@ class Population {
   /// it for a type without checkpoints.
   virtual void state(StateArchive& ar);
 
+  /// Whether lp_state is implemented, so that the population can run
+  /// partitioned over ranks (Simulation::set_ranks refuses it otherwise).
+  virtual bool lp_state_supported() const { return false; }
+
+  /// For a run partitioned over ranks: writes (ar.loading() false) or reads
+  /// (true) the state of local LPs [lo, hi), everything init_lp and handle
+  /// change for them, so that rank 0 can hold the state of every LP for
+  /// finish(), observe() and checkpoints. State not owned by one LP is not
+  /// allowed in a type that supports it. Throws CheckpointError when the
+  /// archive does not fit; the default throws std::logic_error.
+  virtual void lp_state(StateArchive& ar, std::uint32_t lo, std::uint32_t hi);
+
   /// Changes live parameter `key` (one the registry lists in
   /// PopulationType::live, already validated against its ParamSpec; base
   /// units) between windows, as if the scenario had said so from now on.

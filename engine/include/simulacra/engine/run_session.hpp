@@ -111,10 +111,12 @@ class RunSession {
   /// Flushes every row to the sinks and has sink i snapshot its dataset into
   /// `dir`/sink<i> (created). Throws DataError.
   void snapshot_sinks(const std::string& dir);
-  /// Rebuilds a session from a state written by save_state. Throws
-  /// CheckpointError for a state that does not fit, ScenarioError if its
-  /// scenario no longer validates.
-  static RunSession load_state(StateArchive& ar, const Registry& registry, unsigned threads = 0);
+  /// Rebuilds a session from a state written by save_state; with `ranks`, as
+  /// this rank's share of a run partitioned over them (Simulation::set_ranks).
+  /// Throws CheckpointError for a state that does not fit, ScenarioError if
+  /// its scenario no longer validates, UserError from set_ranks.
+  static RunSession load_state(StateArchive& ar, const Registry& registry, unsigned threads = 0,
+                               RankExchange* ranks = nullptr);
 
  private:
   void connect(std::vector<std::unique_ptr<TableSink>> sinks, const std::string* restore_dir);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "simulacra/engine/ids.hpp"
 #include "simulacra/engine/population.hpp"
 #include "simulacra/engine/random.hpp"
+#include "simulacra/engine/rank_exchange.hpp"
 #include "simulacra/engine/row_buffer.hpp"
 #include "simulacra/engine/table.hpp"
 
@@ -41,6 +43,8 @@ class Simulation {
   /// parallel scheduler without a positive lookahead.
   Simulation(EngineConfig config, std::uint64_t seed);
 
+  /// Throws std::logic_error for a simulation partitioned over ranks (a rank
+  /// holds only its own LPs' state; see set_ranks).
   Simulation(const Simulation& other);
   Simulation& operator=(const Simulation& other);
   Simulation(Simulation&&) noexcept = default;
@@ -56,6 +60,32 @@ class Simulation {
   /// call. Throws LookaheadError (from a model) and leaves the simulation
   /// unusable (std::logic_error on further runs).
   void run_until(SimTime end);
+
+  /// Runs this simulation as rank `exchange->rank()` of `exchange->size()`,
+  /// each rank built the same way and making the same calls in the same
+  /// order (every call below that advances, observes or ends the run is then
+  /// collective). The partitions are split into contiguous ranges, one per
+  /// rank; a rank processes only its own, exchanging events with the others
+  /// at every window edge. Rows reach rank 0's consumer in the same order as
+  /// in one process, and trace_hash() and committed_events() are those of
+  /// one process; finish() and observe() first bring every LP's population
+  /// state to rank 0 (collect_state). `exchange` is not owned. Call before the
+  /// run starts. Throws ConfigError without a positive lookahead, UserError
+  /// naming a population type that cannot hand its LPs' state to another
+  /// rank (Population::lp_state_supported), std::logic_error once started.
+  void set_ranks(RankExchange* exchange);
+  /// The exchange set by set_ranks, or nullptr.
+  RankExchange* ranks() const { return ranks_; }
+  /// A partitioned run stopped on an error that every rank threw at the same
+  /// window edge (a model's, or rank 0's sinks'): no rank waits for another.
+  bool failed_on_every_rank() const { return shared_error_; }
+  /// What this rank's share of a partitioned run has cost in communication.
+  const RankTraffic& rank_traffic() const { return traffic_; }
+  /// Collective (partitioned runs): brings the state of every LP (engine and
+  /// populations) to rank 0, and the trace hash and committed count to every
+  /// rank. Until the next window, rank 0 holds the whole run's state. A
+  /// no-op without ranks.
+  void collect_state();
 
   /// Where emitted rows go, in final order, after each window (and at most
   /// every 64 Ki rows under a single partition). Not owned; a copy of the
@@ -96,12 +126,15 @@ class Simulation {
   std::uint64_t stream_seed() const { return stream_seed_; }
 
   /// Writes the whole mutable state (events, random streams, counters,
-  /// populations) into `ar`, independent of threads and partitions. Call
-  /// between runs (not during one). Throws CheckpointError for a population
-  /// type without checkpoints.
+  /// populations) into `ar`, independent of threads, partitions and ranks.
+  /// Call between runs (not during one). Under ranks it is collective: rank
+  /// 0 writes the whole run's state, the others nothing. Throws
+  /// CheckpointError for a population type without checkpoints.
   void save_state(StateArchive& ar);
   /// Reads a state written by save_state of a simulation built the same way
-  /// (same scenario, same seed); throws CheckpointError if it does not fit.
+  /// (same scenario, same seed), with any thread, partition or rank count
+  /// (call set_ranks first; each rank reads the whole state and keeps its
+  /// own partitions' events); throws CheckpointError if it does not fit.
   void load_state(StateArchive& ar);
 
   /// Population::set_live of population `index`, between runs.
@@ -112,16 +145,24 @@ class Simulation {
     return populations_.at(index)->log_likelihood(key, value);
   }
 
+  /// First and one-past-last partition this process runs (all without ranks).
+  std::uint32_t own_partition_begin() const { return own_lo_; }
+  std::uint32_t own_partition_end() const { return own_hi_; }
+
   std::uint64_t seed() const { return seed_; }
   const EngineConfig& config() const { return config_; }
   SimTime now() const { return now_; }
+  /// Events committed so far (for partitioned runs: the whole run's, valid
+  /// right after collect_state or finish; std::logic_error otherwise).
   std::uint64_t committed_events() const;
   std::size_t pending_events() const;
   std::uint32_t lp_count() const { return lp_count_; }
   std::uint32_t partition_count() const { return static_cast<std::uint32_t>(parts_.size()); }
 
   /// Fingerprint of every committed event (time, source, destination, kind,
-  /// data), in each LP's commit order, combined over LPs in id order.
+  /// data), in each LP's commit order, combined over LPs in id order. For a
+  /// partitioned run, valid right after collect_state or finish
+  /// (std::logic_error otherwise).
   std::uint64_t trace_hash() const;
 
   const Population& population(std::size_t index) const { return *populations_.at(index); }
@@ -144,6 +185,18 @@ class Simulation {
   Context make_context(std::uint32_t q, unsigned parity);
   double global_next_time() const;
   void flush_rows();
+  // Partitioned runs (simulation_ranks.cpp).
+  std::uint64_t hash_of_lps() const;
+  void run_ranks(double end);
+  void collect(bool engine);
+  double sync_ranks();
+  void gather_rows();
+  std::string rows_blob();
+  void merge_rank_rows(const std::vector<std::string>& blobs);
+  void state_slices(StateArchive& ar, int rank, bool engine);
+  std::uint32_t rank_lp_begin(int rank) const;
+  std::uint32_t rank_lp_end(int rank) const;
+  std::uint32_t rank_partition_begin(int rank) const;
   std::size_t pop_table_count(std::size_t pop) const;
 
   EngineConfig config_;
@@ -180,6 +233,18 @@ class Simulation {
   bool failed_ = false;
   SimTime now_{0.0};
   std::uint64_t windows_ = 0;
+
+  // Partitioned over ranks: partitions [own_lo_, own_hi_) run here.
+  RankExchange* ranks_ = nullptr;
+  std::uint32_t own_lo_ = 0;
+  std::uint32_t own_hi_ = 0;
+  std::vector<int> part_rank_;          // partition -> rank running it
+  std::exception_ptr rank_error_;       // this rank's error, told to the others at the next exchange
+  bool shared_error_ = false;           // every rank threw the same error at an exchange
+  bool collected_ = false;              // collect_state ran and no window since
+  std::uint64_t collected_hash_ = 0;
+  std::uint64_t collected_events_ = 0;
+  RankTraffic traffic_;
 };
 
 }  // namespace simulacra

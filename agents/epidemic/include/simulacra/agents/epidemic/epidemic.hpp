@@ -71,6 +71,10 @@ class EpidemicPopulation final : public Population {
   /// with values no run can reach (a state out of range, counts that do not
   /// match the persons' states, a person outside its block).
   void state(StateArchive& ar) override;
+  /// Block b's persons and counts (LP b), or the authority's (LP blocks):
+  /// each LP writes only its own, so runs partition over ranks.
+  bool lp_state_supported() const override { return true; }
+  void lp_state(StateArchive& ar, std::uint32_t lo, std::uint32_t hi) override;
   /// "beta" and "importation_rate" (the registry's live keys); anything else
   /// throws std::logic_error.
   void set_live(const std::string& key, double value) override;
@@ -185,6 +189,7 @@ class EpidemicPopulation final : public Population {
   double contact_fraction(const Interventions& iv, std::size_t layer) const;
   // Streams and checkpoints (experiment.cpp).
   void derive_streams(std::uint64_t seed);
+  void io_block(StateArchive& ar, Block& blk);
   void check_loaded() const;
 
   /// Isolated, or in a quarantine that began before `now` (strictly: a
