@@ -167,6 +167,8 @@ void Hdf5Sink::Impl::open(const std::vector<TableSchema>& schemas) {
   Handle file_plist = own(H5Pcreate(H5P_FILE_CREATE), H5Pclose, path, "cannot create HDF5 file");
   check(H5Pset_link_creation_order(file_plist.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
         path, "cannot create HDF5 file");
+  // The root group's header (version 2 in the 1.8 format) holds no times either.
+  check(H5Pset_obj_track_times(file_plist.get(), false), path, "cannot create HDF5 file");
   Handle access_plist = file_access_plist();
 
   created_temporary = true;

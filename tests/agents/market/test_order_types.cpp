@@ -229,7 +229,7 @@ TEST_CASE("an iceberg shows its peak, refreshes from its reserve and loses prior
   CHECK(b.hidden_at(Side::sell, 100) == 0);
 }
 
-TEST_CASE("an incoming iceberg trades in full first, then shows only its peak; modify and bad displays",
+TEST_CASE("an incoming iceberg trades in full first, then shows only its peak, then modify and bad displays",
           "[market][book][types][iceberg]") {
   auto b = book();
   std::vector<Fill> f;

@@ -71,7 +71,7 @@ TEST_CASE("an induction loop counts every vehicle whose front passed it, per int
   CHECK(counted == static_cast<double>(passed));
 }
 
-TEST_CASE("programs of additional files replace the network's; detectors off car lanes are refused",
+TEST_CASE("programs of additional files replace the network's, and detectors off car lanes are refused",
           "[traffic][sumo_demand]") {
   Network net = read_sumo_net(demand_file("t.net.xml"));
   const SumoDemand d = read_sumo_demand({demand_file("t.add.xml")}, 1);
