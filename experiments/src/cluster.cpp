@@ -135,13 +135,7 @@ std::pair<std::size_t, std::size_t> ask(std::uint32_t slot, std::vector<Finished
 }
 
 void remote_workers(Board& board, const EnsemblePlan& plan, const PayloadJob& job, const EnsembleOptions& options) {
-  EnsembleOptions pool;
-  pool.jobs = plan.jobs;
-  pool.threads_per_job = plan.threads_per_job;
-  pool.cores = plan.jobs * plan.threads_per_job;
-  pool.stop_on_failure = false;
-  std::mutex errors;
-  run_ensemble(plan.jobs, pool, [&](std::size_t slot, unsigned threads) {
+  run_ensemble(plan.jobs, worker_pool(plan), [&](std::size_t slot, unsigned threads) {
     std::vector<Finished> done;
     for (;;) {
       const auto [first, n] = ask(static_cast<std::uint32_t>(slot), done);
@@ -150,7 +144,6 @@ void remote_workers(Board& board, const EnsemblePlan& plan, const PayloadJob& jo
       for (std::size_t i = first; i < first + n; ++i) {
         done.push_back(execute(job, i, threads, options));
         if (done.back().error) {
-          std::lock_guard<std::mutex> lock(errors);
           board.add_local_error(i, done.back().error);
           if (options.stop_on_failure) break;  // the rest of the batch is not run
         }

@@ -246,7 +246,11 @@ class Board {
     result_.workers = plan.jobs;
   }
   void set_workers(std::size_t workers) { result_.workers = workers; }
-  void add_local_error(std::size_t i, std::exception_ptr e) { local_errors_.emplace_back(i, std::move(e)); }
+  /// Called by this rank's workers concurrently.
+  void add_local_error(std::size_t i, std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    local_errors_.emplace_back(i, std::move(e));
+  }
 
  private:
   std::size_t count_;
@@ -263,15 +267,22 @@ class Board {
   std::exception_ptr callback_error_;
 };
 
-// Rank 0's workers: take indices from the board until none is left.
-inline void local_workers(Board& board, const EnsemblePlan& plan, const PayloadJob& job, const EnsembleOptions& options,
-                          int rank) {
+// This rank's worker threads: one run_ensemble job per worker slot, each
+// looping over the indices it is given (its own failures are recorded per
+// index, so the pool itself never stops).
+inline EnsembleOptions worker_pool(const EnsemblePlan& plan) {
   EnsembleOptions pool;
   pool.jobs = plan.jobs;
   pool.threads_per_job = plan.threads_per_job;
   pool.cores = plan.jobs * plan.threads_per_job;
   pool.stop_on_failure = false;
-  run_ensemble(plan.jobs, pool, [&](std::size_t, unsigned threads) {
+  return pool;
+}
+
+// Rank 0's workers: take indices from the board until none is left.
+inline void local_workers(Board& board, const EnsemblePlan& plan, const PayloadJob& job, const EnsembleOptions& options,
+                          int rank) {
+  run_ensemble(plan.jobs, worker_pool(plan), [&](std::size_t, unsigned threads) {
     while (const auto i = board.take()) board.record(execute(job, *i, threads, options), rank);
   }).rethrow_first_error();
 }
