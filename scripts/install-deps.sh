@@ -2,6 +2,7 @@
 # Installs the Debian packages Simulacra builds against, and nothing else.
 # Called by `make run`, `make test`, `make bench` and CI; a no-op when all are present.
 # python3-sklearn: the market labels' classifier test, and the real tables the benchmarks use.
+# python3-h5py: the exporter tests read our HDF5 files as h5py users do.
 # chromium: the HTML reports' test opens them headless and counts the images that rendered.
 # libopenmpi-dev, openmpi-bin: ensembles and partitioned runs across ranks (mpirun).
 set -euo pipefail
@@ -11,7 +12,7 @@ PACKAGES=(
   libboost-dev libboost-graph-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev libdeflate-dev
   catch2 libpcg-cpp-dev libeigen3-dev libpugixml-dev libtorch-dev libnlopt-dev
-  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib python3-sklearn
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest python3-matplotlib python3-sklearn python3-h5py
   libopenmpi-dev openmpi-bin
   hdf5-tools sumo-tools chromium
 )

@@ -1,8 +1,8 @@
 #include "simulacra/engine/row_buffer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
-#include <queue>
 #include <utility>
 
 namespace simulacra {
@@ -20,90 +20,126 @@ void RowBuffer::clear() {
   rows = 0;
 }
 
-namespace {
-
-// Puts table t of `b` in key order (stable), for rows emitted out of order.
-void sort_table(RowBuffer& b, std::size_t t) {
-  auto& keys = b.keys[t];
-  if (std::is_sorted(keys.begin(), keys.end())) return;
-  std::vector<std::uint32_t> perm(keys.size());
-  std::iota(perm.begin(), perm.end(), 0u);
-  std::stable_sort(perm.begin(), perm.end(), [&](std::uint32_t x, std::uint32_t y) { return keys[x] < keys[y]; });
-  TableChunk& chunk = b.chunks[t];
-  for (std::size_t c = 0; c < chunk.column_count(); ++c) {
-    std::visit(
-        [&](auto& col) {
-          std::decay_t<decltype(col)> sorted;
-          sorted.reserve(col.size());
-          for (std::uint32_t r : perm) sorted.push_back(std::move(col[r]));
-          col = std::move(sorted);
-        },
-        chunk.column(c));
+void RowMerger::merge(std::vector<RowBuffer*>& buffers, const std::vector<TableSchema>& tables, RowConsumer& out) {
+  if (merged_.size() != tables.size()) {
+    merged_.clear();
+    for (const auto& schema : tables) merged_.emplace_back(schema);
   }
-  std::vector<RowKey> sorted_keys;
-  sorted_keys.reserve(keys.size());
-  for (std::uint32_t r : perm) sorted_keys.push_back(keys[r]);
-  keys = std::move(sorted_keys);
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    sources_.clear();
+    for (RowBuffer* b : buffers) {
+      const std::size_t rows = b->chunks[t].rows();
+      if (rows == 0) continue;
+      const auto& keys = b->keys[t];
+      const std::uint32_t* perm = nullptr;
+      if (!std::is_sorted(keys.begin(), keys.end())) {
+        // Stable: equal keys keep their emission order (the index breaks ties).
+        if (perms_.size() <= sources_.size()) perms_.resize(sources_.size() + 1);
+        auto& p = perms_[sources_.size()];
+        p.resize(rows);
+        std::iota(p.begin(), p.end(), 0u);
+        std::sort(p.begin(), p.end(), [&](std::uint32_t x, std::uint32_t y) {
+          if (keys[x] < keys[y]) return true;
+          if (keys[y] < keys[x]) return false;
+          return x < y;
+        });
+        perm = p.data();
+      }
+      sources_.push_back({b, perm, rows});
+    }
+    if (sources_.empty()) continue;
+    if (sources_.size() == 1 && sources_[0].perm == nullptr) {
+      out.consume(t, sources_[0].buffer->chunks[t]);  // already in order: no copy
+      continue;
+    }
+    order_rows(t);
+    gather(t, tables[t], out);
+  }
+  for (RowBuffer* b : buffers) b->clear();
 }
 
-}  // namespace
+void RowMerger::order_rows(std::size_t t) {
+  order_.clear();
+  if (sources_.size() == 1) {
+    for (std::size_t i = 0; i < sources_[0].rows; ++i) order_.emplace_back(0u, row_at(sources_[0], i));
+    return;
+  }
+  // Keys never tie across partitions (an event is committed by exactly one
+  // partition); on a tie the earlier source goes first all the same.
+  if (sources_.size() == 2) {
+    const Source& a = sources_[0];
+    const Source& b = sources_[1];
+    const auto& ka = a.buffer->keys[t];
+    const auto& kb = b.buffer->keys[t];
+    std::size_t i = 0, j = 0;
+    while (i < a.rows && j < b.rows) {
+      const std::uint32_t ra = row_at(a, i), rb = row_at(b, j);
+      if (kb[rb] < ka[ra]) {
+        order_.emplace_back(1u, rb);
+        ++j;
+      } else {
+        order_.emplace_back(0u, ra);
+        ++i;
+      }
+    }
+    for (; i < a.rows; ++i) order_.emplace_back(0u, row_at(a, i));
+    for (; j < b.rows; ++j) order_.emplace_back(1u, row_at(b, j));
+    return;
+  }
+  using Head = std::pair<RowKey, std::uint32_t>;  // key, source
+  const auto later = [](const Head& x, const Head& y) {
+    if (y.first < x.first) return true;
+    if (x.first < y.first) return false;
+    return x.second > y.second;
+  };
+  heap_.clear();
+  std::vector<std::size_t> pos(sources_.size(), 0);
+  for (std::uint32_t s = 0; s < sources_.size(); ++s) heap_.emplace_back(sources_[s].buffer->keys[t][row_at(sources_[s], 0)], s);
+  std::make_heap(heap_.begin(), heap_.end(), later);
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    const std::uint32_t s = heap_.back().second;
+    heap_.pop_back();
+    const Source& src = sources_[s];
+    order_.emplace_back(s, row_at(src, pos[s]));
+    if (++pos[s] < src.rows) {
+      heap_.emplace_back(src.buffer->keys[t][row_at(src, pos[s])], s);
+      std::push_heap(heap_.begin(), heap_.end(), later);
+    }
+  }
+}
+
+void RowMerger::gather(std::size_t t, const TableSchema& schema, RowConsumer& out) {
+  TableChunk& merged = merged_[t];
+  if (!merged.consistent_with(schema)) merged = TableChunk(schema);
+  merged.clear();
+  for (std::size_t c = 0; c < merged.column_count(); ++c) {
+    std::visit(
+        [&](auto& dst) {
+          using V = std::decay_t<decltype(dst)>;
+          // The sources are cleared after the merge, so their values move.
+          std::array<V*, 8> few{};
+          std::vector<V*> many;
+          V** src = few.data();
+          if (sources_.size() > few.size()) {
+            many.resize(sources_.size());
+            src = many.data();
+          }
+          for (std::size_t s = 0; s < sources_.size(); ++s) src[s] = &std::get<V>(sources_[s].buffer->chunks[t].column(c));
+          dst.reserve(order_.size());
+          for (const auto& [s, r] : order_) dst.push_back(std::move((*src[s])[r]));
+        },
+        merged.column(c));
+  }
+  merged.end_rows(order_.size());
+  out.consume(t, merged);
+  merged.clear();
+}
 
 void merge_rows(std::vector<RowBuffer*>& buffers, const std::vector<TableSchema>& tables,
                 RowConsumer& out) {
-  for (RowBuffer* b : buffers) {
-    for (std::size_t t = 0; t < tables.size(); ++t) sort_table(*b, t);
-  }
-  for (std::size_t t = 0; t < tables.size(); ++t) {
-    std::vector<RowBuffer*> live;
-    for (RowBuffer* b : buffers) {
-      if (b->chunks[t].rows() != 0) live.push_back(b);
-    }
-    if (live.empty()) continue;
-    if (live.size() == 1) {
-      out.consume(t, live[0]->chunks[t]);
-      continue;
-    }
-    // k-way merge; keys never tie across partitions (an event is committed by
-    // exactly one partition), and within a buffer rows keep their order.
-    using Head = std::pair<RowKey, std::size_t>;  // key, index into live
-    auto later = [](const Head& a, const Head& b) {
-      if (b.first < a.first) return true;
-      if (a.first < b.first) return false;
-      return a.second > b.second;
-    };
-    std::priority_queue<Head, std::vector<Head>, decltype(later)> heap(later);
-    std::vector<std::size_t> pos(live.size(), 0);
-    std::size_t total = 0;
-    for (std::size_t i = 0; i < live.size(); ++i) {
-      heap.emplace(live[i]->keys[t][0], i);
-      total += live[i]->chunks[t].rows();
-    }
-    // First the order (which buffer, which row), then each column copied in
-    // one typed loop: far cheaper than visiting every cell's variant.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
-    order.reserve(total);
-    while (!heap.empty()) {
-      const std::size_t i = heap.top().second;
-      heap.pop();
-      order.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(pos[i]));
-      if (++pos[i] < live[i]->chunks[t].rows()) heap.emplace(live[i]->keys[t][pos[i]], i);
-    }
-    TableChunk merged(tables[t]);
-    for (std::size_t c = 0; c < merged.column_count(); ++c) {
-      std::visit(
-          [&](auto& dst) {
-            using V = std::decay_t<decltype(dst)>;
-            std::vector<const V*> src;
-            for (RowBuffer* b : live) src.push_back(&std::get<V>(b->chunks[t].column(c)));
-            dst.reserve(total);
-            for (const auto& [b, r] : order) dst.push_back((*src[b])[r]);
-          },
-          merged.column(c));
-    }
-    merged.end_rows(total);
-    out.consume(t, merged);
-  }
-  for (RowBuffer* b : buffers) b->clear();
+  RowMerger merger;
+  merger.merge(buffers, tables, out);
 }
 
 }  // namespace simulacra

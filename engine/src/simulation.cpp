@@ -280,7 +280,7 @@ __attribute__((noinline, cold)) void Simulation::flush_rows() {
     for (RowBuffer* b : buffers) b->clear();
     return;
   }
-  merge_rows(buffers, tables_, *consumer_);
+  merger_.merge(buffers, tables_, *consumer_);
 }
 
 void Simulation::finish() {

@@ -202,7 +202,7 @@ void Simulation::merge_rank_rows(const std::vector<std::string>& blobs) {
     return;
   }
   try {
-    merge_rows(buffers, tables_, *consumer_);
+    merger_.merge(buffers, tables_, *consumer_);
   } catch (...) {
     // A sink failed on rank 0: the others learn it at the next exchange.
     for (RowBuffer* b : buffers) b->clear();

@@ -3,6 +3,8 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <new>
 
 namespace simulacra::hdf5 {
@@ -21,19 +23,84 @@ Compressor make_compressor(int level) {
   return c;
 }
 
+// The shuffled chunk's leading byte planes that deflate would hardly shrink
+// (the low mantissa bytes of measured doubles): planes whose middle 8 KiB
+// compress to more than 90 % of their size. Decided from the data alone, so
+// the same rows give the same stream for any worker count.
+std::size_t incompressible_prefix(const unsigned char* shuffled, std::size_t size, std::size_t element_size,
+                                  libdeflate_compressor* compressor, std::vector<unsigned char>& trial) {
+  if (element_size <= 1) return 0;
+  const std::size_t plane = size / element_size;
+  constexpr std::size_t kSample = 8192;
+  if (plane < 4 * kSample) return 0;
+  trial.resize(libdeflate_deflate_compress_bound(compressor, kSample));
+  std::size_t prefix = 0;
+  for (std::size_t j = 0; j + 1 < element_size; ++j) {
+    const unsigned char* sample = shuffled + j * plane + (plane - kSample) / 2;
+    const std::size_t n = libdeflate_deflate_compress(compressor, sample, kSample, trial.data(), trial.size());
+    if (n == 0 || static_cast<double>(n) < 0.9 * kSample) break;
+    prefix += plane;
+  }
+  return prefix;
+}
+
+// A zlib stream (RFC 1950) whose first `stored` bytes are deflate stored
+// blocks and the rest one libdeflate raw deflate stream: inflate reads it as
+// any zlib stream, so HDF5's own deflate filter decodes it.
+std::size_t zlib_stored_then_deflate(const unsigned char* in, std::size_t size, std::size_t stored,
+                                     libdeflate_compressor* compressor, unsigned char* out, std::size_t capacity) {
+  std::size_t at = 0;
+  out[at++] = 0x78;  // deflate, 32 KiB window
+  out[at++] = 0x01;  // fastest, no dictionary; (0x78 * 256 + 0x01) % 31 == 0
+  const bool all_stored = stored == size;
+  std::size_t from = 0;
+  do {
+    const std::size_t len = std::min<std::size_t>(stored - from, 65535);
+    const bool final = all_stored && from + len == stored;
+    out[at++] = final ? 1 : 0;  // BFINAL, BTYPE 00 (stored), padding to the byte
+    out[at++] = static_cast<unsigned char>(len & 0xff);
+    out[at++] = static_cast<unsigned char>(len >> 8);
+    out[at++] = static_cast<unsigned char>(~len & 0xff);
+    out[at++] = static_cast<unsigned char>((~len >> 8) & 0xff);
+    std::memcpy(out + at, in + from, len);
+    at += len;
+    from += len;
+  } while (from < stored);
+  if (!all_stored) {
+    const std::size_t n = libdeflate_deflate_compress(compressor, in + stored, size - stored, out + at, capacity - at - 4);
+    if (n == 0) throw std::bad_alloc();  // cannot happen: the bound always fits
+    at += n;
+  }
+  const std::uint32_t adler = libdeflate_adler32(1, in, size);
+  for (int shift = 24; shift >= 0; shift -= 8) out[at++] = static_cast<unsigned char>(adler >> shift);
+  return at;
+}
+
 // Shuffle, then deflate into a zlib stream: what HDF5's shuffle and deflate
-// filters would store, so any HDF5 reader decodes it with its built-in filters.
-void shuffle_and_deflate(PendingChunk& chunk, libdeflate_compressor* compressor, std::vector<unsigned char>& scratch) {
+// filters would store, so any HDF5 reader decodes it with its built-in
+// filters. At the fast level, leading byte planes that would not compress are
+// stored as they are instead of being searched for matches in vain.
+void shuffle_and_deflate(PendingChunk& chunk, libdeflate_compressor* compressor, int level,
+                         std::vector<unsigned char>& scratch, std::vector<unsigned char>& trial) {
   chunk.is_filtered = false;
   if (compressor == nullptr) return;
   scratch.resize(chunk.bytes.size());
   shuffle_bytes(chunk.bytes.data(), chunk.bytes.size(), chunk.element_size, scratch.data());
+  const std::size_t size = scratch.size();
+  const std::size_t stored =
+      level == 1 ? incompressible_prefix(scratch.data(), size, chunk.element_size, compressor, trial) : 0;
   // Buffers keep their capacity from chunk to chunk (see acquire()).
-  chunk.filtered.resize(libdeflate_zlib_compress_bound(compressor, scratch.size()));
-  const std::size_t n = libdeflate_zlib_compress(compressor, scratch.data(), scratch.size(), chunk.filtered.data(),
-                                                 chunk.filtered.size());
-  if (n == 0) throw std::bad_alloc();  // cannot happen: the bound always fits
-  chunk.filtered.resize(n);
+  if (stored == 0) {
+    chunk.filtered.resize(libdeflate_zlib_compress_bound(compressor, size));
+    const std::size_t n = libdeflate_zlib_compress(compressor, scratch.data(), size, chunk.filtered.data(),
+                                                   chunk.filtered.size());
+    if (n == 0) throw std::bad_alloc();  // cannot happen: the bound always fits
+    chunk.filtered.resize(n);
+  } else {
+    chunk.filtered.resize(2 + stored + 5 * (stored / 65535 + 1) + libdeflate_deflate_compress_bound(compressor, size - stored) + 4);
+    chunk.filtered.resize(zlib_stored_then_deflate(scratch.data(), size, stored, compressor, chunk.filtered.data(),
+                                                   chunk.filtered.size()));
+  }
   chunk.is_filtered = true;
 }
 
@@ -42,6 +109,7 @@ void shuffle_and_deflate(PendingChunk& chunk, libdeflate_compressor* compressor,
 struct ChunkPipeline::InlineFilter {
   Compressor compressor;
   std::vector<unsigned char> scratch;
+  std::vector<unsigned char> trial;
 };
 
 void shuffle_bytes(const unsigned char* in, std::size_t size, std::size_t element_size, unsigned char* out) {
@@ -83,6 +151,7 @@ ChunkPipeline::~ChunkPipeline() {
 void ChunkPipeline::work() {
   Compressor compressor;
   std::vector<unsigned char> scratch;
+  std::vector<unsigned char> trial;
   std::unique_lock lock(mutex_);
   for (;;) {
     std::shared_ptr<Slot> slot;
@@ -102,7 +171,7 @@ void ChunkPipeline::work() {
     std::exception_ptr error;
     try {
       if (!compressor) compressor = make_compressor(level_);
-      shuffle_and_deflate(*slot->chunk, compressor.get(), scratch);
+      shuffle_and_deflate(*slot->chunk, compressor.get(), level_, scratch, trial);
     } catch (...) {
       error = std::current_exception();
     }
@@ -137,7 +206,7 @@ void ChunkPipeline::submit(std::unique_ptr<PendingChunk> chunk) {
       inline_->compressor = make_compressor(level_);
     }
     try {
-      shuffle_and_deflate(*slot->chunk, inline_->compressor.get(), inline_->scratch);
+      shuffle_and_deflate(*slot->chunk, inline_->compressor.get(), level_, inline_->scratch, inline_->trial);
     } catch (...) {
       slot->error = std::current_exception();
     }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -249,3 +250,76 @@ TEST_CASE("h5py reads the compressed chunks with no plugin", "[hdf5][parallel]")
   CHECK(out == std::to_string(rows[0]) + " gzip True\n");
 }
 #endif
+
+TEST_CASE("fast stores the byte planes deflate cannot shrink as stored blocks, read back by HDF5's inflate",
+          "[hdf5][parallel]") {
+  // Measured doubles: random low mantissa bytes, a few exponents. Large
+  // chunks, so the planes are long enough to be sampled.
+  constexpr std::size_t kRows = 3 * 65536 + 123;
+  const std::vector<TableSchema> tables = {
+      TableSchema{"car.speed", "one sample", {{"speed", ColumnType::float64, "m/s", ""}, {"car", ColumnType::int64, "", ""}}}};
+  std::vector<double> speeds(kRows);
+  std::uint64_t state = 88172645463325252ULL;
+  for (auto& v : speeds) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    v = 10.0 + static_cast<double>(state >> 11) * 0x1.0p-53 * 20.0;
+  }
+  TempDir dir;
+  std::vector<std::uintmax_t> sizes;
+  for (const auto setting : {OutputCompression::none, OutputCompression::fast}) {
+    const std::string path = dir / (std::string(simulacra::to_string(setting)) + ".h5");
+    Hdf5Sink sink(path, 65536, Hdf5Sink::deflate_level(setting), 2);
+    sink.open(tables);
+    TableChunk rows(tables[0]);
+    for (std::size_t i = 0; i < kRows; ++i) {
+      rows.append(0, speeds[i]);
+      rows.append(1, static_cast<std::int64_t>(i % 300));
+      rows.end_row();
+    }
+    sink.write(0, rows);
+    sink.commit({});
+    // Every value back, bit for bit, through the C library's own filters (zlib's inflate).
+    const auto back = read_column<double>(path, "/car.speed/speed", H5T_NATIVE_DOUBLE);
+    REQUIRE(back.size() == kRows);
+    CHECK(std::memcmp(back.data(), speeds.data(), kRows * sizeof(double)) == 0);
+    const auto cars = read_column<std::int64_t>(path, "/car.speed/car", H5T_NATIVE_INT64);
+    bool cars_equal = cars.size() == kRows;
+    for (std::size_t i = 0; cars_equal && i < kRows; ++i) cars_equal = cars[i] == static_cast<std::int64_t>(i % 300);
+    CHECK(cars_equal);
+    sizes.push_back(fs::file_size(path));
+    if (setting != OutputCompression::fast) continue;
+    // The first chunk of speeds: a zlib header, then a stored block (BTYPE 00)
+    // holding the first byte plane verbatim.
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t dataset = H5Dopen2(file, "/car.speed/speed", H5P_DEFAULT);
+    const hsize_t origin = 0;
+    hsize_t stored = 0;
+    REQUIRE(H5Dget_chunk_storage_size(dataset, &origin, &stored) >= 0);
+    std::vector<unsigned char> chunk(stored);
+    std::uint32_t mask = 0;
+    REQUIRE(H5Dread_chunk(dataset, H5P_DEFAULT, &origin, &mask, chunk.data()) >= 0);
+    H5Dclose(dataset);
+    H5Fclose(file);
+    CHECK(mask == 0);  // both filters applied, as declared
+    REQUIRE(chunk.size() > 8);
+    CHECK(chunk[0] == 0x78);
+    CHECK((chunk[2] & 0x07) == 0x00);  // not final, stored
+    CHECK((chunk[3] | chunk[4] << 8) == 65535);
+    // The plane's first bytes are the speeds' lowest bytes, in row order.
+    bool verbatim = true;
+    for (std::size_t i = 0; i < 64; ++i) {
+      unsigned char low = 0;
+      std::memcpy(&low, &speeds[i], 1);
+      verbatim = verbatim && chunk[7 + i] == low;
+    }
+    CHECK(verbatim);
+    // At least the six random low planes kept whole, never larger than raw
+    // by more than the blocks' headers.
+    const std::size_t raw = 65536 * sizeof(double);
+    CHECK(chunk.size() >= raw * 6 / 8);
+    CHECK(chunk.size() <= raw + 64);
+  }
+  CHECK(sizes[1] < sizes[0]);  // the exponents and the cars compress
+}

@@ -210,6 +210,7 @@ class Simulation {
   std::vector<std::size_t> table_owner_;       // table -> population index
   std::vector<std::uint32_t> table_base_;      // population -> first table index
   RowConsumer* consumer_ = nullptr;
+  RowMerger merger_;  ///< keeps its scratch between windows
 
   // Per-population dispatch facts, gathered at start so the hot loop reads one
   // small struct per event.
