@@ -8,7 +8,6 @@
 namespace simulacra::hdf5 {
 
 void silence_errors() noexcept { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-
 }  // namespace simulacra::hdf5
 
 namespace simulacra {
@@ -91,6 +90,14 @@ Handle own(hid_t id, Handle::Closer closer, std::string_view path, std::string_v
 Handle make_utf8_string_type(std::string_view path) {
   Handle type = own(H5Tcopy(H5T_C_S1), H5Tclose, path, "cannot create the string type");
   check(H5Tset_size(type.get(), H5T_VARIABLE), path, "cannot make the string type variable-length");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), path, "cannot set the string type to UTF-8");
+  return type;
+}
+
+Handle make_fixed_utf8_string_type(std::size_t width, std::string_view path) {
+  Handle type = own(H5Tcopy(H5T_C_S1), H5Tclose, path, "cannot create the string type");
+  check(H5Tset_size(type.get(), width), path, "cannot set the string type's width");
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), path, "cannot set the string type's padding");
   check(H5Tset_cset(type.get(), H5T_CSET_UTF8), path, "cannot set the string type to UTF-8");
   return type;
 }

@@ -62,4 +62,8 @@ Handle own(hid_t id, Handle::Closer closer, std::string_view path, std::string_v
 /// string columns and text attributes. Throws DataError if HDF5 fails.
 Handle make_utf8_string_type(std::string_view path);
 
+/// A fixed-length UTF-8 string type of `width` bytes, NUL-padded (shorter
+/// values end at their first NUL). Throws DataError naming `path` on failure.
+Handle make_fixed_utf8_string_type(std::size_t width, std::string_view path);
+
 }  // namespace simulacra::hdf5

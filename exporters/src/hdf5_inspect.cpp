@@ -1,6 +1,7 @@
 #include "simulacra/exporters/hdf5_inspect.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -143,6 +144,10 @@ std::optional<std::int64_t> read_int64_attribute(hid_t object, const char* name,
   return value;
 }
 
+/// Widest fixed-length string column we read (ours are as wide as their
+/// longest level).
+constexpr std::size_t kMaxFixedString = 4096;
+
 /// The column type a dataset stores, or not_a_dataset() for any other type.
 ColumnType column_type(hid_t dataset, const std::string& path, const std::string& where) {
   const std::string what = "cannot read the type of " + where;
@@ -162,7 +167,8 @@ ColumnType column_type(hid_t dataset, const std::string& path, const std::string
       if (size == 8) return ColumnType::float64;
       break;
     case H5T_STRING:
-      if (H5Tis_variable_str(type.get()) > 0) return ColumnType::string;
+      // Variable-length (free text) or fixed-length (a column with levels).
+      if (H5Tis_variable_str(type.get()) > 0 || (size > 0 && size <= kMaxFixedString)) return ColumnType::string;
       break;
     default: break;
   }
@@ -224,6 +230,19 @@ void read_strings(hid_t dataset, std::vector<std::string>& values, std::size_t r
   if (rows == 0) return;
   values.reserve(rows);
   Handle file_type = own(H5Dget_type(dataset), H5Tclose, path, what);
+  if (H5Tis_variable_str(file_type.get()) <= 0) {
+    // Fixed-length: `width` bytes per value, ending at the first NUL.
+    const std::size_t width = H5Tget_size(file_type.get());
+    Handle memory_type = own(H5Tcopy(file_type.get()), H5Tclose, path, what);
+    check(H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD), path, what);
+    std::vector<char> raw(rows * width);
+    check(H5Dread(dataset, memory_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), path, what);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const char* s = raw.data() + r * width;
+      values.emplace_back(s, strnlen(s, width));
+    }
+    return;
+  }
   Handle memory_type = own(H5Tcopy(file_type.get()), H5Tclose, path, what);
   Handle space = own(H5Dget_space(dataset), H5Sclose, path, what);
   std::vector<char*> raw(rows, nullptr);

@@ -79,6 +79,15 @@ struct TableWriter {
 // file's bytes would then depend on it.
 constexpr std::size_t kChunksInFlight = 8;
 
+// Width of a leveled string column's fixed-length strings (its longest
+// level, at least 1); 0 for a free string column (variable-length).
+std::size_t level_width(const Column& column) {
+  if (column.type != ColumnType::string || column.levels.empty()) return 0;
+  std::size_t width = 1;
+  for (const auto& level : column.levels) width = std::max(width, level.size());
+  return width;
+}
+
 }  // namespace
 
 struct Hdf5Sink::Impl {
@@ -127,6 +136,8 @@ struct Hdf5Sink::Impl {
   void start_pipeline();
   void write_rows(TableWriter& table, const TableChunk& rows, std::size_t first, std::size_t count);
   void write_chunk(hdf5::PendingChunk& chunk);
+  void pack_fixed(const TableWriter& table, std::size_t column, const std::vector<std::string>& strings,
+                  std::size_t first, std::size_t count, std::size_t width, hdf5::PendingChunk& chunk) const;
   void write_strings(TableWriter& table, std::size_t column, const std::vector<std::string>& strings,
                      std::size_t first, std::size_t count);
   void commit(const Provenance& provenance);
@@ -220,10 +231,18 @@ void Hdf5Sink::Impl::create_table(const TableSchema& schema, hid_t group_plist) 
       check(H5Pset_deflate(plist.get(), static_cast<unsigned>(compression)), path, what);
     }
     hid_t file_type = H5T_STD_I64LE;
+    Handle fixed;  // a leveled string column's own type
     switch (column.type) {
       case ColumnType::int64: file_type = H5T_STD_I64LE; break;
       case ColumnType::float64: file_type = H5T_IEEE_F64LE; break;
-      case ColumnType::string: file_type = string_type.get(); break;
+      case ColumnType::string:
+        if (level_width(column) > 0) {
+          fixed = hdf5::make_fixed_utf8_string_type(level_width(column), path);
+          file_type = fixed.get();
+        } else {
+          file_type = string_type.get();
+        }
+        break;
       case ColumnType::boolean: file_type = H5T_STD_U8LE; break;
     }
     Handle dataset = own(H5Dcreate2(table.group.get(), column.name.c_str(), file_type, space.get(),
@@ -277,7 +296,8 @@ void Hdf5Sink::Impl::write(std::size_t table_index, const TableChunk& rows) {
 void Hdf5Sink::Impl::write_rows(TableWriter& table, const TableChunk& rows, std::size_t first,
                                 std::size_t count) {
   for (std::size_t c = 0; c < table.datasets.size(); ++c) {
-    if (table.schema.columns[c].type == ColumnType::string) {
+    const std::size_t width = level_width(table.schema.columns[c]);
+    if (table.schema.columns[c].type == ColumnType::string && width == 0) {
       write_strings(table, c, std::get<2>(rows.column(c)), first, count);
       continue;
     }
@@ -301,11 +321,30 @@ void Hdf5Sink::Impl::write_rows(TableWriter& table, const TableChunk& rows, std:
       case ColumnType::int64: copy(std::get<0>(values)); break;
       case ColumnType::float64: copy(std::get<1>(values)); break;
       case ColumnType::boolean: copy(std::get<3>(values)); break;
-      case ColumnType::string: break;  // written above
+      case ColumnType::string: pack_fixed(table, c, std::get<2>(values), first, count, width, *chunk); break;
     }
     pipeline->submit(std::move(chunk));
   }
   table.rows_in_file += count;
+}
+
+// A leveled string column's chunk: each value NUL-padded to `width` bytes,
+// the whole chunk zero-filled past `count` as HDF5 fills an edge chunk.
+void Hdf5Sink::Impl::pack_fixed(const TableWriter& table, std::size_t column, const std::vector<std::string>& strings,
+                                std::size_t first, std::size_t count, std::size_t width,
+                                hdf5::PendingChunk& chunk) const {
+  chunk.element_size = width;
+  chunk.bytes.assign(chunk_rows * width, 0);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string& s = strings[first + i];
+    if (s.size() > width || s.find('\0') != std::string::npos) {
+      throw std::invalid_argument(path + ": /" + table.schema.name + "/" + table.schema.columns[column].name +
+                                  " (row " + std::to_string(table.rows_in_file + i) + ") holds \"" + s +
+                                  "\", which is not one of its levels and wider than all of them (" +
+                                  std::to_string(width) + " bytes)");
+    }
+    std::memcpy(chunk.bytes.data() + i * width, s.data(), s.size());
+  }
 }
 
 void Hdf5Sink::Impl::write_chunk(hdf5::PendingChunk& chunk) {

@@ -362,21 +362,29 @@ void EpidemicPopulation::vaccinate(Context& ctx, std::uint32_t b) {
 
 std::vector<TableSchema> EpidemicPopulation::tables() const {
   using T = ColumnType;
+  // Every value each string column can hold (HDF5 stores them fixed-width).
+  std::vector<std::string> states, layers, bands;
+  for (int s = 0; s < kStates; ++s) states.emplace_back(state_name(static_cast<State>(s)));
+  for (int l = 0; l < kLayers; ++l) layers.emplace_back(layer_name(static_cast<Layer>(l)));
+  for (std::size_t b = 0; b < kBands; ++b) bands.emplace_back(age_band_name(b));
+  std::vector<std::string> infector_states = states;
+  infector_states.emplace_back();
   std::vector<TableSchema> out;
   out.push_back({"infections",
                  "one infection: a transmission, an importation or an initial case",
                  {{"time", T::float64, "s", "when the infection takes effect (start of the day after the contact)"},
                   {"infectee", T::int64, "", "person id"},
                   {"infector", T::int64, "", "person id, -1 for an importation or initial case"},
-                  {"layer", T::string, "", "household, school, work, community, importation or seed"},
-                  {"infector_state", T::string, "", "infector's state at the contact (empty without infector)"},
+                  {"layer", T::string, "", "household, school, work, community, importation or seed", layers},
+                  {"infector_state", T::string, "", "infector's state at the contact (empty without infector)",
+                   infector_states},
                   {"generation_interval", T::float64, "s", "time since the infector's infection, NaN without infector"}}});
   out.push_back({"transitions",
                  "one change of a person's disease state",
                  {{"time", T::float64, "s", "when the state changed"},
                   {"person", T::int64, "", "person id"},
-                  {"from", T::string, "", "state before"},
-                  {"to", T::string, "", "state after"}}});
+                  {"from", T::string, "", "state before", states},
+                  {"to", T::string, "", "state after", states}}});
   out.push_back({"persons",
                  "one person, at the end of the run",
                  {{"id", T::int64, "", "person id"},
@@ -384,11 +392,11 @@ std::vector<TableSchema> EpidemicPopulation::tables() const {
                   {"household", T::int64, "", "household id"},
                   {"school", T::int64, "", "school id, -1 if none"},
                   {"workplace", T::int64, "", "workplace id, -1 if none"},
-                  {"final_state", T::string, "", "disease state at the end of the run"}}});
+                  {"final_state", T::string, "", "disease state at the end of the run", states}}});
   TableSchema daily{"daily", "one age band on one day: counts by state at the day's step", {}};
   daily.columns = {{"day", T::int64, "d", "day number, from 0"},
                    {"time", T::float64, "s", "start of the day"},
-                   {"age_band", T::string, "", "ten-year age band, 0-9 ... 80+"}};
+                   {"age_band", T::string, "", "ten-year age band, 0-9 ... 80+", bands}};
   for (int s = 0; s < kStates; ++s) {
     daily.columns.push_back({std::string(state_name(static_cast<State>(s))), T::int64, "", "persons in this state"});
   }

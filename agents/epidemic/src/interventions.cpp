@@ -84,8 +84,6 @@ void EpidemicPopulation::on_test_result(Context& ctx, std::uint32_t b, std::uint
 }
 
 void EpidemicPopulation::report(Context& ctx) {
-  static constexpr const char* kBandNames[kBands] = {"0-9",   "10-19", "20-29", "30-39", "40-49",
-                                                     "50-59", "60-69", "70-79", "80+"};
   Authority& a = authority_;
   const Interventions& iv = a.iv;
   const auto kept = [&](Layer l) { return contact_fraction(iv, static_cast<std::size_t>(l)); };
@@ -93,7 +91,7 @@ void EpidemicPopulation::report(Context& ctx) {
   for (std::size_t band = 0; band < kBands; ++band) {
     const auto& c = a.acc;
     occupancy += c[static_cast<std::size_t>(State::hospitalised)][band] + c[static_cast<std::size_t>(State::icu)][band];
-    ctx.emit(kDaily, a.day, static_cast<double>(a.day) * kDay, kBandNames[band], c[0][band], c[1][band], c[2][band],
+    ctx.emit(kDaily, a.day, static_cast<double>(a.day) * kDay, age_band_name(band), c[0][band], c[1][band], c[2][band],
              c[3][band], c[4][band], c[5][band], c[6][band], c[7][band], c[8][band], c[9][band], c[kStates][band],
              kept(Layer::school), kept(Layer::work), kept(Layer::community), iv.testing, iv.tracing,
              iv.household_quarantine, iv.vaccinating, iv.lockdown);

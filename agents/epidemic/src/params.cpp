@@ -17,6 +17,12 @@ std::string_view layer_name(Layer l) {
   return names[static_cast<int>(l)];
 }
 
+std::string_view age_band_name(std::size_t band) {
+  static constexpr std::string_view names[] = {"0-9", "10-19", "20-29", "30-39", "40-49",
+                                               "50-59", "60-69", "70-79", "80+"};
+  return names[band];
+}
+
 std::string_view network_name(Network n) {
   static constexpr std::string_view names[] = {"clique", "random_regular", "erdos_renyi", "small_world", "mass_action"};
   return names[static_cast<int>(n)];

@@ -344,6 +344,10 @@ void TrafficPopulation::publish(Context& ctx, std::uint32_t lp, std::uint64_t k)
 
 std::vector<TableSchema> TrafficPopulation::tables() const {
   using C = ColumnType;
+  std::vector<std::string> events;
+  for (auto k = static_cast<int>(EventKind::lane_change); k <= static_cast<int>(EventKind::signal); ++k) {
+    events.emplace_back(event_name(static_cast<EventKind>(k)));
+  }
   return {
       {"trajectories", "one vehicle at one sample time",
        {{"time", C::float64, "s", "sample time"},
@@ -358,7 +362,7 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
       {"events", "one event",
        {{"time", C::float64, "s", "when"},
         {"event", C::string, "", "departure, arrival, lane_change, hard_braking, near_miss, collision, "
-                                 "distraction, signal, gridlock"},
+                                 "distraction, signal, gridlock", events},
         {"vehicle", C::int64, "", "vehicle id (-1 for signal)"},
         {"other", C::int64, "", "the other vehicle (leader, collision partner), or -1"},
         {"link", C::int64, "", "link id (signal: the first approach with a green movement in the new phase, or -1)"},
@@ -378,7 +382,7 @@ std::vector<TableSchema> TrafficPopulation::tables() const {
         {"arrival", C::float64, "s", "arrival or removal time (NaN if still driving, or crashed and not yet cleared)"},
         {"distance", C::float64, "m", "distance driven"},
         {"delay", C::float64, "s", "arrival - departure - free-flow time (NaN unless arrived)"},
-        {"status", C::string, "", "arrived, crashed, en_route, waiting"},
+        {"status", C::string, "", "arrived, crashed, en_route, waiting", {"arrived", "crashed", "en_route", "waiting"}},
         {"name", C::string, "", "the vehicle's id in the SUMO route file (a flow's: flow id.index); empty for "
                                 "generated demand"}}},
       {"link_stats", "one link over one statistics interval",

@@ -22,6 +22,11 @@ struct Column {
   ColumnType type = ColumnType::float64;
   std::string unit;  ///< e.g. "s", "m", "m/s"; empty when dimensionless
   std::string doc;   ///< one line: what the value means
+  /// String columns only, optional: every value the column can hold (a
+  /// categorical column: "buy", "sell"). HDF5 then stores it as fixed-length
+  /// strings as wide as the longest level, compressed with the numeric
+  /// columns; a value wider than that is refused, never cut.
+  std::vector<std::string> levels{};
 };
 
 struct TableSchema {

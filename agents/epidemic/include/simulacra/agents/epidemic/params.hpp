@@ -44,6 +44,9 @@ inline bool infectious(State s) {
 enum class Layer : std::uint8_t { household, school, work, community, importation, seed };
 inline constexpr int kContactLayers = 4;
 std::string_view layer_name(Layer l);
+inline constexpr int kLayers = 6;
+/// "0-9", "10-19", ..., "80+" for bands 0..kBands-1.
+std::string_view age_band_name(std::size_t band);
 
 /// How a layer's contacts are generated.
 enum class Network : std::uint8_t {
