@@ -32,9 +32,13 @@ def _kinds(df, types):
 def _frame(columns):
     data = {}
     for c in columns:
-        if c["kind"] == "categorical":
+        if c["kind"] in ("categorical", "id"):
             data[c["name"]] = pd.Categorical.from_codes(c["values"].astype(np.int64),
                                                         categories=pd.Index(c["levels"], dtype=object))
+        elif c["kind"] == "datetime":  # seconds since 1970, NaN for an empty cell
+            data[c["name"]] = pd.to_datetime(c["values"], unit="s")
+        elif c["integral"] and np.isnan(c["values"]).any():  # empty cells: pandas' nullable integers
+            data[c["name"]] = pd.Series(c["values"]).round().astype("Int64")
         elif c["integral"]:
             data[c["name"]] = c["values"].astype(np.int64)
         else:
