@@ -159,7 +159,9 @@ std::vector<std::string> fresh_ids(const IdFormat& f, std::size_t n, RandomStrea
     }
     if (used.count(id)) {
       const auto at = f.style == IdFormat::Style::email ? id.find('@') : id.size();
-      id.insert(at, "-" + std::to_string(++serial));
+      std::string suffix = "-";  // in steps: GCC 12 warns falsely (-Wrestrict) on "literal" + string
+      suffix += std::to_string(++serial);
+      id.insert(at, suffix);
     }
     used.insert(id);
     out[r] = id;

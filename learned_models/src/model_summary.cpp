@@ -64,7 +64,7 @@ std::string model_summary(const Generator& g) {
     out += copula->stratified_by() < 0
                ? std::string("  one copula for the whole table\n")
                : "  stratified by " + g.columns()[static_cast<std::size_t>(copula->stratified_by())].name + " (" +
-                     plural(copula->strata(), "stratum") + ")\n";
+                     (copula->strata() == 1 ? std::string("1 stratum") : std::to_string(copula->strata()) + " strata") + ")\n";
   } else if (const auto* net = dynamic_cast<const BayesNet*>(&g)) {
     std::string edges;
     for (std::size_t i = 0; i < net->parents().size(); ++i)
