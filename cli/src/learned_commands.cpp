@@ -12,6 +12,7 @@
 #include "simulacra/engine/ensemble.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
+#include "simulacra/learned/datetime.hpp"
 #include "simulacra/learned/metrics.hpp"
 #include "simulacra/learned/model_summary.hpp"
 #ifdef SIMULACRA_HAVE_TORCH
@@ -139,13 +140,25 @@ int fit_command(const Args& args) {
     if (!constraints.count(col)) constraints[col] = model->constraint(model->column_index(col));
     return constraints[col];
   };
+  // A datetime column's bounds are dates in its format; a maximum includes
+  // its whole day (minute, second), as the model spreads values over it.
+  auto bound = [&](const std::string& col, const std::string& v, const std::string& flag) {
+    const std::size_t s = model->metadata().find(col);
+    if (s < model->metadata().columns().size() && model->metadata().columns()[s].kind == ColumnKind::datetime) {
+      const std::string& format = model->metadata().columns()[s].format;
+      const auto t = parse_datetime(v, format);
+      if (!t) throw UsageError(flag + " " + col + "=" + v + ": expected a date in the column's format " + format);
+      return flag == "--max" ? *t + datetime_step(format) - 1e-3 : *t;
+    }
+    return number(v, flag + " " + col);
+  };
   for (const auto& t : opts.get_all("min")) {
     const auto [col, v] = split_eq(t, "--min");
-    base(col).min = number(v, "--min " + col);
+    base(col).min = bound(col, v, "--min");
   }
   for (const auto& t : opts.get_all("max")) {
     const auto [col, v] = split_eq(t, "--max");
-    base(col).max = number(v, "--max " + col);
+    base(col).max = bound(col, v, "--max");
   }
   for (const auto& col : opts.get_all("integer")) base(col).integer = true;
   for (const auto& t : opts.get_all("allowed")) {

@@ -127,15 +127,15 @@ void type_column(DataColumn& col, const std::vector<const Field*>& cells, std::o
     if (static_cast<double>(seen.size()) >= 0.95 * static_cast<double>(n)) kind = ColumnKind::id;
   }
   col.kind = kind;
+  if (kind == ColumnKind::numeric && first_empty != nullptr && !allow_missing)
+    throw DataError(where(source, first_empty->line, first_empty->column) + "column '" + col.name +
+                    "' is numeric but the value is missing");
   if ((kind == ColumnKind::numeric || kind == ColumnKind::datetime) && all_empty)
     throw DataError(source + ": column '" + col.name + "' is " + to_string(kind) + " but every value is missing");
   if (kind == ColumnKind::numeric) {
     if (not_number != nullptr)
       throw DataError(where(source, not_number->line, not_number->column) + "column '" + col.name +
                       "' is numeric but '" + not_number->text + "' is not a number");
-    if (first_empty != nullptr && !allow_missing)
-      throw DataError(where(source, first_empty->line, first_empty->column) + "column '" + col.name +
-                      "' is numeric but the value is missing");
     col.values = std::move(numbers);
     col.missing = empty;
     col.integral = true;

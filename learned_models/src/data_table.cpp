@@ -260,10 +260,18 @@ std::string to_csv(const DataTable& table) {
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
       if (c) out += ',';
       const DataColumn& col = table.columns[c];
-      if (col.kind != ColumnKind::numeric) out += csv_field(table.cell_text(c, r));
-      else if (std::isnan(col.values[r])) out += table.columns.size() == 1 ? "\"\"" : "";  // no blank line
-      else if (col.decimals > 0) out += fixed_number(col.values[r], col.decimals);
-      else out += format_number(col.values[r]);
+      if (col.kind != ColumnKind::numeric) {
+        // An empty datetime or id is written bare, as an empty number is.
+        const std::string text = table.cell_text(c, r);
+        const bool bare = text.empty() && col.kind != ColumnKind::categorical && table.columns.size() > 1;
+        if (!bare) out += csv_field(text);
+      } else if (std::isnan(col.values[r])) {
+        if (table.columns.size() == 1) out += "\"\"";  // a bare empty cell would be a blank line, skipped
+      } else if (col.decimals > 0) {
+        out += fixed_number(col.values[r], col.decimals);
+      } else {
+        out += format_number(col.values[r]);
+      }
     }
     out += '\n';
   }

@@ -79,6 +79,17 @@ cat inspect.txt
 grep -q "^model: copula" inspect.txt || fail "inspect: no model kind"
 grep -qF "  signup (datetime %Y-%m-%d)" inspect.txt || fail "inspect: no column kinds"
 
+# Dates as bounds and conditions, empty cells as a condition.
+"$BIN" fit customers.csv -o june.h5 --max signup=2023-06-30 > /dev/null 2>&1
+"$BIN" sample june.h5 -n 2000 -o june.csv --where score= > /dev/null
+python3 - <<'PY'
+import csv
+rows = list(csv.DictReader(open("june.csv")))
+assert max(r["signup"] for r in rows) <= "2023-06-30", "--max on a date ignored"
+assert sum(r["signup"] == "2023-06-30" for r in rows) + sum(r["signup"][:7] == "2023-06" for r in rows) > 0
+assert all(r["score"] == "" for r in rows), "--where score= (empty) ignored"
+PY
+
 # Overrides: forced kinds are used, and one that does not fit is exit 2 with the cell's position.
 "$BIN" fit customers.csv -o forced.h5 --type customer_id=categorical --type signup=categorical > forced.txt
 grep -qF "customer_id (categorical, 5000 levels)" forced.txt || fail "--type customer_id=categorical ignored"
