@@ -68,7 +68,7 @@ CalibrationSetup external_setup(const Options& opts, const EnsembleOptions& ense
   const learned::DataTable head = learned::read_csv(obs_path);
   learned::TypeOverrides numeric;
   for (const auto& c : head.columns) numeric[c.name] = learned::ColumnKind::numeric;
-  const learned::DataTable obs = learned::read_csv(obs_path, numeric);
+  const learned::DataTable obs = learned::read_csv(obs_path, numeric, /*allow_missing=*/false);
   if (obs.rows != 1) {
     throw DataError(obs_path + ": expected one row of observed summaries (header = the simulator's summary names), found " +
                     std::to_string(obs.rows));

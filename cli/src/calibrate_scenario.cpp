@@ -96,7 +96,7 @@ ObservedSeries read_observed(const Options& opts, const Scenario& base,
     (void)header_only.index(column);  // unknown column: DataError listing the columns
     numeric[column] = learned::ColumnKind::numeric;
   }
-  o.table = learned::read_csv(obs_path, numeric);
+  o.table = learned::read_csv(obs_path, numeric, /*allow_missing=*/false);
   const learned::DataTable& obs = o.table;
   std::vector<double>& times = o.times;  // seconds
   if (has_time) {

@@ -45,7 +45,13 @@ std::optional<TableTarget> parse_table_target(const std::string& text) {
   TableTarget t;
   t.table = m[1];
   t.path = m[2];
-  t.real = learned::read_csv(t.path);
+  // Compared as numbers or as texts: ids, dates and numbers with empty
+  // cells are texts here (categories), as simulated tables give them.
+  learned::TypeOverrides kinds;
+  for (const auto& c : learned::read_csv(t.path).columns)
+    if (c.kind == learned::ColumnKind::id || c.kind == learned::ColumnKind::datetime || c.missing > 0)
+      kinds[c.name] = learned::ColumnKind::categorical;
+  t.real = kinds.empty() ? learned::read_csv(t.path) : learned::read_csv(t.path, kinds);
   return t;
 }
 

@@ -12,7 +12,9 @@
 #include "simulacra/engine/ensemble.hpp"
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
+#include "simulacra/learned/datetime.hpp"
 #include "simulacra/learned/metrics.hpp"
+#include "simulacra/learned/model_summary.hpp"
 #ifdef SIMULACRA_HAVE_TORCH
 #include "simulacra/learned/neural.hpp"
 #endif
@@ -49,11 +51,12 @@ double number(const std::string& text, const std::string& flag) {
 int fit_command(const Args& args) {
   Options opts("simulacra fit",
                "Fits a generator to a CSV table (header row of column names) and saves it as an\n"
-               "HDF5 model file. Column types are detected (numeric when every value is a number,\n"
-               "else categorical) and can be forced with --type.",
+               "HDF5 model file. Column kinds are detected (numeric, with empty cells as missing values;\n"
+               "datetime; id for unique keys and personal data such as e-mails, sampled fresh; else\n"
+               "categorical), printed, and can be forced with --type.",
                {{"model", "KIND", "copula, bayesnet or neural", "copula", false, 'm'},
                 {"output", "MODEL.h5", "the model file to write", "", false, 'o'},
-                {"type", "COL=KIND", "force a column numeric or categorical", "", true, 0},
+                {"type", "COL=KIND", "force a column's kind: numeric, categorical, id or datetime", "", true, 0},
                 {"min", "COL=V", "sampled values of COL are at least V", "", true, 0},
                 {"max", "COL=V", "sampled values of COL are at most V", "", true, 0},
                 {"integer", "COL", "round sampled values of COL (whole-number columns are by default)", "", true, 0},
@@ -134,16 +137,28 @@ int fit_command(const Args& args) {
   // Gather constraints per column, then apply each once.
   std::map<std::string, Constraint> constraints;
   auto base = [&](const std::string& col) -> Constraint& {
-    if (!constraints.count(col)) constraints[col] = model->constraint(data.index(col));
+    if (!constraints.count(col)) constraints[col] = model->constraint(model->column_index(col));
     return constraints[col];
+  };
+  // A datetime column's bounds are dates in its format; a maximum includes
+  // its whole day (minute, second), as the model spreads values over it.
+  auto bound = [&](const std::string& col, const std::string& v, const std::string& flag) {
+    const std::size_t s = model->metadata().find(col);
+    if (s < model->metadata().columns().size() && model->metadata().columns()[s].kind == ColumnKind::datetime) {
+      const std::string& format = model->metadata().columns()[s].format;
+      const auto t = parse_datetime(v, format);
+      if (!t) throw UsageError(flag + " " + col + "=" + v + ": expected a date in the column's format " + format);
+      return flag == "--max" ? *t + datetime_step(format) - 1e-3 : *t;
+    }
+    return number(v, flag + " " + col);
   };
   for (const auto& t : opts.get_all("min")) {
     const auto [col, v] = split_eq(t, "--min");
-    base(col).min = number(v, "--min " + col);
+    base(col).min = bound(col, v, "--min");
   }
   for (const auto& t : opts.get_all("max")) {
     const auto [col, v] = split_eq(t, "--max");
-    base(col).max = number(v, "--max " + col);
+    base(col).max = bound(col, v, "--max");
   }
   for (const auto& col : opts.get_all("integer")) base(col).integer = true;
   for (const auto& t : opts.get_all("allowed")) {
@@ -164,20 +179,10 @@ int fit_command(const Args& args) {
             << secs << " s; wrote " << opts.get("output") << '\n';
   // What was detected, so a surprise (a number read as categories) shows.
   std::cout << "columns:";
-  for (const DataColumn& c : data.columns) {
-    std::cout << ' ' << c.name << " (";
-    if (c.kind == ColumnKind::categorical) {
-      std::cout << "categorical, " << c.levels.size() << " level" << (c.levels.size() == 1 ? "" : "s");
-    } else if (c.integral) {
-      std::cout << "integer";
-    } else if (c.decimals > 0) {
-      std::cout << "numeric, " << c.decimals << " decimal" << (c.decimals == 1 ? "" : "s");
-    } else {
-      std::cout << "numeric";
-    }
-    std::cout << ')' << (&c == &data.columns.back() ? "" : ",");
-  }
+  const auto described = describe_columns(*model);
+  for (std::size_t i = 0; i < described.size(); ++i) std::cout << ' ' << described[i] << (i + 1 < described.size() ? "," : "");
   std::cout << '\n';
+  for (const std::string& w : personal_data_warnings(*model)) std::cerr << "warning: " << w << '\n';
   return 0;
 }
 

@@ -34,11 +34,13 @@ UInterval BayesNet::bin_range(std::size_t c, std::size_t b) const {
   return {m.cell(bin_start_[c][b]).lo, m.cell(bin_start_[c][b + 1] - 1).hi};
 }
 
-std::unique_ptr<BayesNet> BayesNet::fit(const DataTable& data, const BayesNetOptions& opt) {
+std::unique_ptr<BayesNet> BayesNet::fit(const DataTable& table, const BayesNetOptions& opt) {
   if (opt.max_bins < 2) throw std::invalid_argument("BayesNet: max_bins must be at least 2");
   if (opt.epsilon < 0) throw std::invalid_argument("BayesNet: epsilon must not be negative");
   auto g = std::unique_ptr<BayesNet>(new BayesNet());
-  g->init_columns(data);
+  TableMetadata meta;
+  const DataTable data = prepare(table, meta);
+  g->init_columns(data, std::move(meta));
   const std::size_t d = data.columns.size();
   const std::size_t n = data.rows;
   const bool dp = opt.epsilon > 0;

@@ -205,9 +205,11 @@ int stratum_column(const DataTable& data, const Eigen::MatrixXd& z, const Copula
 
 }  // namespace
 
-std::unique_ptr<GaussianCopula> GaussianCopula::fit(const DataTable& data, const CopulaOptions& options) {
+std::unique_ptr<GaussianCopula> GaussianCopula::fit(const DataTable& table, const CopulaOptions& options) {
   auto g = std::unique_ptr<GaussianCopula>(new GaussianCopula());
-  g->init_columns(data);
+  TableMetadata meta;
+  const DataTable data = prepare(table, meta);
+  g->init_columns(data, std::move(meta));
   const std::size_t d = data.columns.size();
   const std::size_t n = data.rows;
   std::vector<std::size_t> all(n);

@@ -1,6 +1,9 @@
 // CSV reading with positions in every message, type detection, and writing.
 #include "simulacra/learned/data_table.hpp"
 
+#include "column_typing.hpp"
+#include "simulacra/learned/datetime.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,7 +16,19 @@
 namespace simulacra::learned {
 
 const char* to_string(ColumnKind kind) {
-  return kind == ColumnKind::numeric ? "numeric" : "categorical";
+  switch (kind) {
+    case ColumnKind::numeric: return "numeric";
+    case ColumnKind::categorical: return "categorical";
+    case ColumnKind::id: return "id";
+    case ColumnKind::datetime: return "datetime";
+  }
+  return "?";
+}
+
+std::optional<ColumnKind> kind_named(const std::string& text) {
+  for (ColumnKind k : {ColumnKind::numeric, ColumnKind::categorical, ColumnKind::id, ColumnKind::datetime})
+    if (text == to_string(k)) return k;
+  return std::nullopt;
 }
 
 std::size_t DataTable::index(const std::string& name) const {
@@ -35,21 +50,16 @@ std::string format_number(double v) {
 std::string DataTable::cell_text(std::size_t column, std::size_t row) const {
   const DataColumn& c = columns[column];
   const double v = c.values[row];
-  if (c.kind == ColumnKind::categorical) return c.levels[static_cast<std::size_t>(v)];
+  if (c.kind == ColumnKind::categorical || c.kind == ColumnKind::id) return c.levels[static_cast<std::size_t>(v)];
+  if (std::isnan(v)) return "";
+  if (c.kind == ColumnKind::datetime) return format_datetime(v, c.format);
   return format_number(v);
 }
 
 namespace {
 
-struct Field {
-  std::string text;
-  std::size_t line = 0;
-  std::size_t column = 0;
-};
-
-std::string where(const std::string& source, std::size_t line, std::size_t column) {
-  return source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
-}
+using detail::Field;
+using detail::where;
 
 // Splits CSV text into records of fields, remembering where each field starts,
 // so every later message can point at the offending cell.
@@ -125,32 +135,20 @@ std::vector<std::vector<Field>> split_records(const std::string& text, const std
   return records;
 }
 
-bool parse_double(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  if (b == e) return false;
-  const char* first = s.data() + b;
-  if (*first == '+') ++first;
-  const auto res = std::from_chars(first, s.data() + e, out);
-  return res.ec == std::errc() && res.ptr == s.data() + e && std::isfinite(out);
-}
-
 }  // namespace
 
 std::pair<std::string, ColumnKind> parse_type_override(const std::string& text) {
   const auto eq = text.find('=');
   const std::string name = text.substr(0, eq);
   const std::string kind = eq == std::string::npos ? "" : text.substr(eq + 1);
-  if (eq == std::string::npos || name.empty() || (kind != "numeric" && kind != "categorical"))
-    throw DataError("--type '" + text + "': expected COLUMN=numeric or COLUMN=categorical");
-  return {name, kind == "numeric" ? ColumnKind::numeric : ColumnKind::categorical};
+  const auto k = kind_named(kind);
+  if (eq == std::string::npos || name.empty() || !k)
+    throw DataError("--type '" + text + "': expected COLUMN=numeric, categorical, id or datetime");
+  return {name, *k};
 }
 
 DataTable parse_csv(const std::string& text, const std::string& source,
-                    const TypeOverrides& overrides) {
+                    const TypeOverrides& overrides, bool allow_missing) {
   const auto records = split_records(text, source);
   if (records.empty()) throw DataError(source + ": empty file (expected a header row naming the columns)");
   const auto& header = records[0];
@@ -183,61 +181,25 @@ DataTable parse_csv(const std::string& text, const std::string& source,
     }
   }
   table.rows = records.size() - 1;
+  std::vector<const Field*> cells(table.rows);
   for (std::size_t c = 0; c < ncol; ++c) {
     DataColumn& col = table.columns[c];
+    for (std::size_t r = 0; r < table.rows; ++r) cells[r] = &records[r + 1][c];
     const auto forced = overrides.find(col.name);
-    std::vector<double> numbers(table.rows);
-    bool numeric = true;
-    std::size_t first_bad = 0;
-    for (std::size_t r = 0; r < table.rows && numeric; ++r) {
-      if (!parse_double(records[r + 1][c].text, numbers[r])) {
-        numeric = false;
-        first_bad = r;
-      }
-    }
-    if (forced != overrides.end() && forced->second == ColumnKind::numeric && !numeric) {
-      const Field& f = records[first_bad + 1][c];
-      throw DataError(where(source, f.line, f.column) + "column '" + col.name + "' is numeric but " +
-                      (f.text.empty() ? std::string("the value is missing")
-                                      : "'" + f.text + "' is not a number"));
-    }
-    const bool categorical =
-        forced != overrides.end() ? forced->second == ColumnKind::categorical : !numeric;
-    if (!categorical) {
-      col.kind = ColumnKind::numeric;
-      col.values = std::move(numbers);
-      col.integral = std::all_of(col.values.begin(), col.values.end(),
-                                 [](double v) { return v == std::round(v); });
-      for (std::size_t r = 0; r < table.rows; ++r) {
-        const int d = decimals_of(records[r + 1][c].text);
-        if (d < 0) {
-          col.decimals = -1;
-          break;
-        }
-        col.decimals = std::max(col.decimals, d);
-      }
-      continue;
-    }
-    col.kind = ColumnKind::categorical;
-    std::set<std::string> levels;
-    for (std::size_t r = 0; r < table.rows; ++r) levels.insert(records[r + 1][c].text);
-    col.levels.assign(levels.begin(), levels.end());
-    col.values.resize(table.rows);
-    for (std::size_t r = 0; r < table.rows; ++r) {
-      const auto it = std::lower_bound(col.levels.begin(), col.levels.end(), records[r + 1][c].text);
-      col.values[r] = static_cast<double>(it - col.levels.begin());
-    }
+    detail::type_column(col, cells,
+                        forced == overrides.end() ? std::nullopt : std::optional<ColumnKind>(forced->second), source,
+                        allow_missing);
   }
   return table;
 }
 
-DataTable read_csv(const std::string& path, const TypeOverrides& overrides) {
+DataTable read_csv(const std::string& path, const TypeOverrides& overrides, bool allow_missing) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path + ": cannot open file for reading");
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw DataError(path + ": read error");
-  return parse_csv(text.str(), path, overrides);
+  return parse_csv(text.str(), path, overrides, allow_missing);
 }
 
 namespace {
@@ -258,7 +220,7 @@ int decimals_of(const std::string& text) {
   if (text.find_first_of("eE") != std::string::npos) {
     // "-3e2" is a whole number; "1.5e-3" says nothing about a precision.
     double v = 0.0;
-    return parse_double(text, v) && v == std::round(v) ? 0 : -1;
+    return detail::parse_double(text, v) && v == std::round(v) ? 0 : -1;
   }
   const std::size_t dot = text.find('.');
   if (dot == std::string::npos) return 0;
@@ -298,9 +260,18 @@ std::string to_csv(const DataTable& table) {
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
       if (c) out += ',';
       const DataColumn& col = table.columns[c];
-      if (col.kind == ColumnKind::categorical) out += csv_field(table.cell_text(c, r));
-      else if (col.decimals > 0) out += fixed_number(col.values[r], col.decimals);
-      else out += format_number(col.values[r]);
+      if (col.kind != ColumnKind::numeric) {
+        // An empty datetime or id is written bare, as an empty number is.
+        const std::string text = table.cell_text(c, r);
+        const bool bare = text.empty() && col.kind != ColumnKind::categorical && table.columns.size() > 1;
+        if (!bare) out += csv_field(text);
+      } else if (std::isnan(col.values[r])) {
+        if (table.columns.size() == 1) out += "\"\"";  // a bare empty cell would be a blank line, skipped
+      } else if (col.decimals > 0) {
+        out += fixed_number(col.values[r], col.decimals);
+      } else {
+        out += format_number(col.values[r]);
+      }
     }
     out += '\n';
   }

@@ -8,6 +8,7 @@
 
 #include "simulacra/learned/bayes_net.hpp"
 #include "simulacra/learned/copula.hpp"
+#include "simulacra/learned/datetime.hpp"
 #ifdef SIMULACRA_HAVE_TORCH
 #include "simulacra/learned/neural.hpp"
 #endif
@@ -52,8 +53,56 @@ Condition parse_condition(const std::string& text) {
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-void Generator::init_columns(const DataTable& data) {
+DataTable Generator::prepare(const DataTable& table, TableMetadata& schema) {
+  if (table.rows == 0 || table.columns.empty()) throw DataError("cannot fit a model to an empty table");
+  schema = TableMetadata::of(table);
+  return schema.encode(table, TableMetadata::Purpose::fit);
+}
+
+std::size_t Generator::column_index(const std::string& name) const {
+  for (std::size_t j = 0; j < columns_.size(); ++j)
+    if (columns_[j].name == name) return j;
+  const std::size_t s = meta_.find(name);
+  if (s < meta_.columns().size() && meta_.columns()[s].kind == ColumnKind::id)
+    throw DataError("column '" + name + "' is an id: sampled fresh, not modelled, so it takes no condition or constraint");
+  DataTable names;
+  for (const auto& ci : columns_) names.columns.push_back({ci.name, ci.kind, {}, {}, false});
+  return names.index(name);  // throws the "unknown column" message
+}
+
+std::vector<Condition> Generator::model_conditions(const std::vector<Condition>& where) const {
+  std::vector<Condition> out;
+  for (const Condition& cond : where) {
+    const std::size_t s = meta_.find(cond.column);
+    if (s == meta_.columns().size()) {
+      out.push_back(cond);  // a model column (an indicator) or unknown: evidence_for says which
+      continue;
+    }
+    const ColumnMetadata& sc = meta_.columns()[s];
+    if (sc.kind == ColumnKind::id) column_index(sc.name);  // throws
+    const std::string& model = meta_.model_names()[static_cast<std::size_t>(sc.model)];
+    const bool empty = cond.value.find_first_not_of(" \t") == std::string::npos;
+    if (sc.indicator >= 0) {
+      const std::string& indicator = meta_.model_names()[static_cast<std::size_t>(sc.indicator)];
+      out.push_back({indicator, empty ? kMissingLevel : kPresentLevel});
+      if (empty) continue;
+    }
+    if (sc.kind == ColumnKind::datetime) {
+      const auto t = parse_datetime(cond.value, sc.format);
+      if (!t)
+        throw DataError("--where " + cond.column + ": '" + cond.value + "' is not a date in the column's format " +
+                        sc.format);
+      out.push_back({model, format_number(*t)});
+    } else {
+      out.push_back({model, cond.value});
+    }
+  }
+  return out;
+}
+
+void Generator::init_columns(const DataTable& data, TableMetadata schema) {
   if (data.rows == 0 || data.columns.empty()) throw DataError("cannot fit a model to an empty table");
+  meta_ = std::move(schema);
   columns_.clear();
   marginals_.clear();
   constraints_.clear();
@@ -68,14 +117,7 @@ void Generator::init_columns(const DataTable& data) {
 }
 
 void Generator::set_constraint(const std::string& column, const Constraint& c) {
-  std::size_t i = columns_.size();
-  for (std::size_t j = 0; j < columns_.size(); ++j)
-    if (columns_[j].name == column) i = j;
-  if (i == columns_.size()) {
-    DataTable names;
-    for (const auto& ci : columns_) names.columns.push_back({ci.name, ci.kind, {}, {}, false});
-    names.index(column);  // throws the "unknown column" message
-  }
+  const std::size_t i = column_index(column);
   const ColumnInfo& info = columns_[i];
   if (info.kind == ColumnKind::categorical && (c.min || c.max || c.integer))
     throw DataError("column '" + column + "' is categorical: min, max and integer do not apply");
@@ -125,9 +167,7 @@ std::vector<ColumnEvidence> Generator::evidence_for(const std::vector<Condition>
     ev[i].allowed = allowed;
   }
   for (const Condition& cond : where) {
-    DataTable names;
-    for (const auto& ci : columns_) names.columns.push_back({ci.name, ci.kind, {}, {}, false});
-    const std::size_t i = names.index(cond.column);
+    const std::size_t i = column_index(cond.column);
     const ColumnInfo& info = columns_[i];
     ColumnEvidence& e = ev[i];
     if (e.fixed) throw DataError("column '" + cond.column + "' is fixed twice in --where");
@@ -180,7 +220,7 @@ double Generator::finish(std::size_t column, double u, const Marginal& m) const 
 }
 
 DataTable Generator::sample(std::size_t n, RandomStream& rng, const std::vector<Condition>& where) const {
-  const auto ev = evidence_for(where);
+  const auto ev = evidence_for(model_conditions(where));
   const std::size_t d = columns_.size();
   std::vector<double> x(n * d);
   draw_values(n, rng, ev, x);
@@ -198,7 +238,7 @@ DataTable Generator::sample(std::size_t n, RandomStream& rng, const std::vector<
     if (col.kind == ColumnKind::numeric && !constraints_[c].integer) col.decimals = constraints_[c].decimals;
     out.columns.push_back(std::move(col));
   }
-  return out;
+  return meta_.decode(out, rng);
 }
 
 void Generator::draw_values(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& ev,
@@ -226,6 +266,7 @@ void Generator::store_common(ModelArchive& a) const {
   }
   a.put("columns", names);
   a.put("kinds", kinds);
+  meta_.store(a);
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const std::string p = column_prefix(i);
     const Marginal& m = marginals_[i];
@@ -285,6 +326,15 @@ void Generator::load_common(const ModelArchive& a) {
     k.allowed = a.strings(p + "allowed");
     columns_.push_back(std::move(c));
     constraints_.push_back(std::move(k));
+  }
+  // Files written before schemas were stored (version 2 and older): every
+  // model column is a column of the table.
+  if (a.has("schema.columns")) {
+    meta_ = TableMetadata::load(a, names);
+  } else {
+    std::vector<ColumnKind> model_kinds;
+    for (const auto& c : columns_) model_kinds.push_back(c.kind);
+    meta_ = TableMetadata::identity(names, model_kinds);
   }
 }
 

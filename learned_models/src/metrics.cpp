@@ -10,6 +10,7 @@
 
 #include "simulacra/engine/random.hpp"
 #include "simulacra/learned/boosted_trees.hpp"
+#include "simulacra/learned/table_metadata.hpp"
 
 namespace simulacra::learned {
 
@@ -26,7 +27,15 @@ std::string row_key(const DataTable& t, std::size_t r) {
   return k;
 }
 
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+// Over the rows where both are present (empty cells are NaN).
+double pearson(const std::vector<double>& a_all, const std::vector<double>& b_all) {
+  std::vector<double> a, b;
+  for (std::size_t i = 0; i < a_all.size(); ++i)
+    if (!std::isnan(a_all[i]) && !std::isnan(b_all[i])) {
+      a.push_back(a_all[i]);
+      b.push_back(b_all[i]);
+    }
+  if (a.empty()) return 0.0;
   const double n = static_cast<double>(a.size());
   const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n;
   const double mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
@@ -47,8 +56,9 @@ std::vector<std::size_t> subsample(std::size_t n, std::size_t k, RandomStream& r
   return idx;
 }
 
-// Features in the real table's coding: numeric values; categorical level
-// index of the real table (-1 for a level the real table lacks).
+// Features in the real table's coding: numeric values (NaN for an empty
+// cell); categorical level index of the real table (-1 for a level the real
+// table lacks).
 std::vector<double> features(const DataTable& real, const DataTable& t, const std::vector<std::size_t>& rows) {
   const std::size_t d = real.columns.size();
   std::vector<double> x(rows.size() * d);
@@ -84,8 +94,13 @@ std::vector<double> closest(const DataTable& real, const std::vector<double>& re
   for (std::size_t c = 0; c < d; ++c) {
     cat[c] = real.columns[c].kind == ColumnKind::categorical;
     if (!cat[c]) {
-      const auto [lo, hi] = std::minmax_element(real.columns[c].values.begin(), real.columns[c].values.end());
-      scale[c] = *hi > *lo ? 1.0 / (*hi - *lo) : 1.0;
+      double lo = INFINITY, hi = -INFINITY;
+      for (double v : real.columns[c].values)
+        if (!std::isnan(v)) {
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+      scale[c] = hi > lo ? 1.0 / (hi - lo) : 1.0;
     }
   }
   const std::size_t nr = ref.size() / d;
@@ -96,7 +111,10 @@ std::vector<double> closest(const DataTable& real, const std::vector<double>& re
       double s = 0;
       for (std::size_t c = 0; c < d && s < best; ++c) {
         const double a = query[q * d + c], b = ref[r * d + c];
-        const double diff = cat[c] ? (a == b ? 0.0 : 1.0) : (a - b) * scale[c];
+        // An empty cell is as far from a value as another category.
+        const double diff = cat[c] || std::isnan(a) || std::isnan(b)
+                                ? (a == b || (std::isnan(a) && std::isnan(b)) ? 0.0 : 1.0)
+                                : (a - b) * scale[c];
         s += diff * diff;
       }
       best = std::min(best, s);
@@ -109,6 +127,10 @@ std::vector<double> closest(const DataTable& real, const std::vector<double>& re
 }  // namespace
 
 double ks_statistic(std::vector<double> a, std::vector<double> b) {
+  const auto nan = [](double v) { return std::isnan(v); };
+  a.erase(std::remove_if(a.begin(), a.end(), nan), a.end());
+  b.erase(std::remove_if(b.begin(), b.end(), nan), b.end());
+  if (a.empty() || b.empty()) return a.empty() && b.empty() ? 0.0 : 1.0;
   std::sort(a.begin(), a.end());
   std::sort(b.begin(), b.end());
   std::size_t i = 0, j = 0;
@@ -140,13 +162,25 @@ DataTable align_columns(const DataTable& reference, const DataTable& other, cons
   return out;
 }
 
-Evaluation evaluate(const DataTable& real, const DataTable& synth, const DataTable* holdout,
+Evaluation evaluate(const DataTable& real_table, const DataTable& synth_table, const DataTable* holdout_table,
                     const EvaluationOptions& opt) {
-  if (real.rows == 0 || synth.rows == 0) throw DataError("evaluate: a table is empty");
-  const std::size_t d = real.columns.size();
-  if (synth.columns.size() != d || (holdout && holdout->columns.size() != d))
+  if (real_table.rows == 0 || synth_table.rows == 0) throw DataError("evaluate: a table is empty");
+  const std::size_t columns = real_table.columns.size();
+  if (synth_table.columns.size() != columns || (holdout_table && holdout_table->columns.size() != columns))
     throw DataError("evaluate: the tables have different columns");
+  // Compared as the generators model them: ids left out (every row would
+  // look unique and hide copies), datetimes as numbers, empty cells as an
+  // indicator column beside the present values.
+  const TableMetadata schema = TableMetadata::of(real_table);
+  const DataTable real = schema.encode(real_table, TableMetadata::Purpose::compare);
+  const DataTable synth = schema.encode(synth_table, TableMetadata::Purpose::compare);
+  DataTable holdout_encoded;
+  if (holdout_table) holdout_encoded = schema.encode(*holdout_table, TableMetadata::Purpose::compare);
+  const DataTable* holdout = holdout_table ? &holdout_encoded : nullptr;
+  const std::size_t d = real.columns.size();
   Evaluation e;
+  for (const ColumnMetadata& c : schema.columns())
+    if (c.kind == ColumnKind::id) e.id_columns.push_back(c.name);
   e.real_rows = real.rows;
   e.synthetic_rows = synth.rows;
   double ks_sum = 0, tv_sum = 0;
@@ -191,6 +225,8 @@ Evaluation evaluate(const DataTable& real, const DataTable& synth, const DataTab
   std::vector<double> x = features(real, real, real_rows);
   const std::vector<double> xs = features(real, synth, synth_rows);
   x.insert(x.end(), xs.begin(), xs.end());
+  for (double& v : x)
+    if (std::isnan(v)) v = -1e300;  // an empty cell: below every value (its indicator is a feature too)
   std::vector<int> y(2 * m, 0);
   std::fill(y.begin() + static_cast<std::ptrdiff_t>(m), y.end(), 1);
   const std::size_t folds = std::max<std::size_t>(2, std::min(opt.folds, m));
@@ -284,7 +320,13 @@ std::string to_text(const Evaluation& e) {
     << "mean 1-TV (categorical)        " << fmt(e.mean_tv) << "\n"
     << "correlation difference         " << fmt(e.correlation_diff) << " (mean over " << e.correlation_pairs << " numeric pairs)\n"
     << "two-sample classifier AUC      " << fmt(e.classifier_auc) << " (boosted trees, cross-validated; 0.5 = indistinguishable)\n"
-    << "exact copies of real rows      " << fmt(e.exact_copy_share) << " of synthetic rows\n"
+    << "exact copies of real rows      " << fmt(e.exact_copy_share) << " of synthetic rows";
+  if (!e.id_columns.empty()) {
+    o << " (ids excluded:";
+    for (const auto& c : e.id_columns) o << ' ' << c;
+    o << ')';
+  }
+  o << "\n"
     << "median DCR, synthetic          " << fmt(e.dcr_synthetic_median) << "\n";
   if (e.has_holdout)
     o << "median DCR, holdout            " << fmt(e.dcr_holdout_median) << "\n"
@@ -304,6 +346,9 @@ std::string to_json(const Evaluation& e) {
   o << "],\n  \"mean_ks\": " << e.mean_ks << ",\n  \"mean_tv\": " << e.mean_tv
     << ",\n  \"correlation_diff\": " << e.correlation_diff << ",\n  \"correlation_pairs\": " << e.correlation_pairs
     << ",\n  \"classifier_auc\": " << e.classifier_auc << ",\n  \"exact_copy_share\": " << e.exact_copy_share
+    << ",\n  \"id_columns\": [";
+  for (std::size_t i = 0; i < e.id_columns.size(); ++i) o << (i ? ", " : "") << json_string(e.id_columns[i]);
+  o << "]"
     << ",\n  \"dcr_synthetic_median\": " << e.dcr_synthetic_median;
   if (e.has_holdout)
     o << ",\n  \"holdout_rows\": " << e.holdout_rows << ",\n  \"dcr_holdout_median\": " << e.dcr_holdout_median

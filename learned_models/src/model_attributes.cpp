@@ -9,7 +9,8 @@ namespace simulacra::learned {
 ModelAttributeSampler::ModelAttributeSampler(std::shared_ptr<const Generator> generator,
                                              const std::vector<std::string>& columns)
     : generator_(std::move(generator)) {
-  const auto& cols = generator_->columns();
+  // The user's columns (sample() returns them), not the model's.
+  const auto& cols = generator_->metadata().columns();
   DataTable names;
   for (const auto& c : cols) names.columns.push_back({c.name, c.kind, {}, {}, false});
   if (columns.empty()) {
@@ -27,9 +28,13 @@ ModelAttributeSampler::ModelAttributeSampler(std::shared_ptr<const Generator> ge
   for (std::size_t i : picked_) {
     Column c;
     c.name = cols[i].name;
-    c.type = cols[i].kind == ColumnKind::categorical ? ColumnType::string
-             : generator_->constraint(i).integer     ? ColumnType::int64
-                                                     : ColumnType::float64;
+    // Ids and datetimes as their text; a number with empty cells as a
+    // float64 (NaN where empty), since int64 has no empty value.
+    const bool whole = cols[i].kind == ColumnKind::numeric && cols[i].indicator < 0 &&
+                       generator_->constraint(static_cast<std::size_t>(cols[i].model)).integer;
+    c.type = cols[i].kind != ColumnKind::numeric ? ColumnType::string
+             : whole                               ? ColumnType::int64
+                                                   : ColumnType::float64;
     schema_.columns.push_back(c);
   }
 }

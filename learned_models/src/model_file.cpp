@@ -247,6 +247,15 @@ void save_archive(const ModelArchive& archive, const std::string& kind, const st
   }
 }
 
+bool is_model_file(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0) return false;
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  std::string format;
+  return file.ok() && read_string_attr(file.get(), "format", format) && format == "simulacra-model";
+}
+
 ModelArchive load_archive(const std::string& path, std::string& kind) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (!std::filesystem::exists(path)) throw ModelFileError(path + ": no such model file");

@@ -120,13 +120,15 @@ EncodedLayout layout_of(const std::vector<ColumnInfo>& columns, const std::vecto
 
 }  // namespace
 
-std::unique_ptr<NeuralGenerator> NeuralGenerator::fit(const DataTable& data, const NeuralOptions& o) {
+std::unique_ptr<NeuralGenerator> NeuralGenerator::fit(const DataTable& table, const NeuralOptions& o) {
   if (o.batch_size == 0 || o.latent == 0 || o.hidden == 0 || o.candidates == 0 || (o.epochs == 0 && o.steps == 0))
     throw std::invalid_argument(
         "neural generator: batch size, latent and hidden sizes, candidates and epochs (or steps) must be positive");
   if (!(o.learning_rate > 0)) throw std::invalid_argument("neural generator: the learning rate must be positive");
   auto g = std::unique_ptr<NeuralGenerator>(new NeuralGenerator());
-  g->init_columns(data);
+  TableMetadata meta;
+  const DataTable data = prepare(table, meta);
+  g->init_columns(data, std::move(meta));
   g->build_layout();
   g->latent_ = o.latent;
   g->hidden_ = o.hidden;

@@ -19,12 +19,18 @@ def _csv(df, what):
 
 
 def _kinds(df, types):
-    """Column kinds: text, categorical and bool columns are categorical even
-    when their values look like numbers; `types` overrides."""
+    """Column kinds: categorical and bool columns are categorical, and so is
+    text that reads as numbers (zip codes "01234"); other text is left to
+    detection (ids, e-mails, phone numbers, dates, categories), as `simulacra
+    fit` detects it. `types` overrides."""
     out = {}
     for name, dtype in df.dtypes.items():
-        if dtype == object or dtype == bool or isinstance(dtype, pd.CategoricalDtype):
+        if dtype == bool or isinstance(dtype, pd.CategoricalDtype):
             out[str(name)] = "categorical"
+        elif dtype == object:
+            values = df[name].dropna()
+            if len(values) == 0 or pd.to_numeric(values, errors="coerce").notna().all():
+                out[str(name)] = "categorical"
     out.update(types or {})
     return out
 
@@ -32,9 +38,13 @@ def _kinds(df, types):
 def _frame(columns):
     data = {}
     for c in columns:
-        if c["kind"] == "categorical":
+        if c["kind"] in ("categorical", "id"):
             data[c["name"]] = pd.Categorical.from_codes(c["values"].astype(np.int64),
                                                         categories=pd.Index(c["levels"], dtype=object))
+        elif c["kind"] == "datetime":  # seconds since 1970, NaN for an empty cell
+            data[c["name"]] = pd.to_datetime(c["values"], unit="s")
+        elif c["integral"] and np.isnan(c["values"]).any():  # empty cells: pandas' nullable integers
+            data[c["name"]] = pd.Series(c["values"]).round().astype("Int64")
         elif c["integral"]:
             data[c["name"]] = c["values"].astype(np.int64)
         else:
@@ -81,7 +91,9 @@ def fit(df, model="copula", types=None, by=None, epsilon=0.0, bins=20, epochs=0,
     categorical column to stratify on, "none" for no strata, None to let it
     choose), "bayesnet" (epsilon: differential-privacy budget, 0 no noise;
     bins per numeric column) or "neural" (epochs, batch_size, seed). types:
-    {column: "numeric" | "categorical"} to force a kind. progress: the
+    {column: "numeric" | "categorical" | "id" | "datetime"} to force a kind
+    (ids are sampled fresh, datetime64 columns come back as datetime64, NaN
+    in a numeric column is an empty cell modelled by its own indicator). progress: the
     neural fit's epochs, loss and time to go on standard error (True; a
     live line on a terminal, else a line every 5 s), False for none, or a
     function f(epoch, epochs, loss) called after every epoch. Raises

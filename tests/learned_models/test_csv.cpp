@@ -51,7 +51,7 @@ TEST_CASE("malformed CSV is reported with file, line and column", "[learned][csv
   CHECK(error_of("a\n\"abc\n") == "t.csv:2:1: unterminated quoted field");
   CHECK(error_of("a,b\n\"x\"y,2\n") == "t.csv:2:4: unexpected 'y' after a closing quote (expected ',' or end of line)");
   CHECK(error_of("a,b\n1,x\n", {{"b", ColumnKind::numeric}}) == "t.csv:2:3: column 'b' is numeric but 'x' is not a number");
-  CHECK(error_of("a,b\n1,\n", {{"b", ColumnKind::numeric}}) == "t.csv:2:3: column 'b' is numeric but the value is missing");
+  CHECK(error_of("a,b\n1,\n", {{"b", ColumnKind::numeric}}) == "t.csv: column 'b' is numeric but every value is missing");
   CHECK(error_of("a,a\n1,2\n") == "t.csv:1:3: duplicate column name 'a'");
   CHECK(error_of("") == "t.csv: empty file (expected a header row naming the columns)");
   CHECK(error_of("a,b\n") == "t.csv: no data rows (the table is empty)");

@@ -62,6 +62,29 @@ def test_categorical_columns():
         assert abs(share[level] - real[level]) < 0.05
 
 
+def test_ids_dates_and_empty_cells():
+    rng = np.random.default_rng(3)
+    n = 2000
+    region = rng.choice(["north", "south"], n)
+    score = rng.normal(600, 50, n).round(1)
+    score[rng.random(n) < np.where(region == "north", 0.3, 0.05)] = np.nan
+    df = pd.DataFrame({"customer_id": ["C%05d" % i for i in range(n)],
+                       "signup": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+                       "region": region, "score": score})
+    m = simulacra.fit(df)
+    assert [c[0] for c in m.columns] == ["signup", "region", "score", "score.missing"]  # the model's columns
+    s = m.sample(4000, seed=2)
+    assert list(s.columns) == list(df.columns)
+    ids = s["customer_id"].astype(str)
+    assert ids.is_unique and not set(ids) & set(df["customer_id"])
+    assert ids.str.fullmatch(r"C\d{5}").all()
+    assert s["signup"].dtype.kind == "M"
+    assert df["signup"].min() <= s["signup"].min() and s["signup"].max() <= df["signup"].max()
+    assert abs(s["score"].isna().mean() - df["score"].isna().mean()) < 0.02
+    north = s["region"].astype(str) == "north"
+    assert s["score"][north].isna().mean() > 3 * s["score"][~north].isna().mean()
+
+
 def test_evaluate_matches_cli(persons, tmp_path):
     synth = simulacra.fit(persons).sample(1000, seed=4)
     synth.to_csv(tmp_path / "synth.csv", index=False)

@@ -39,7 +39,9 @@ struct BayesNetOptions {
 /// once per request, so rows are drawn from the exact posterior, never rejected.
 class BayesNet final : public Generator {
  public:
-  /// Throws DataError for an empty table; std::invalid_argument for
+  /// `data` is a table as users have it (TableMetadata: ids are left out,
+  /// datetimes and empty cells modelled as numbers and indicators).
+  /// Throws DataError for an empty table, a table of ids only; std::invalid_argument for
   /// max_bins < 2 or negative epsilon.
   static std::unique_ptr<BayesNet> fit(const DataTable& data, const BayesNetOptions& options = {});
   /// Throws ModelFileError for missing or inconsistent arrays.

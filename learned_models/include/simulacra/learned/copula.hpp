@@ -71,8 +71,10 @@ struct CopulaOptions {
 /// conditional Gaussian.
 class GaussianCopula final : public Generator {
  public:
-  /// Throws DataError for an empty table or a `by` column that is unknown or
-  /// not categorical.
+  /// `data` is a table as users have it (TableMetadata: ids are left out,
+  /// datetimes and empty cells modelled as numbers and indicators).
+  /// Throws DataError for an empty table, a table of ids only, or a `by`
+  /// column that is unknown or not categorical.
   static std::unique_ptr<GaussianCopula> fit(const DataTable& data, const CopulaOptions& options = {});
   /// Throws ModelFileError for missing or inconsistent arrays.
   static std::unique_ptr<GaussianCopula> load(const ModelArchive& archive);

@@ -12,6 +12,7 @@
 #include "simulacra/learned/data_table.hpp"
 #include "simulacra/learned/marginal.hpp"
 #include "simulacra/learned/model_file.hpp"
+#include "simulacra/learned/table_metadata.hpp"
 
 namespace simulacra::learned {
 
@@ -58,7 +59,13 @@ class Generator {
   /// "copula" or "bayesnet".
   virtual std::string kind() const = 0;
 
+  /// The columns the model sees (table_metadata.hpp: no ids, datetimes as
+  /// numbers, missingness indicators); metadata() maps them to the user's.
   const std::vector<ColumnInfo>& columns() const { return columns_; }
+  const TableMetadata& metadata() const { return meta_; }
+  /// Index of model column `name` in columns(). Throws DataError "unknown
+  /// column" naming the columns, or, for an id, saying ids have none.
+  std::size_t column_index(const std::string& name) const;
   const Marginal& marginal(std::size_t column) const { return marginals_[column]; }
   const Constraint& constraint(std::size_t column) const { return constraints_[column]; }
 
@@ -69,21 +76,29 @@ class Generator {
   /// not a number.
   void set_constraint(const std::string& column, const Constraint& c);
 
-  /// Samples n rows; `where` fixes columns to values, and the other columns
-  /// follow the model's conditional distribution given them (no rejection, so
-  /// a rare value costs nothing extra). Deterministic for a given rng state.
-  /// Throws DataError for an unknown column, a value that is not a level of a
-  /// categorical column or not a number for a numeric one, a column fixed
-  /// twice, a fixed value outside the column's constraint, or constraints
-  /// that leave no value.
+  /// Samples n rows in the user's columns (metadata(): fresh ids, datetimes in
+  /// their format, empty cells); `where` fixes columns to values, and the
+  /// other columns follow the model's conditional distribution given them
+  /// (no rejection, so a rare value costs nothing extra). A datetime is fixed
+  /// by its text, an empty value fixes a column with empty cells to empty.
+  /// Deterministic for a given rng state. Throws DataError for an unknown
+  /// column, an id column, a value that is not a level of a categorical
+  /// column, not a number for a numeric one or not a date in a datetime
+  /// column's format, a column fixed twice, a fixed value outside the
+  /// column's constraint, or constraints that leave no value.
   DataTable sample(std::size_t n, RandomStream& rng, const std::vector<Condition>& where = {}) const;
 
   /// Saves to an HDF5 model file. Throws DataError if it cannot be written.
   void save(const std::string& path) const;
 
  protected:
-  /// Takes columns and empirical marginals from the data.
-  void init_columns(const DataTable& data);
+  /// The metadata of a table as users have it and the table the model is
+  /// fitted to (TableMetadata::encode for fitting). Throws DataError if every
+  /// column is an id.
+  static DataTable prepare(const DataTable& table, TableMetadata& schema);
+  /// Takes columns and empirical marginals from the prepared data and keeps
+  /// the metadata.
+  void init_columns(const DataTable& data, TableMetadata schema);
   /// Draws n rows of u-values (row-major, columns() wide) respecting the
   /// evidence; fixed columns may be left as anything.
   virtual void draw_u(std::size_t n, RandomStream& rng, const std::vector<ColumnEvidence>& evidence,
@@ -113,8 +128,11 @@ class Generator {
   std::vector<ColumnInfo> columns_;
   std::vector<Marginal> marginals_;
   std::vector<Constraint> constraints_;
+  TableMetadata meta_;
 
  private:
+  /// Conditions on user columns restated on model columns.
+  std::vector<Condition> model_conditions(const std::vector<Condition>& where) const;
   std::vector<ColumnEvidence> evidence_for(const std::vector<Condition>& where) const;
   USet allowed_set(std::size_t column, const Marginal& m) const;
 };

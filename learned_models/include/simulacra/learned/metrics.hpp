@@ -34,7 +34,8 @@ struct Evaluation {
   bool has_holdout = false;
   double dcr_synthetic_median = 0;  ///< distance of synthetic rows to their closest real row
   double dcr_holdout_median = 0;    ///< the same for holdout rows (the chance level)
-  double exact_copy_share = 0;      ///< synthetic rows equal to some real row
+  double exact_copy_share = 0;      ///< synthetic rows equal to some real row, ids left out
+  std::vector<std::string> id_columns;  ///< columns left out of every figure: ids are fresh by design
   double holdout_copy_share = 0;    ///< holdout rows equal to some real row
   /// The chance level of copies: holdout_copy_share averaged over every way
   /// of splitting the real and holdout rows together into parts of their
@@ -49,9 +50,13 @@ struct Evaluation {
 /// DataError naming the missing column, or "unexpected column" for extra ones.
 DataTable align_columns(const DataTable& reference, const DataTable& other, const std::string& what);
 
-/// Compares synthetic to real (and, with a holdout, the privacy figures).
-/// Tables must have the same columns in the same order and kinds
-/// (align_columns). Throws DataError if they do not, or a table is empty.
+/// Compares synthetic to real (and, with a holdout, the privacy figures) as
+/// the generators see them (TableMetadata of `real`): id columns left out,
+/// datetimes as numbers, a column with empty cells as its present values
+/// (1-KS, correlations over rows where both are present) plus an indicator
+/// column "<name>.missing" (1-TV: the missing rate). Tables must have the
+/// same columns in the same order and kinds (align_columns). Throws
+/// DataError if they do not, or a table is empty.
 Evaluation evaluate(const DataTable& real, const DataTable& synthetic, const DataTable* holdout,
                     const EvaluationOptions& options = {});
 

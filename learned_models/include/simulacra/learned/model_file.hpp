@@ -49,8 +49,10 @@ class ModelArchive {
 
 /// The format version this build writes. It reads every version from
 /// kOldestModelFormatVersion on: version 2 added the stratified copula's
-/// arrays ("strata.*", "s<k>.*"); a version 1 copula is one copula.
-inline constexpr std::int64_t kModelFormatVersion = 2;
+/// arrays ("strata.*", "s<k>.*"); a version 1 copula is one copula. Version
+/// 3 added the table's schema ("schema.*": ids, datetimes, missingness
+/// indicators); without it every model column is a column of the table.
+inline constexpr std::int64_t kModelFormatVersion = 3;
 inline constexpr std::int64_t kOldestModelFormatVersion = 1;
 
 /// Writes the archive to an HDF5 file at `path` (attributes "format" =
@@ -58,6 +60,10 @@ inline constexpr std::int64_t kOldestModelFormatVersion = 1;
 /// arrays under group "model"), written aside and renamed, so it appears whole
 /// or not at all. Throws DataError naming the path if it cannot be written.
 void save_archive(const ModelArchive& archive, const std::string& kind, const std::string& path);
+
+/// Whether `path` is an HDF5 file whose root says format = "simulacra-model"
+/// (any version). Throws nothing: a missing or unreadable file is not one.
+bool is_model_file(const std::string& path);
 
 /// Reads an archive back and returns it with its kind. Throws ModelFileError
 /// naming the path if the file cannot be opened or is not a Simulacra model,

@@ -71,7 +71,9 @@ struct NeuralOptions {
 /// differently.
 class NeuralGenerator final : public Generator {
  public:
-  /// Throws DataError for an empty table; std::invalid_argument for a zero
+  /// `data` is a table as users have it (TableMetadata: ids are left out,
+  /// datetimes and empty cells modelled as numbers and indicators).
+  /// Throws DataError for an empty table, a table of ids only; std::invalid_argument for a zero
   /// batch size, latent or hidden size or candidates, zero epochs and zero
   /// steps, or a non-positive learning rate.
   static std::unique_ptr<NeuralGenerator> fit(const DataTable& data, const NeuralOptions& options = {});
