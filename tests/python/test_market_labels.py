@@ -3,9 +3,8 @@ gradient-boosted classifier trained on one seed's manipulation day
 (scenarios/market/manipulation_day.yaml: spoofing, layering, wash trades,
 momentum ignition, quote stuffing, cross-account wash trades) and tested
 on another's, from order features only, reaches an AUC between 0.7 and
-0.95 over all manipulation, every kind is told from honest orders better
-than chance (AUC of the kind's orders against the honest ones, reported
-per kind), and no single column of the orders table, nor any of those
+0.95 over all manipulation and between 0.7 and 0.98 for each kind (its
+orders against the honest ones), and no single column of the orders table, nor any of those
 features alone, separates manipulative from honest orders (AUC <= 0.95).
 
 The label is not in the orders table: it is in `labels` (by order id), with
@@ -34,7 +33,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from conftest import scenario  # noqa: E402
 
 TRAIN_SEED, TEST_SEED = 101, 202
-MIN_KIND_AUC = 0.6
+KIND_AUC = (0.7, 0.98)  # each kind against the honest orders: learnable, not trivial
 HOURS = "2h"
 TICK = 0.01
 KINDS = {"spoof", "layering", "wash", "momentum_ignition", "quote_stuffing", "collusion"}
@@ -139,9 +138,9 @@ def test_classifier_learns_but_not_trivially(days):
     auc, per_kind = fit_and_score(days)
     assert set(per_kind) == KINDS
     assert 0.7 <= auc <= 0.95, "AUC %.3f on the unseen seed (per kind %s)" % (auc, per_kind)
-    # Each kind learnable: its orders score above the honest ones.
+    # Each kind learnable, none trivially: its orders against the honest ones.
     for kind, a in per_kind.items():
-        assert MIN_KIND_AUC <= a, "%s: AUC %.3f on the unseen seed (per kind %s)" % (kind, a, per_kind)
+        assert KIND_AUC[0] <= a <= KIND_AUC[1], "%s: AUC %.3f on the unseen seed (per kind %s)" % (kind, a, per_kind)
 
 
 if __name__ == "__main__":

@@ -57,15 +57,14 @@ void MarketPopulation::ignite(Context& ctx, std::uint32_t a, std::uint64_t step,
   }
   if (index < n) {
     // Limit orders at the opposite touch, a second or so apart, as a value
-    // trader's aggressive orders are (larger on average, from their range):
+    // trader's aggressive orders are (of their sizes, by default):
     // each takes the touch and its remainder rests there as the new best, a
     // trend for the momentum traders' moving averages and a fall (or rise)
     // towards the stop-loss traders' stops. The agent trades nothing else
     // meanwhile, so the burst's ids follow each other.
     const Ticks touch = side == Side::buy ? v.ask : v.bid;
     if (touch != kNoPrice) {
-      const std::uint32_t q = std::max(lots(rng, params_.ignition_lots, params_.lot_size),
-                                       lots(rng, params_.ignition_lots, params_.lot_size));
+      const std::uint32_t q = lots(rng, params_.ignition_lots, params_.lot_size);
       send_limit(ctx, a, side, touch, q, l);
       shares += q;
     }
@@ -75,14 +74,21 @@ void MarketPopulation::ignite(Context& ctx, std::uint32_t a, std::uint64_t step,
     return;
   }
   // Pull what rests of the burst, then into the move: the burst's shares the
-  // other way, resting at that side's touch for the followers to take
-  // (cancelled at the next episode).
+  // other way in as many orders, resting at that side's touch for the
+  // followers to take (what is left is cancelled at the next episode).
   if (episode_start_[a] >= 0.0) send_cancel(ctx, a, episode_first_[a], n, l);  // ids not sent are skipped
   const Side exit = opposite(side);
   const Ticks touch = exit == Side::sell ? v.ask : v.bid;
+  const std::uint64_t lot = params_.lot_size;
   if (touch != kNoPrice && shares > 0) {
-    open_first_[a] = send_limit(ctx, a, exit, touch, static_cast<std::uint32_t>(shares), l);
-    open_count_[a] = 1;
+    const std::uint64_t lots_left = shares / lot;
+    const std::uint64_t parts = std::min<std::uint64_t>(n, lots_left);
+    open_first_[a] = order_id(a, next_seq_[a]);
+    open_count_[a] = static_cast<std::uint32_t>(parts);
+    for (std::uint64_t i = 0; i < parts; ++i) {
+      const std::uint64_t part = lots_left / parts + (i < lots_left % parts ? 1 : 0);
+      send_limit(ctx, a, exit, touch, static_cast<std::uint32_t>(part * lot), l);
+    }
   }
   if (episode_start_[a] >= 0.0) {
     episodes_[a].push_back(
@@ -149,10 +155,10 @@ void MarketPopulation::collude(Context& ctx, std::uint32_t a, std::uint64_t step
     tries = step_index(step);
   }
   // Two accounts can meet only inside the spread: the leader waits, checking
-  // each second, for a spread of two ticks or more.
+  // about every second (0.5-1.5 s), for a spread of two ticks or more.
   if (v.bid == kNoPrice || v.ask == kNoPrice || v.ask - v.bid < 2) {
     if (tries + 1 <= params_.collusion_patience) {
-      ctx.send_self(SimTime{1.0}, kWake, {a, burst_step(Side::buy, tries + 1, 0)});
+      ctx.send_self(SimTime{rng.uniform(0.5, 1.5)}, kWake, {a, burst_step(Side::buy, tries + 1, 0)});
     } else {
       episode_start_[a] = -1.0;
     }
@@ -166,7 +172,7 @@ void MarketPopulation::collude(Context& ctx, std::uint32_t a, std::uint64_t step
   const std::uint64_t id = send_limit(ctx, a, s, p, q, l);
   open_first_[a] = id;
   open_count_[a] = 1;
-  ctx.send_self(SimTime{1.0}, kWake, {a, kCleanupStep | (id & 0xffffffffu) << 32});
+  ctx.send_self(SimTime{params_.collusion_hold * rng.uniform(0.5, 1.5)}, kWake, {a, kCleanupStep | (id & 0xffffffffu) << 32});
   // The partner hears of it a latency later (it may sit on another trader LP).
   ctx.send(lp(b % params_.trader_lps), SimTime{params_.latency}, kCollude, {b, pack(p, q, opposite(s), l)});
   episodes_[a].push_back(Episode{t, t, id, id, symbol_[a], l, b});
@@ -180,7 +186,7 @@ void MarketPopulation::collude_follow(Context& ctx, std::uint32_t b, std::uint64
   const std::uint64_t id = send_limit(ctx, b, side_of(packed), price_of(packed), qty_of(packed), l);
   open_first_[b] = id;
   open_count_[b] = 1;
-  ctx.send_self(SimTime{1.0}, kWake, {b, kCleanupStep | (id & 0xffffffffu) << 32});
+  ctx.send_self(SimTime{params_.collusion_hold * rng_[b].uniform(0.5, 1.5)}, kWake, {b, kCleanupStep | (id & 0xffffffffu) << 32});
   episodes_[b].push_back(Episode{t, t, id, id, symbol_[b], l, partner_of(b)});
 }
 

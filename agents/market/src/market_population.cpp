@@ -132,7 +132,7 @@ void validate(const MarketParams& p) {
   for (double v : {p.zi_interval, p.noise_interval, p.momentum_interval, p.maker_interval, p.spoof_interval,
                    p.layer_interval, p.wash_interval, p.stop_loss_reentry, p.maker_vol_window, p.luld_window,
                    p.luld_pause, p.ignition_interval, p.ignition_gap, p.ignition_hold, p.stuffing_interval,
-                   p.stuffing_life, p.collusion_interval}) {
+                   p.stuffing_life, p.collusion_interval, p.collusion_hold}) {
     require(v > 0.0, "agent intervals must be positive");
   }
   require(p.momentum_slow > p.momentum_fast && p.momentum_fast > 0.0, "need 0 < momentum_fast < momentum_slow");

@@ -154,8 +154,8 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("ignition_gap", &P::ignition_gap).dimension(kTime).min(1e-6)
         .doc("mean time between the burst's orders (uniform 0.5-1.5 times)");
     t.param("ignition_hold", &P::ignition_hold).dimension(kTime).min(1e-6)
-        .doc("mean time from the burst's last order to the cancel of its remainders and the limit order the other "
-             "way, for the burst's shares at that side's touch (uniform 0.5-1.5 times)");
+        .doc("mean time from the burst's last order to the cancel of its remainders and the orders the other way, "
+             "for the burst's shares at that side's touch (uniform 0.5-1.5 times)");
     t.param("quote_stuffers", &P::quote_stuffers).range(0, kMaxCount)
         .doc("quote-stuffing manipulators (orders labelled quote_stuffing)");
     t.param("stuffing_interval", &P::stuffing_interval).dimension(kTime).min(1e-6)
@@ -172,7 +172,9 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("collusion_interval", &P::collusion_interval).dimension(kTime).min(1e-6)
         .doc("mean time between a pair's cross-account wash trades (calm regime)");
     t.param("collusion_patience", &P::collusion_patience).dimension(kTime).min(0)
-        .doc("how long the pair's leader waits, checking every second, for a spread of two ticks or more");
+        .doc("how long the pair's leader waits, checking about every second, for a spread of two ticks or more");
+    t.param("collusion_hold", &P::collusion_hold).dimension(kTime).min(1e-6)
+        .doc("mean time after which each account cancels what is left of its leg (uniform 0.5-1.5 times)");
     t.param("collusion_lots", &P::collusion_lots).range(1, kMaxLots)
         .doc("largest cross-account wash trade, lots (uniform 1..max)");
     t.param("stop_loss_traders", &P::stop_loss_traders).range(0, kMaxCount)

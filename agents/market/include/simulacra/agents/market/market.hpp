@@ -168,8 +168,8 @@ struct MarketParams {
   // ignition_gap x U(0.5, 1.5) apart, each the larger of two draws in
   // 1..ignition_lots lots (a value trader's range by default), to set off
   // momentum and stop-loss traders; after ignition_hold x U(0.5, 1.5) the
-  // burst's remainders are cancelled and a limit order for its shares rests
-  // on the other side at that side's touch, into the move.
+  // burst's remainders are cancelled and its shares rest on the other side
+  // at that side's touch (as many orders as the burst's), into the move.
   double ignition_interval = 600.0, ignition_gap = 1.0, ignition_hold = 20.0;
   std::uint32_t ignition_orders = 5, ignition_lots = 100;
   // Quote stuffing: stuffing_batches batches of stuffing_orders small limit
@@ -180,8 +180,9 @@ struct MarketParams {
   // Cross-account wash trades: the leader of a pair of colluding accounts
   // waits up to collusion_patience for a spread of two ticks or more, posts
   // one leg inside it and tells its partner, who takes the other side a
-  // latency later; each pulls what is left of its leg after a second.
-  double collusion_interval = 300.0, collusion_patience = 60.0;
+  // latency later; each pulls what is left of its leg after collusion_hold
+  // x U(0.5, 1.5).
+  double collusion_interval = 300.0, collusion_patience = 60.0, collusion_hold = 2.0;
   std::uint32_t collusion_lots = 50;
 
   TraderModel trader_model;  ///< when set, per-agent sizes and intervals of `trader_model.kinds`
