@@ -71,7 +71,7 @@ double mid_before(const TableChunk& quotes, std::int64_t sym, double t) {
 
 }  // namespace
 
-TEST_CASE("new manipulation kinds: labels on orders, agents and episodes; the agents also trade honestly",
+TEST_CASE("new manipulation kinds: labels on orders, agents and episodes, and the agents also trade honestly",
           "[market][labels][kinds]") {
   const Tables& d = day();
   const auto role = agent_roles(d);
