@@ -19,7 +19,7 @@ void MarketPopulation::exchange_init(Context& ctx, std::uint32_t sym) {
   const double open = params_.session_open;
   ctx.send_self(SimTime{open}, kPublish);
   ctx.send_self(SimTime{open + params_.bar_interval}, kBar);
-  ctx.send_self(SimTime{open + params_.snapshot_interval}, kSnapshot);
+  if (params_.snapshot_interval > 0.0) ctx.send_self(SimTime{open + params_.snapshot_interval}, kSnapshot);
   std::uint32_t program = 0;
   for (const MarketShock& s : params_.shocks) {
     if (s.symbol != sym) continue;

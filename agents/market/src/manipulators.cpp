@@ -19,6 +19,9 @@ Label MarketPopulation::label_of_kind(AgentKind k) {
     case AgentKind::spoofer: return Label::spoof;
     case AgentKind::layerer: return Label::layering;
     case AgentKind::wash: return Label::wash;
+    case AgentKind::igniter: return Label::momentum_ignition;
+    case AgentKind::stuffer: return Label::quote_stuffing;
+    case AgentKind::colluder: return Label::collusion;
     default: return Label::normal;
   }
 }

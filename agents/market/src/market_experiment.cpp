@@ -338,6 +338,7 @@ void MarketPopulation::state(StateArchive& ar) {
       s.io(e.last);
       s.io(e.symbol);
       s.io(e.label);
+      s.io(e.partner);
     });
   }
 

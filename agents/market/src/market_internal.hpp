@@ -22,6 +22,7 @@ enum Kind : std::uint32_t {
   kWithdraw,    // trader self: makers withdraw, w1 duration (bits)
   kMatch,       // exchange self, at the time of the orders it holds: match them in agent order
   kProgram,     // exchange self: the next child order of sell program w0
+  kCollude,     // colluder -> its partner's trader LP: w0 partner, w1 packed leg to send
 };
 
 // Steps of a trader's wake besides 0 (its regular action).

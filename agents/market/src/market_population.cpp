@@ -25,6 +25,9 @@ const char* to_string(AgentKind k) {
     case AgentKind::wash: return "wash_trader";
     case AgentKind::shock: return "shock";
     case AgentKind::stop_loss: return "stop_loss";
+    case AgentKind::igniter: return "momentum_igniter";
+    case AgentKind::stuffer: return "quote_stuffer";
+    case AgentKind::colluder: return "colluder";
   }
   return "?";
 }
@@ -35,6 +38,9 @@ const char* to_string(Label l) {
     case Label::spoof: return "spoof";
     case Label::layering: return "layering";
     case Label::wash: return "wash";
+    case Label::momentum_ignition: return "momentum_ignition";
+    case Label::quote_stuffing: return "quote_stuffing";
+    case Label::collusion: return "collusion";
   }
   return "?";
 }
@@ -114,8 +120,8 @@ void validate(const MarketParams& p) {
   require(p.session_close > p.session_open && p.session_open >= 0.0, "need 0 <= session_open < session_close");
   require(p.latency > 0.0, "latency must be positive (it is the lookahead)");
   require(p.latency_jitter >= 0.0, "latency_jitter must be >= 0");
-  require(p.feed_interval > 0.0 && p.bar_interval > 0.0 && p.snapshot_interval > 0.0,
-          "feed, bar and snapshot intervals must be positive");
+  require(p.feed_interval > 0.0 && p.bar_interval > 0.0, "feed and bar intervals must be positive");
+  require(p.snapshot_interval >= 0.0, "snapshot_interval must be >= 0 (0: no snapshots)");
   require(p.trader_lps >= 1, "trader_lps must be at least 1");
   require(p.fundamental.initial_price / p.tick_size >= 10.0, "initial_price must be at least 10 ticks");
   require(p.fundamental.initial_price / p.tick_size <= 2.5e8, "initial_price is too many ticks");
@@ -125,7 +131,8 @@ void validate(const MarketParams& p) {
           "need 0 <= value_horizon_min <= value_horizon_max");
   for (double v : {p.zi_interval, p.noise_interval, p.momentum_interval, p.maker_interval, p.spoof_interval,
                    p.layer_interval, p.wash_interval, p.stop_loss_reentry, p.maker_vol_window, p.luld_window,
-                   p.luld_pause}) {
+                   p.luld_pause, p.ignition_interval, p.ignition_gap, p.ignition_hold, p.stuffing_interval,
+                   p.stuffing_life, p.collusion_interval, p.collusion_hold}) {
     require(v > 0.0, "agent intervals must be positive");
   }
   require(p.momentum_slow > p.momentum_fast && p.momentum_fast > 0.0, "need 0 < momentum_fast < momentum_slow");
@@ -134,9 +141,18 @@ void validate(const MarketParams& p) {
   const std::uint64_t qty_max = kMaxQty / p.lot_size;
   for (std::uint32_t lots : {p.zi_max_lots, p.noise_max_lots, p.value_max_lots, p.momentum_max_lots,
                              p.maker_level_lots, p.spoof_lots, p.spoof_trade_lots, p.layer_lots,
-                             p.layer_trade_lots, p.wash_lots, p.stop_loss_lots}) {
+                             p.layer_trade_lots, p.wash_lots, p.stop_loss_lots, p.ignition_lots, p.stuffing_lots,
+                             p.collusion_lots}) {
     require(lots >= 1 && lots <= qty_max, "order sizes must be in [1, 16777215 shares / lot_size] lots");
   }
+  // The ignition's exit order sells (buys) back the whole burst.
+  require(p.ignition_orders >= 1 && p.ignition_orders <= 0xffff &&
+              static_cast<std::uint64_t>(p.ignition_orders) * p.ignition_lots <= qty_max,
+          "ignition_orders x ignition_lots must be at most 16777215 shares / lot_size (and ignition_orders at least 1)");
+  require(p.stuffing_batches >= 1 && p.stuffing_batches <= 0xffff && p.stuffing_orders >= 1 &&
+              p.stuffing_orders <= 100000,
+          "stuffing_batches must be in [1, 65535] and stuffing_orders in [1, 100000]");
+  require(p.collusion_patience >= 0.0, "collusion_patience must be >= 0");
   require(p.stop_loss_min > 0.0 && p.stop_loss_max >= p.stop_loss_min && p.stop_loss_max < 1.0,
           "need 0 < stop_loss_min <= stop_loss_max < 1");
   require(p.maker_widen_vol >= 0.0 && p.maker_withdraw_vol >= 0.0, "maker volatility thresholds must be >= 0");
@@ -196,6 +212,12 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
   add(AgentKind::spoofer, p.spoofers, p.spoof_interval);
   add(AgentKind::layerer, p.layerers, p.layer_interval);
   add(AgentKind::wash, p.wash_traders, p.wash_interval);
+  add(AgentKind::igniter, p.momentum_igniters, p.ignition_interval);
+  add(AgentKind::stuffer, p.quote_stuffers, p.stuffing_interval);
+  colluder_first_ = static_cast<std::uint32_t>(kind_.size());
+  add(AgentKind::colluder, 2 * p.colluding_pairs, p.collusion_interval);
+  // The two accounts of a pair trade the same symbol (the leader's).
+  for (std::uint32_t a = colluder_first_ + 1; a < kind_.size(); a += 2) symbol_[a] = symbol_[a - 1];
   stop_first_ = static_cast<std::uint32_t>(kind_.size());
   add(AgentKind::stop_loss, p.stop_loss_traders, p.stop_loss_reentry);
   stop_end_ = static_cast<std::uint32_t>(kind_.size());
@@ -210,7 +232,10 @@ MarketPopulation::MarketPopulation(const MarketParams& p, std::uint64_t seed, do
       case AgentKind::momentum: max_lots_[a] = p.momentum_max_lots; break;
       case AgentKind::spoofer:
       case AgentKind::layerer:
-      case AgentKind::wash: max_lots_[a] = p.value_max_lots; break;  // their honest (value) orders
+      case AgentKind::wash:
+      case AgentKind::igniter:
+      case AgentKind::stuffer:
+      case AgentKind::colluder: max_lots_[a] = p.value_max_lots; break;  // their honest (value) orders
       default: break;
     }
   }
@@ -361,18 +386,20 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"symbol", CT::int64, "", "symbol index"},
         {"order_id", CT::int64, "", "the order, as in orders and trades"},
         {"agent_id", CT::int64, "", "sending agent"},
-        {"label", CT::string, "", "spoof, layering or wash"}}},
+        {"label", CT::string, "", "spoof, layering, wash, momentum_ignition, quote_stuffing or collusion"}}},
       {"episodes", "one manipulative episode (ground truth), at the end of the run",
        {{"agent_id", CT::int64, "", "manipulating agent"},
         {"symbol", CT::int64, "", "symbol index"},
-        {"label", CT::string, "", "spoof, layering or wash"},
+        {"label", CT::string, "", "spoof, layering, wash, momentum_ignition, quote_stuffing or collusion"},
         {"start", CT::float64, tu, "the agent sends the episode's first order"},
         {"end", CT::float64, tu, "the agent sends its last order or cancel"},
         {"first_order_id", CT::int64, "", "the episode's first order"},
-        {"last_order_id", CT::int64, "", "its last order (its own orders between are the episode's, or honest)"}}},
+        {"last_order_id", CT::int64, "", "its last order (its own orders between are the episode's, or honest)"},
+        {"partner_id", CT::int64, "", "collusion: the other account of the wash trade (-1 for other labels)"}}},
       {"agent_labels", "one agent at the end of the run (ground truth)",
        {{"agent_id", CT::int64, "", "agent, as in positions"},
-        {"label", CT::string, "", "normal, or the manipulation it takes part in: spoof, layering or wash"},
+        {"label", CT::string, "", "normal, or the manipulation it takes part in: spoof, layering, wash, "
+                                  "momentum_ignition, quote_stuffing or collusion"},
         {"episodes", CT::int64, "", "its manipulative episodes"}}},
   };
 }
@@ -417,7 +444,8 @@ void MarketPopulation::finish(Context& ctx) {
   for (const auto& [id, e] : episodes) {
     ctx.emit(kEpisodes, static_cast<std::int64_t>(id), static_cast<std::int64_t>(e->symbol), to_string(e->label),
              e->start, e->end, static_cast<std::int64_t>(public_order(e->first)),
-             static_cast<std::int64_t>(public_order(e->last)));
+             static_cast<std::int64_t>(public_order(e->last)),
+             e->partner == kNoPartner ? std::int64_t{-1} : static_cast<std::int64_t>(public_id_[e->partner]));
   }
   for (std::uint32_t s = 0; s < params_.symbols; ++s) {
     const Exchange& x = exchanges_[s];

@@ -35,7 +35,8 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("feed_interval", &P::feed_interval).dimension(kTime).min(1e-6)
         .doc("interval of market-data updates (best bid/ask, last) to traders");
     t.param("bar_interval", &P::bar_interval).dimension(kTime).min(1e-6).doc("length of an OHLCV bar");
-    t.param("snapshot_interval", &P::snapshot_interval).dimension(kTime).min(1e-6).doc("interval of book snapshots");
+    t.param("snapshot_interval", &P::snapshot_interval).dimension(kTime).min(0)
+        .doc("interval of book snapshots, the top snapshot_levels levels of each side (0s: none)");
     t.param("snapshot_levels", &P::snapshot_levels).range(1, 1000).doc("levels per side in a book snapshot");
     t.param("latency", &P::latency).dimension(kTime).min(1e-9)
         .doc("fixed agent-exchange latency; the engine's lookahead");
@@ -142,6 +143,40 @@ const ParamTable<MarketParams>& market_param_table() {
     t.param("wash_interval", &P::wash_interval).dimension(kTime).min(1e-6)
         .doc("mean time between wash trades (calm regime)");
     t.param("wash_lots", &P::wash_lots).range(1, kMaxLots).doc("largest wash trade, lots");
+    t.param("momentum_igniters", &P::momentum_igniters).range(0, kMaxCount)
+        .doc("momentum-ignition manipulators (orders labelled momentum_ignition)");
+    t.param("ignition_interval", &P::ignition_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between momentum-ignition episodes (calm regime)");
+    t.param("ignition_orders", &P::ignition_orders).range(1, 65535)
+        .doc("orders in an ignition burst, all one way, each a limit order at the opposite touch");
+    t.param("ignition_lots", &P::ignition_lots).range(1, kMaxLots)
+        .doc("largest ignition order, lots (each is the larger of two uniform draws in 1..max)");
+    t.param("ignition_gap", &P::ignition_gap).dimension(kTime).min(1e-6)
+        .doc("mean time between the burst's orders (uniform 0.5-1.5 times)");
+    t.param("ignition_hold", &P::ignition_hold).dimension(kTime).min(1e-6)
+        .doc("mean time from the burst's last order to the cancel of its remainders and the orders the other way, "
+             "for the burst's shares at that side's touch (uniform 0.5-1.5 times)");
+    t.param("quote_stuffers", &P::quote_stuffers).range(0, kMaxCount)
+        .doc("quote-stuffing manipulators (orders labelled quote_stuffing)");
+    t.param("stuffing_interval", &P::stuffing_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between quote-stuffing episodes (calm regime)");
+    t.param("stuffing_batches", &P::stuffing_batches).range(1, 65535).doc("batches of orders in an episode");
+    t.param("stuffing_orders", &P::stuffing_orders).range(1, 100000)
+        .doc("limit orders per batch, each 0-2 ticks behind a random side's touch");
+    t.param("stuffing_lots", &P::stuffing_lots).range(1, kMaxLots)
+        .doc("largest quote-stuffing order, lots (uniform 1..max)");
+    t.param("stuffing_life", &P::stuffing_life).dimension(kTime).min(1e-6)
+        .doc("mean time a batch rests before it is cancelled and the next sent (uniform 0.5-1.5 times)");
+    t.param("colluding_pairs", &P::colluding_pairs).range(0, kMaxCount)
+        .doc("pairs of colluding accounts that wash trade with each other (orders labelled collusion)");
+    t.param("collusion_interval", &P::collusion_interval).dimension(kTime).min(1e-6)
+        .doc("mean time between a pair's cross-account wash trades (calm regime)");
+    t.param("collusion_patience", &P::collusion_patience).dimension(kTime).min(0)
+        .doc("how long the pair's leader waits, checking about every second, for a spread of two ticks or more");
+    t.param("collusion_hold", &P::collusion_hold).dimension(kTime).min(1e-6)
+        .doc("mean time after which each account cancels what is left of its leg (uniform 0.5-1.5 times)");
+    t.param("collusion_lots", &P::collusion_lots).range(1, kMaxLots)
+        .doc("largest cross-account wash trade, lots (uniform 1..max)");
     t.param("stop_loss_traders", &P::stop_loss_traders).range(0, kMaxCount)
         .doc("stop-loss traders (long, trailing stop)");
     t.param("stop_loss_lots", &P::stop_loss_lots).range(1, kMaxLots).doc("position a stop-loss trader holds, lots");

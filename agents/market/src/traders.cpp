@@ -123,6 +123,9 @@ void MarketPopulation::trader_handle(Context& ctx, std::uint32_t g, const Event&
       if (stop_end_ > stop_first_) check_stops(ctx, g, static_cast<std::uint32_t>(ev.data[1] & 0xffffu));
       return;
     }
+    case kCollude:
+      collude_follow(ctx, static_cast<std::uint32_t>(ev.data[0]), ev.data[1]);
+      return;
     case kWithdraw:
       desks_[g].withdrawn_until = ctx.now().value + from_bits(ev.data[1]);
       for (std::uint32_t a = g; a < agent_count(); a += params_.trader_lps) {
@@ -150,6 +153,7 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
   if (step == kStepHonest) {
     ctx.send_self(SimTime{rng.exponential(honest_interval_[a] / busiest_rate())}, kWake, {a, kStepHonest});
     if (thinned(rng, sym, t)) return;
+    if (k == AgentKind::igniter && episode_start_[a] >= 0.0) return;  // its burst's ids stay together
     const View& v = desks_[g].views[sym];
     if (v.bid == kNoPrice || v.ask == kNoPrice) return;
     value_order(ctx, a, v, 0.5 * (v.bid + v.ask), honest_first_[a], honest_count_[a]);
@@ -266,6 +270,15 @@ void MarketPopulation::wake(Context& ctx, std::uint32_t g, std::uint32_t a, std:
     case AgentKind::layerer:
     case AgentKind::wash:
       manipulate(ctx, a, step, v);
+      return;
+    case AgentKind::igniter:
+      ignite(ctx, a, step, v);
+      return;
+    case AgentKind::stuffer:
+      stuff(ctx, a, step, v);
+      return;
+    case AgentKind::colluder:
+      collude(ctx, a, step, v);
       return;
     case AgentKind::shock:
     case AgentKind::stop_loss:

@@ -39,7 +39,8 @@ TEST_CASE("market: over whole shipped scenarios every order's quantity is filled
           "[market][conservation][scenarios]") {
   Registry registry;
   register_market(registry);
-  for (const char* file : {"reference_day.yaml", "flash_crash.yaml", "spoofing_day.yaml", "multi_symbol.yaml"}) {
+  for (const char* file : {"reference_day.yaml", "flash_crash.yaml", "spoofing_day.yaml", "multi_symbol.yaml",
+                           "manipulation_day.yaml"}) {
     INFO(file);
     const ScenarioRun run = run_file(file, registry);
     const auto& pop = dynamic_cast<const MarketPopulation&>(run.sim.population(0));

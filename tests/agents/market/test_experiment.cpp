@@ -43,6 +43,16 @@ MarketParams experiment_params(std::uint32_t trader_lps = 3) {
   p.spoof_interval = 120.0;
   p.layer_interval = 120.0;
   p.wash_interval = 60.0;
+  // Momentum ignition and quote stuffing (episodes of several steps under
+  // way at a checkpoint) and colluding pairs (a leg told to a partner on
+  // another trader LP).
+  p.momentum_igniters = 2;
+  p.ignition_interval = 120.0;
+  p.quote_stuffers = 2;
+  p.stuffing_interval = 120.0;
+  p.colluding_pairs = 2;
+  p.collusion_interval = 60.0;
+  p.snapshot_interval = 60.0;  // the L2 feed (off by default)
   p.news.push_back({700.0, 0, -0.02});
   p.shocks.push_back({MarketShock::Kind::market_sell, 1300.0, 0, 3000, 0.0});
   p.shocks.push_back({MarketShock::Kind::maker_withdrawal, 1600.0, 0, 0, 120.0});

@@ -35,7 +35,8 @@ std::vector<Override> test_overrides(const std::string& path) {
 TEST_CASE("market scenarios load and run at test scale", "[market][scenarios]") {
   Registry registry;
   register_market(registry);
-  for (const char* file : {"reference_day.yaml", "flash_crash.yaml", "spoofing_day.yaml", "multi_symbol.yaml"}) {
+  for (const char* file : {"reference_day.yaml", "flash_crash.yaml", "spoofing_day.yaml", "multi_symbol.yaml",
+                           "manipulation_day.yaml"}) {
     const std::string path = std::string(MARKET_SCENARIOS) + "/" + file;
     INFO(path);
     const Scenario s = load_scenario(path, test_overrides(path), registry);

@@ -3,7 +3,8 @@
 // a LimitOrderBook. Agents reach the exchange with latency = fixed +
 // exponential jitter (the fixed part is the lookahead), receive a market-data
 // feed and their fills back, and act by kind: zero-intelligence, noise,
-// value, momentum, market maker, spoofer, layerer, wash trader. Every agent
+// value, momentum, market maker, stop-loss, and the manipulators: spoofer,
+// layerer, wash trader, momentum igniter, quote stuffer, colluding pairs. Every agent
 // has its own random stream and the exchange matches the orders of one
 // instant in agent order, so the output does not depend on trader_lps.
 #pragma once
@@ -37,8 +38,11 @@ enum class PostOnlyMode : std::uint8_t { off, reject, slide };
 /// limited to momentum_limit_ticks beyond the touch they saw on the feed.
 enum class TakeOrder : std::uint8_t { market, ioc, fok };
 
-enum class AgentKind : std::uint8_t { zi, noise, value, momentum, maker, spoofer, layerer, wash, shock, stop_loss };
-enum class Label : std::uint8_t { normal, spoof, layering, wash };
+enum class AgentKind : std::uint8_t {
+  zi, noise, value, momentum, maker, spoofer, layerer, wash, shock, stop_loss, igniter, stuffer, colluder
+};
+/// What an order or an agent is, in the ground truth (3 bits in a message).
+enum class Label : std::uint8_t { normal, spoof, layering, wash, momentum_ignition, quote_stuffing, collusion };
 const char* to_string(AgentKind k);
 const char* to_string(Label l);
 /// limit, market, ioc, fok, post_only, post_only_slide, iceberg: as the orders table writes them.
@@ -76,7 +80,7 @@ struct MarketParams {
   double session_close = 23400.0;  ///< s (6.5 h)
   double feed_interval = 1.0;      ///< s between market-data updates to trader LPs
   double bar_interval = 60.0;
-  double snapshot_interval = 60.0;
+  double snapshot_interval = 0.0;  ///< s between book snapshots (the L2 feed); 0: none
   std::uint32_t snapshot_levels = 5;
   // Latency agent -> exchange: latency + Exp(latency_jitter); exchange -> agent: latency.
   double latency = 0.01;
@@ -89,6 +93,7 @@ struct MarketParams {
   // Agent counts
   std::uint32_t zi_traders = 0, noise_traders = 1000, value_traders = 102, momentum_traders = 12;
   std::uint32_t market_makers = 2, spoofers = 0, layerers = 0, wash_traders = 0, stop_loss_traders = 0;
+  std::uint32_t momentum_igniters = 0, quote_stuffers = 0, colluding_pairs = 0;
 
   // Zero-intelligence: random passive limit orders within a band, random cancels.
   double zi_interval = 60.0;
@@ -158,6 +163,27 @@ struct MarketParams {
   std::uint32_t layer_levels = 5, layer_lots = 100, layer_trade_lots = 20;
   double wash_interval = 120.0;
   std::uint32_t wash_lots = 50;
+  // Momentum ignition: a burst of ignition_orders limit orders one way at
+  // the opposite touch (taking liquidity, the remainder resting),
+  // ignition_gap x U(0.5, 1.5) apart, each the larger of two draws in
+  // 1..ignition_lots lots (a value trader's range by default), to set off
+  // momentum and stop-loss traders; after ignition_hold x U(0.5, 1.5) the
+  // burst's remainders are cancelled and its shares rest on the other side
+  // at that side's touch (as many orders as the burst's), into the move.
+  double ignition_interval = 600.0, ignition_gap = 1.0, ignition_hold = 20.0;
+  std::uint32_t ignition_orders = 5, ignition_lots = 100;
+  // Quote stuffing: stuffing_batches batches of stuffing_orders small limit
+  // orders (1..stuffing_lots lots, 0-2 ticks behind either touch), each
+  // batch cancelled after stuffing_life x U(0.5, 1.5) and followed by the next.
+  double stuffing_interval = 600.0, stuffing_life = 0.5;
+  std::uint32_t stuffing_batches = 5, stuffing_orders = 10, stuffing_lots = 5;
+  // Cross-account wash trades: the leader of a pair of colluding accounts
+  // waits up to collusion_patience for a spread of two ticks or more, posts
+  // one leg inside it and tells its partner, who takes the other side a
+  // latency later; each pulls what is left of its leg after collusion_hold
+  // x U(0.5, 1.5).
+  double collusion_interval = 300.0, collusion_patience = 60.0, collusion_hold = 2.0;
+  std::uint32_t collusion_lots = 50;
 
   TraderModel trader_model;  ///< when set, per-agent sizes and intervals of `trader_model.kinds`
 
@@ -318,6 +344,7 @@ class MarketPopulation final : public Population {
     double last_time = -1.0;  // latest event handled (see read_horizon)
   };
   // A redraw of the fundamentals (live jump change or branch), replayed on load.
+  static constexpr std::uint32_t kNoPartner = 0xffffffffu;
   // One manipulative episode of an agent: the times its first and last
   // orders were sent and their ids (internal).
   struct Episode {
@@ -325,6 +352,7 @@ class MarketPopulation final : public Population {
     std::uint64_t first = 0, last = 0;
     std::uint32_t symbol = 0;
     Label label = Label::normal;
+    std::uint32_t partner = kNoPartner;  // the other account of a cross-account wash trade (internal id)
   };
   struct PathRedraw {
     std::uint64_t from = 0;
@@ -368,8 +396,15 @@ class MarketPopulation final : public Population {
   // honestly: then into the honest_* slot of open orders).
   void value_order(Context& ctx, std::uint32_t a, const View& v, double mid, std::uint64_t& open_first,
                    std::uint32_t& open_count);
-  // Spoofing and layering episodes, wash trades (traders.cpp).
+  // Spoofing and layering episodes, wash trades (manipulators.cpp).
   void manipulate(Context& ctx, std::uint32_t a, std::uint64_t step, const View& v);
+  // Momentum ignition, quote stuffing, cross-account wash trades (manipulation_bursts.cpp).
+  void ignite(Context& ctx, std::uint32_t a, std::uint64_t step, const View& v);
+  void stuff(Context& ctx, std::uint32_t a, std::uint64_t step, const View& v);
+  void collude(Context& ctx, std::uint32_t a, std::uint64_t step, const View& v);
+  // A colluder's partner receives its leg (kCollude) and sends it.
+  void collude_follow(Context& ctx, std::uint32_t b, std::uint64_t packed);
+  std::uint32_t partner_of(std::uint32_t a) const { return colluder_first_ + ((a - colluder_first_) ^ 1u); }
   // An order id as the tables show it (the agent's public id).
   std::uint64_t public_order(std::uint64_t id) const;
   Ticks to_ticks(double price) const;
@@ -402,6 +437,7 @@ class MarketPopulation final : public Population {
   std::vector<std::uint32_t> max_lots_;  ///< largest order of zi/noise/value/momentum agents, lots
   std::vector<double> stop_distance_;    ///< stop-loss agents' trailing distance
   std::uint32_t stop_first_ = 0, stop_end_ = 0;  ///< stop-loss agents' ids (contiguous)
+  std::uint32_t colluder_first_ = 0;             ///< colluders' ids: pairs (first + 2k, first + 2k + 1)
   std::vector<std::uint32_t> public_id_;      ///< see public_id()
   std::vector<double> honest_interval_;       ///< manipulators' honest (value) trading, mean interval
   bool noise_interval_from_model_ = false;
