@@ -24,15 +24,16 @@ Compressor make_compressor(int level) {
 }
 
 // The shuffled chunk's leading byte planes that deflate would hardly shrink
-// (the low mantissa bytes of measured doubles): planes whose middle 8 KiB
-// compress to more than 90 % of their size. Decided from the data alone, so
+// (the low mantissa bytes of measured doubles): planes whose middle quarter
+// (at most 8 KiB) compresses to more than 90 % of its size. Decided from the data alone, so
 // the same rows give the same stream for any worker count.
 std::size_t incompressible_prefix(const unsigned char* shuffled, std::size_t size, std::size_t element_size,
                                   libdeflate_compressor* compressor, std::vector<unsigned char>& trial) {
   if (element_size <= 1) return 0;
   const std::size_t plane = size / element_size;
-  constexpr std::size_t kSample = 8192;
-  if (plane < 4 * kSample) return 0;
+  // A quarter of the plane, at most 8 KiB; planes under 4 KiB are not worth it.
+  const std::size_t kSample = std::min<std::size_t>(plane / 4, 8192);
+  if (plane < 4096) return 0;
   trial.resize(libdeflate_deflate_compress_bound(compressor, kSample));
   std::size_t prefix = 0;
   for (std::size_t j = 0; j + 1 < element_size; ++j) {

@@ -70,6 +70,9 @@ struct TableWriter {
   std::vector<Handle> datasets;  ///< one per column, in schema order
   TableChunk pending;            ///< fewer than chunk_rows rows not yet handed to the pipeline
   std::uint64_t rows_in_file = 0;  ///< rows handed to the pipeline (written once it is drained)
+  /// Per column: its levels grouped by length (levels[c][n]: those n bytes
+  /// long), empty for columns without levels.
+  std::vector<std::vector<std::vector<std::string>>> levels;
 };
 
 // Column chunks waiting for compression or their turn to be written: enough
@@ -78,6 +81,25 @@ struct TableWriter {
 // function of the worker count: it fixes when chunks are written, so the
 // file's bytes would then depend on it.
 constexpr std::size_t kChunksInFlight = 8;
+
+// Levels grouped by length, for is_level().
+std::vector<std::vector<std::string>> levels_by_length(const Column& column) {
+  std::vector<std::vector<std::string>> by_length;
+  for (const auto& level : column.levels) {
+    if (by_length.size() <= level.size()) by_length.resize(level.size() + 1);
+    by_length[level.size()].push_back(level);
+  }
+  return by_length;
+}
+
+// Whether `s` is one of the levels (a few comparisons of equal-length strings).
+bool is_level(const std::vector<std::vector<std::string>>& by_length, const std::string& s) {
+  if (s.size() >= by_length.size()) return false;
+  for (const auto& level : by_length[s.size()]) {
+    if (std::memcmp(level.data(), s.data(), s.size()) == 0) return true;
+  }
+  return false;
+}
 
 // Width of a leveled string column's fixed-length strings (its longest
 // level, at least 1); 0 for a free string column (variable-length).
@@ -208,6 +230,7 @@ void Hdf5Sink::Impl::create_table(const TableSchema& schema, hid_t group_plist) 
   TableWriter& table = tables.emplace_back();
   table.schema = schema;
   table.pending = TableChunk(schema);
+  for (const auto& column : schema.columns) table.levels.push_back(levels_by_length(column));
   const std::string group_name = "/" + schema.name;
   table.group = own(H5Gcreate2(file.get(), schema.name.c_str(), H5P_DEFAULT, group_plist, H5P_DEFAULT),
                     H5Gclose, path, "cannot create group " + group_name);
@@ -335,13 +358,13 @@ void Hdf5Sink::Impl::pack_fixed(const TableWriter& table, std::size_t column, co
                                 hdf5::PendingChunk& chunk) const {
   chunk.element_size = width;
   chunk.bytes.assign(chunk_rows * width, 0);
+  const auto& levels = table.levels[column];
   for (std::size_t i = 0; i < count; ++i) {
     const std::string& s = strings[first + i];
-    if (s.size() > width || s.find('\0') != std::string::npos) {
+    if (!is_level(levels, s)) {
       throw std::invalid_argument(path + ": /" + table.schema.name + "/" + table.schema.columns[column].name +
                                   " (row " + std::to_string(table.rows_in_file + i) + ") holds \"" + s +
-                                  "\", which is not one of its levels and wider than all of them (" +
-                                  std::to_string(width) + " bytes)");
+                                  "\", which is not one of the levels it declares");
     }
     std::memcpy(chunk.bytes.data() + i * width, s.data(), s.size());
   }
@@ -520,6 +543,7 @@ void Hdf5Sink::Impl::reopen_table(const TableSchema& schema, std::uint64_t rows,
   TableWriter& table = tables.emplace_back();
   table.schema = schema;
   table.rows_in_file = rows;
+  for (const auto& column : schema.columns) table.levels.push_back(levels_by_length(column));
   const std::string group_name = "/" + schema.name;
   table.group = own(H5Gopen2(file.get(), schema.name.c_str(), H5P_DEFAULT), H5Gclose, shown_as,
                     "cannot open group " + group_name);

@@ -548,3 +548,74 @@ TEST_CASE("inspect_hdf5 and read_table_hdf5 refuse what is not a Simulacra datas
 }
 
 // --- checkpoints: snapshot, then restore after a crash ---
+
+TEST_CASE("Hdf5Sink stores a column with levels as fixed-length strings, read back exactly, and refuses other values",
+          "[hdf5]") {
+  TempDir dir;
+  const std::string path = dir / "run.h5";
+  TableSchema schema{"book.orders", "one order",
+                     {{"side", ColumnType::string, "", "buy or sell", {"buy", "sell"}},
+                      {"status", ColumnType::string, "", "", {"", "accepted", "rejected", "ünïcode"}},
+                      {"note", ColumnType::string, "", "free text"}}};
+  const std::vector<std::string> statuses = {"accepted", "", "rejected", "ünïcode"};
+  constexpr std::size_t kRows = 1003;
+  {
+    Hdf5Sink sink(path, 64);
+    sink.open({schema});
+    TableChunk rows(schema);
+    for (std::size_t i = 0; i < kRows; ++i) {
+      rows.append(0, std::string_view(i % 3 == 0 ? "sell" : "buy"));
+      rows.append(1, std::string_view(statuses[i % statuses.size()]));
+      rows.append(2, std::string_view(i % 2 == 0 ? "a longer note than any level" : "x"));
+      rows.end_row();
+    }
+    sink.write(0, rows);
+    sink.commit({});
+  }
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  const hid_t side = H5Dopen2(file, "/book.orders/status", H5P_DEFAULT);
+  const hid_t type = H5Dget_type(side);
+  CHECK(H5Tget_class(type) == H5T_STRING);
+  CHECK(H5Tis_variable_str(type) == 0);
+  CHECK(H5Tget_size(type) == std::string("ünïcode").size());  // the longest level, in bytes
+  CHECK(H5Tget_cset(type) == H5T_CSET_UTF8);
+  H5Tclose(type);
+  H5Dclose(side);
+  const hid_t note = H5Dopen2(file, "/book.orders/note", H5P_DEFAULT);
+  const hid_t note_type = H5Dget_type(note);
+  CHECK(H5Tis_variable_str(note_type) > 0);  // free text stays variable-length
+  H5Tclose(note_type);
+  H5Dclose(note);
+  H5Fclose(file);
+
+  const TableChunk back = simulacra::read_table_hdf5(path, schema);
+  REQUIRE(back.rows() == kRows);
+  bool equal = true;
+  for (std::size_t i = 0; i < kRows; ++i) {
+    equal = equal && std::get<2>(back.column(0))[i] == (i % 3 == 0 ? "sell" : "buy") &&
+            std::get<2>(back.column(1))[i] == statuses[i % statuses.size()] &&
+            std::get<2>(back.column(2))[i] == (i % 2 == 0 ? "a longer note than any level" : "x");
+  }
+  CHECK(equal);
+
+  // A value that is not a level: refused with the column and row, never cut or stored.
+  for (const char* bad : {"hold", "buyer", "bu"}) {
+    const std::string bad_path = dir / (std::string(bad) + ".h5");
+    Hdf5Sink sink(bad_path, 64);
+    sink.open({schema});
+    TableChunk rows(schema);
+    rows.append(0, std::string_view(bad));
+    rows.append(1, std::string_view("accepted"));
+    rows.append(2, std::string_view(""));
+    rows.end_row();
+    sink.write(0, rows);
+    try {
+      sink.commit({});
+      FAIL("a value outside the levels was written: " << bad);
+    } catch (const std::invalid_argument& e) {
+      CHECK_THAT(e.what(), Catch::Contains("/book.orders/side (row 0) holds \"" + std::string(bad) + "\""));
+    }
+    CHECK_FALSE(fs::exists(bad_path));
+  }
+}

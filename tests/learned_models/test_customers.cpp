@@ -196,7 +196,7 @@ TEST_CASE("conditions name dates by their text and empty cells by an empty value
                     "--where signup: '15/06/2024' is not a date in the column's format %Y-%m-%d");
 }
 
-TEST_CASE("model files keep the kinds; older files read as before", "[learned][kinds][model_file]") {
+TEST_CASE("model files keep the kinds, and older files read as before", "[learned][kinds][model_file]") {
   const fs::path p = fs::temp_directory_path() / ("simulacra-kinds-" + std::to_string(::getpid()) + ".h5");
   const auto model = GaussianCopula::fit(customers());
   model->save(p.string());

@@ -308,22 +308,39 @@ Ticks MarketPopulation::to_ticks(double price) const {
 std::vector<TableSchema> MarketPopulation::tables() const {
   using CT = ColumnType;
   const std::string tu = "s";
+  // Every value each string column can hold (HDF5 stores them fixed-width).
+  const std::vector<std::string> sides{"buy", "sell"};
+  std::vector<std::string> types, resting_types, labels, kinds;
+  for (auto t = static_cast<int>(OrderType::limit); t <= static_cast<int>(OrderType::iceberg); ++t) {
+    types.emplace_back(to_string(static_cast<OrderType>(t)));
+  }
+  resting_types = types;
+  types.emplace_back("cancel");
+  for (auto l = static_cast<int>(Label::normal); l <= static_cast<int>(Label::collusion); ++l) {
+    labels.emplace_back(to_string(static_cast<Label>(l)));
+  }
+  for (auto k = static_cast<int>(AgentKind::zi); k <= static_cast<int>(AgentKind::colluder); ++k) {
+    kinds.emplace_back(to_string(static_cast<AgentKind>(k)));
+  }
+  const std::vector<std::string> statuses{"accepted", "rejected", "would_cross", "closed",
+                                          "halted",   "unfilled", "killed",      "self_trade"};
   return {
       {"orders", "one order message processed by the exchange (cancels: one row per order cancelled)",
        {{"time", CT::float64, tu, "arrival at the exchange"},
         {"symbol", CT::int64, "", "symbol index"},
         {"order_id", CT::int64, "", "(agent_id + 1) * 2^32 + agent's order counter"},
         {"agent_id", CT::int64, "", "sending agent (ids are shuffled: they do not tell an agent's kind)"},
-        {"side", CT::string, "", "buy or sell"},
+        {"side", CT::string, "", "buy or sell", sides},
         {"price", CT::float64, "", "limit price (NaN for market orders)"},
         {"quantity", CT::int64, "", "shares ordered (cancel: shares removed or left unfilled)"},
         {"type", CT::string, "",
-         "the order's type: limit, market, ioc, fok, post_only, post_only_slide, iceberg; or cancel"},
+         "the order's type: limit, market, ioc, fok, post_only, post_only_slide, iceberg; or cancel", types},
         {"status", CT::string, "",
          "accepted, rejected, would_cross (a post-only order that would take liquidity), closed (outside the "
          "session), halted (in a limit up-limit down pause); on cancel rows: accepted (by the agent), unfilled "
          "(a market or IOC order's unfilled part), killed (a FOK order), self_trade (removed by self-trade "
-         "prevention, incoming or resting)"},
+         "prevention, incoming or resting)",
+         statuses},
         {"display", CT::int64, "", "shares shown in the book at a time: an iceberg's peak, else the quantity (0 "
                                    "on cancel rows)"}}},
       {"trades", "one execution",
@@ -331,15 +348,16 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"symbol", CT::int64, "", "symbol index"},
         {"price", CT::float64, "", "execution price (the resting order's)"},
         {"quantity", CT::int64, "", "shares"},
-        {"aggressor_side", CT::string, "", "side of the incoming order"},
+        {"aggressor_side", CT::string, "", "side of the incoming order", sides},
         {"buyer", CT::int64, "", "buying agent"},
         {"seller", CT::int64, "", "selling agent"},
         {"buy_order_id", CT::int64, "", "buyer's order"},
         {"sell_order_id", CT::int64, "", "seller's order"},
-        {"aggressor_type", CT::string, "", "type of the incoming order (as in orders)"},
+        {"aggressor_type", CT::string, "", "type of the incoming order (as in orders)", resting_types},
         {"resting_type", CT::string, "",
          "type of the resting order: limit, post_only, post_only_slide or iceberg (a fill of an iceberg's "
-         "displayed part, its reserve unseen)"}}},
+         "displayed part, its reserve unseen)",
+         resting_types}}},
       {"quotes", "one change of the best bid or ask (price or size)",
        {{"time", CT::float64, tu, "time of the change"},
         {"symbol", CT::int64, "", "symbol index"},
@@ -368,7 +386,7 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"fundamental", CT::float64, "", "fundamental value at the bar's end (ground truth)"}}},
       {"positions", "one agent at the end of the run",
        {{"agent_id", CT::int64, "", "agent (shock agents: one per symbol, after the traders)"},
-        {"agent_type", CT::string, "", "kind (manipulators: value, the way they trade between episodes)"},
+        {"agent_type", CT::string, "", "kind (manipulators: value, the way they trade between episodes)", kinds},
         {"symbol", CT::int64, "", "symbol traded"},
         {"position", CT::int64, "", "shares held (starting from 0)"},
         {"cash", CT::float64, "", "cash from trading (starting from 0)"},
@@ -380,17 +398,17 @@ std::vector<TableSchema> MarketPopulation::tables() const {
         {"reference", CT::float64, "", "reference price of the band"},
         {"lower", CT::float64, "", "lowest price the band allowed"},
         {"upper", CT::float64, "", "highest price the band allowed"},
-        {"side", CT::string, "", "side of the order that reached the band's edge"}}},
+        {"side", CT::string, "", "side of the order that reached the band's edge", sides}}},
       {"labels", "one manipulative order (ground truth; its orders rows share its order_id)",
        {{"time", CT::float64, tu, "arrival of the order at the exchange"},
         {"symbol", CT::int64, "", "symbol index"},
         {"order_id", CT::int64, "", "the order, as in orders and trades"},
         {"agent_id", CT::int64, "", "sending agent"},
-        {"label", CT::string, "", "spoof, layering, wash, momentum_ignition, quote_stuffing or collusion"}}},
+        {"label", CT::string, "", "spoof, layering, wash, momentum_ignition, quote_stuffing or collusion", labels}}},
       {"episodes", "one manipulative episode (ground truth), at the end of the run",
        {{"agent_id", CT::int64, "", "manipulating agent"},
         {"symbol", CT::int64, "", "symbol index"},
-        {"label", CT::string, "", "spoof, layering, wash, momentum_ignition, quote_stuffing or collusion"},
+        {"label", CT::string, "", "spoof, layering, wash, momentum_ignition, quote_stuffing or collusion", labels},
         {"start", CT::float64, tu, "the agent sends the episode's first order"},
         {"end", CT::float64, tu, "the agent sends its last order or cancel"},
         {"first_order_id", CT::int64, "", "the episode's first order"},
@@ -399,7 +417,8 @@ std::vector<TableSchema> MarketPopulation::tables() const {
       {"agent_labels", "one agent at the end of the run (ground truth)",
        {{"agent_id", CT::int64, "", "agent, as in positions"},
         {"label", CT::string, "", "normal, or the manipulation it takes part in: spoof, layering, wash, "
-                                  "momentum_ignition, quote_stuffing or collusion"},
+                                  "momentum_ignition, quote_stuffing or collusion",
+         labels},
         {"episodes", CT::int64, "", "its manipulative episodes"}}},
   };
 }
