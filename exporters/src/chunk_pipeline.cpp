@@ -39,7 +39,7 @@ std::size_t incompressible_prefix(const unsigned char* shuffled, std::size_t siz
   for (std::size_t j = 0; j + 1 < element_size; ++j) {
     const unsigned char* sample = shuffled + j * plane + (plane - kSample) / 2;
     const std::size_t n = libdeflate_deflate_compress(compressor, sample, kSample, trial.data(), trial.size());
-    if (n == 0 || static_cast<double>(n) < 0.9 * kSample) break;
+    if (n == 0 || 10 * n < 9 * kSample) break;
     prefix += plane;
   }
   return prefix;
