@@ -108,6 +108,7 @@ Simulation make_phold(const PholdParams& p) {
   cfg.threads = p.threads;
   cfg.partitions = p.partitions;
   cfg.lookahead = SimTime{p.lookahead};
+  cfg.serial_window_events = p.serial_window_events;
   Simulation sim(cfg, p.seed);
   sim.add_population(std::make_unique<PholdPopulation>(p));
   return sim;

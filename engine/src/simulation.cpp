@@ -367,6 +367,12 @@ void Simulation::process_partition(std::uint32_t q, unsigned parity, double wind
   part.next_time = std::min(part.queue.empty() ? kInf : part.queue.top().time.value, ctx.min_sent_);
 }
 
+std::uint64_t Simulation::committed_in_partitions() const {
+  std::uint64_t total = 0;
+  for (const auto& p : parts_) total += p.committed;
+  return total;
+}
+
 void Simulation::run_until(SimTime end) {
   if (failed_) throw std::logic_error("run_until on a simulation that stopped on an error");
   if (!started_) {
@@ -397,17 +403,28 @@ void Simulation::run_until(SimTime end) {
         run_ranks(end.value);
         return;
       }
+      // Windows with few events cost more to hand out to threads than to
+      // run (EngineConfig::serial_window_events). Either way each partition
+      // processes its own queue up to the window's end: the same output.
+      const auto serial_below = static_cast<double>(config_.serial_window_events);
+      double recent = serial_below;  // events per window, moving average
       for (;;) {
         const double t = global_next_time();
         if (!(t < end.value)) break;
         const double window_end = std::min(t + config_.lookahead.value, end.value);
         const unsigned parity = parity_ ^ 1u;
-        tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, 1),
-                          [&](const tbb::blocked_range<std::uint32_t>& r) {
-                            for (std::uint32_t q = r.begin(); q != r.end(); ++q) {
-                              process_partition(q, parity, window_end);
-                            }
-                          });
+        const std::uint64_t before = committed_in_partitions();
+        if (recent < serial_below) {
+          for (std::uint32_t q = 0; q < n; ++q) process_partition(q, parity, window_end);
+        } else {
+          tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, 1),
+                            [&](const tbb::blocked_range<std::uint32_t>& r) {
+                              for (std::uint32_t q = r.begin(); q != r.end(); ++q) {
+                                process_partition(q, parity, window_end);
+                              }
+                            });
+        }
+        recent = 0.875 * recent + 0.125 * static_cast<double>(committed_in_partitions() - before);
         parity_ = parity;
         ++windows_;
         flush_rows();

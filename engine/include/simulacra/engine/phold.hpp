@@ -25,6 +25,7 @@ struct PholdParams {
   unsigned threads = 1;
   unsigned partitions = 0;
   SchedulerKind scheduler = SchedulerKind::parallel;
+  std::uint32_t serial_window_events = 256;  ///< EngineConfig::serial_window_events
   bool record = false;      ///< emit one row per committed event (table "events")
 };
 

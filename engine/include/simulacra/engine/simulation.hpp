@@ -35,6 +35,12 @@ struct EngineConfig {
   unsigned partitions = 0;
   /// Least delay of an event between two different LPs.
   SimTime lookahead{0.0};
+  /// Windows run on the calling thread, partition after partition, while
+  /// recent windows averaged fewer committed events than this (a market's
+  /// windows, a latency long, hold a handful: handing them to threads costs
+  /// more than running them); 0 hands every window to the threads. Output
+  /// never depends on it.
+  std::uint32_t serial_window_events = 256;
 };
 
 class Simulation {
@@ -187,6 +193,8 @@ class Simulation {
   void flush_rows();
   // Partitioned runs (simulation_ranks.cpp).
   std::uint64_t hash_of_lps() const;
+  /// Events the partitions have committed (this process's).
+  std::uint64_t committed_in_partitions() const;
   void run_ranks(double end);
   void collect(bool engine);
   double sync_ranks();
