@@ -44,7 +44,7 @@ bench_case() {
     read -r cpu bytes rss < <(measure "$@" "${args[@]}")
     [ -z "$base" ] && base="$cpu"
     printf '%-22s %9.2f %8s %14d %12d\n' "$mode" "$cpu" \
-      "$(awk -v c="$cpu" -v b="$base" 'BEGIN {printf "%.2f", b > 0 ? c / b : 0}')" "$bytes" "$rss"
+      "$(awk -v c="$cpu" -v b="$base" 'BEGIN {printf "%.2f", (b > 0 ? c / b : 0)}')" "$bytes" "$rss"
   done
   echo
 }

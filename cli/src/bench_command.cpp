@@ -160,7 +160,7 @@ int export_command(const Args& args) {
                {
                    {"rows", "N", "rows to write", "10000000"},
                    {"format", "F", "hdf5, csv or both", "both"},
-                   {"chunk-rows", "N", "rows per chunk", "65536"},
+                   {"chunk-rows", "N", "rows per chunk", "16384"},
                    {"output", "DIR", "where the temporary files go", "."},
                });
   if (!opts.parse(args)) {

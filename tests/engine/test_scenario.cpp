@@ -90,7 +90,7 @@ TEST_CASE("absent settings take their defaults", "[scenario]") {
   CHECK(s.outputs.hdf5);
   CHECK_FALSE(s.outputs.csv);
   CHECK(s.outputs.tables.empty());
-  CHECK(s.outputs.chunk_rows == 65536);
+  CHECK(s.outputs.chunk_rows == 16384);
   CHECK(s.replicates == 1);
   CHECK(s.sweep.empty());
 

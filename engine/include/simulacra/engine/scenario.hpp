@@ -74,7 +74,7 @@ struct OutputSettings {
   std::vector<SourcePos> tables_at; ///< where each of `tables` is written
   std::vector<ColumnSelection> columns;  ///< tables not listed keep every column
   std::vector<RowSelection> where;       ///< tables not listed keep every row
-  std::size_t chunk_rows = 65536;   ///< rows per HDF5 chunk / write batch
+  std::size_t chunk_rows = 16384;   ///< rows per HDF5 chunk / write batch
   OutputCompression compression = OutputCompression::fast;
   bool compression_given = false;   ///< outputs.compression is in the file (or --compression)
 

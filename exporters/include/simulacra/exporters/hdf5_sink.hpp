@@ -39,7 +39,7 @@ void skip_hdf5_shutdown_at_exit() noexcept;
 /// then serialises their calls internally.
 class Hdf5Sink final : public TableSink {
  public:
-  static constexpr std::size_t kDefaultChunkRows = 65536;
+  static constexpr std::size_t kDefaultChunkRows = 16384;
   /// The deflate level of outputs.compression "fast" (see deflate_level()).
   static constexpr int kDefaultCompression = 1;
   /// Asks for default_compression_workers() threads.
